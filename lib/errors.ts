@@ -1,0 +1,50 @@
+/**
+ * Every error this package throws on purpose is an `LpcError` with a stable `code`.
+ * Tests and callers branch on `code`, never on message text.
+ *
+ * @example
+ * try { sampler.run(x); } catch (e) {
+ *   if (e instanceof LpcError && e.code === 'LPC_SHAPE_MISMATCH') console.error(e.message);
+ * }
+ */
+export type LpcErrorCode =
+  | 'LPC_INVALID_ARGUMENT' // a value of the right type but outside what is allowed
+  | 'LPC_SHAPE_MISMATCH' // array lengths or tensor shapes that do not agree
+  | 'LPC_UNSUPPORTED_OP' // an ONNX operator or attribute the autodiff does not handle
+  | 'LPC_INVALID_MODEL' // a malformed, truncated or inconsistent ONNX file
+  | 'LPC_DIVERGED' // energies or gradients that became non-finite and could not be recovered
+  | 'LPC_DISPOSED' // a native object used after dispose()
+  | 'LPC_NOT_FOUND' // a file or dataset that is absent
+  | 'LPC_CORRUPT_DATA' // a dataset file whose bytes do not match its format
+  | 'LPC_CHECKPOINT' // a checkpoint that cannot be written or read
+  | 'LPC_NATIVE'; // an error raised by the native addon
+
+export class LpcError extends Error {
+  readonly code: LpcErrorCode;
+
+  constructor(code: LpcErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LpcError';
+    this.code = code;
+  }
+}
+
+/** Formats a value for an error message: short, and unambiguous about its type. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  if (ArrayBuffer.isView(value)) {
+    const ctor = (value as { constructor: { name: string } }).constructor.name;
+    const len = 'length' in value ? (value as { length: number }).length : value.byteLength;
+    return `${ctor}(${len})`;
+  }
+  if (Array.isArray(value)) return `array(${value.length})`;
+  return typeof value;
+}
+
+/** Throws LPC_INVALID_ARGUMENT naming the argument, what was expected and what was received. */
+export function invalidArgument(name: string, expected: string, received: unknown): never {
+  throw new LpcError('LPC_INVALID_ARGUMENT', `${name} must be ${expected}; received ${describeValue(received)}`);
+}

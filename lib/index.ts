@@ -1,0 +1,1 @@
+export { LpcError, type LpcErrorCode } from './errors.js';
