@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Native sampling tests are CPU-bound; two workers match the two cores CI has.
     pool: 'forks',
     maxWorkers: 2,

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * The `langevin-pc` command line. Each subcommand lives in its own file under ./commands and
+ * registers itself on the program; this file only assembles them.
+ */
+import { Command } from 'commander';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LpcError } from '../errors.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('langevin-pc')
+    .description('Langevin predictive coding and VAE training for ONNX latent-variable models')
+    .version(pkg.version);
+  return program;
+}
+
+/** Runs the CLI; coded errors print their code and message, anything else its stack. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof LpcError) {
+      process.stderr.write(`langevin-pc: ${error.code}: ${error.message}\n`);
+    } else {
+      process.stderr.write(`langevin-pc: ${error instanceof Error ? error.stack : String(error)}\n`);
+    }
+    return 1;
+  }
+}
+
+// npm links the bin through a symlink, so compare real paths.
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv);
+}
