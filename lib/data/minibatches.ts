@@ -24,7 +24,10 @@ export interface MinibatchOptions {
   binarize?: boolean;
 }
 
-/** One minibatch: views into the loader's buffers, valid until the next batch is drawn. */
+/**
+ * One minibatch: views into the loader's buffers, valid until the next batch is drawn. Consume it
+ * inside the loop (or copy it): `[...loader.epoch()]` gives many views of the same last batch.
+ */
 export interface Minibatch {
   /** Images [size, c, h, w] in the requested range. */
   readonly x: Float32Array;
