@@ -4,7 +4,7 @@
  * more than it can back with real data and never more than `maxBytes`.
  */
 import { kMaxLength } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { invalidArgument, LpcError } from '../errors.js';
 
@@ -37,15 +37,35 @@ export function readFileBytes(file: string, hint = ''): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new LpcError('LPC_NOT_FOUND', `${file} does not exist${hint ? `. ${hint}` : ''}`, { cause: error });
-    }
-    if (code === 'EISDIR') {
-      throw new LpcError('LPC_INVALID_ARGUMENT', `${file} is a directory, not a data file`, { cause: error });
-    }
-    throw error;
+    throw readError(file, error, hint);
   }
+}
+
+/** Reads at most the first `length` bytes of a file, with the errors of readFileBytes. */
+export function readFileHead(file: string, length: number, hint = ''): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw readError(file, error, hint);
+  }
+  try {
+    const head = new Uint8Array(length);
+    return head.subarray(0, readSync(fd, head, 0, length, 0));
+  } catch (error) {
+    throw readError(file, error, hint);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readError(file: string, error: unknown, hint: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new LpcError('LPC_NOT_FOUND', `${file} does not exist${hint ? `. ${hint}` : ''}`, { cause: error });
+  }
+  if (code === 'EISDIR') return new LpcError('LPC_INVALID_ARGUMENT', `${file} is a directory, not a data file`, { cause: error });
+  return error;
 }
 
 /** True when the bytes start with the gzip magic number. */
