@@ -1,1 +1,3 @@
 export { LpcError, type LpcErrorCode } from './errors.js';
+export * from './data/index.js';
+export * from './report/index.js';
