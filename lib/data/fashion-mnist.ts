@@ -27,6 +27,7 @@ export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
   'Ankle boot',
 ]);
 
+/** Where loadFashionMnist finds the files, and the IDX size limit. */
 export interface FashionMnistOptions extends ReadArrayOptions {
   /** Folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default FASHION_MNIST_DIR). */
   directory?: string;

@@ -9,6 +9,7 @@ import type { NdArray } from './nd-array.js';
 /** How a 4-D array orders its axes. */
 export type ImageLayout = 'nchw' | 'nhwc';
 
+/** How imageSetFromArray reads an array's axes, names it and declares its range. */
 export interface ImageSetFromArrayOptions {
   /** Names the set in messages (default "images"). */
   name?: string;

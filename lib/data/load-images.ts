@@ -12,6 +12,7 @@ import type { ImageSet, ValueRange } from './image-set.js';
 import { readNpy } from './npy.js';
 import { readPngFiles, readPngFolder, type PngReadOptions } from './png-folder.js';
 
+/** Options of loadImages: those of the PNG and array readers it dispatches to. */
 export interface LoadImagesOptions extends PngReadOptions, ReadArrayOptions {
   /** Axis order of 4-D NPY or IDX arrays (see imageSetFromArray). */
   layout?: ImageLayout;
@@ -31,7 +32,9 @@ export function loadImages(target: string, options: LoadImagesOptions = {}): Ima
   try {
     isDirectory = statSync(target).isDirectory();
   } catch (error) {
-    throw new LpcError('LPC_NOT_FOUND', `${target} does not exist`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new LpcError('LPC_NOT_FOUND', `${target} does not exist`, { cause: error });
+    throw error;
   }
   if (isDirectory) return readPngFolder(target, options);
   const head = readFileHead(target, 8);

@@ -9,6 +9,7 @@ import { imageSize, type ImageSet, UNIT_RANGE, type ValueRange } from './image-s
 import { checkRandomSource, drawPermutation, type RandomSource } from './random-source.js';
 import { byteTable, scaleInto } from './scale.js';
 
+/** How a MinibatchLoader orders, converts and batches a set. */
 export interface MinibatchOptions {
   /** Images per batch (a positive integer). */
   batchSize: number;
@@ -88,8 +89,8 @@ export class MinibatchLoader {
   }
 
   /**
-   * One pass over the set. Starting a new epoch invalidates the previous epoch's iterator (its
-   * batches share the same buffers), which then throws LPC_INVALID_ARGUMENT if resumed.
+   * One pass over the set; its order is drawn when the first batch is requested. Starting another
+   * epoch invalidates this one (they share buffers): resuming it then throws LPC_INVALID_ARGUMENT.
    */
   *epoch(): Generator<Minibatch, void, undefined> {
     const generation = ++this.generation;

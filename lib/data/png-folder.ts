@@ -10,6 +10,7 @@ import { BYTE_RANGE, createImageSet, imageSize, type ImageSet } from './image-se
 import { decodePng, encodePng, parsePngHeader } from './png-codec.js';
 import { byteTable } from './scale.js';
 
+/** How PNG files become one set: the channel count and the set's name. */
 export interface PngReadOptions {
   /**
    * Channels of the result. Default: 1 when every file is grey (PNG colour types 0 and 4), else 3,
@@ -31,7 +32,7 @@ export function readPngFolder(dir: string, options: PngReadOptions = {}): ImageS
   let names: string[];
   try {
     names = readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isFile() && /\.png$/i.test(entry.name))
+      .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && /\.png$/i.test(entry.name))
       .map((entry) => entry.name)
       .sort();
   } catch (error) {

@@ -11,6 +11,7 @@ import { encodePng } from '../data/png-codec.js';
 /** Shape [n, channels, height, width] of an NCHW batch. */
 export type BatchShape = readonly [count: number, channels: number, height: number, width: number];
 
+/** Layout and colours of an image grid. */
 export interface ImageGridOptions {
   /** Cells per row (default ceil(sqrt(n)); at most n). A cell holds one image, or one pair. */
   columns?: number;
