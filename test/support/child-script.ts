@@ -5,9 +5,11 @@
  * transpiled (types removed, no type check: vitest does not type-check either) with the `typescript`
  * package into a folder under node_modules/.cache. The folder mirrors the repository's layout, so
  * relative imports keep working, and it lies inside node_modules/, so bare package imports resolve.
- * Transpiling once and spawning `node file.js` keeps each spawn as cheap as a bare node start.
+ * lib/native/binding.ts finds the addon relative to its own file, so the folder links to the
+ * repository's build/ and prebuilds/. Transpiling once and spawning `node file.js` keeps each spawn
+ * as cheap as a bare node start.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -28,6 +30,9 @@ export function transpileChildScript(entry: string): ChildScript {
   const outRoot = mkdtempSync(path.join(cacheRoot, 'langevin-pc-child-'));
   // Inside node_modules Node does not look further up for package.json, so say "ESM" here.
   writeFileSync(path.join(outRoot, 'package.json'), '{ "type": "module" }\n');
+  for (const native of ['build', 'prebuilds']) {
+    if (existsSync(path.join(REPO_ROOT, native))) symlinkSync(path.join(REPO_ROOT, native), path.join(outRoot, native), 'dir');
+  }
   const done = new Set<string>();
   const pending = [path.resolve(REPO_ROOT, entry)];
   while (pending.length > 0) {
