@@ -4,6 +4,7 @@
  * is Sigmoid(x): the forward Softplus itself is rewritten to Relu(x) - Log(Sigmoid(Abs(x))) in emitted
  * graphs (autodiff/rewrite.ts), whose own derivative would be wrong at 0.
  */
+import { floatEqual } from './arithmetic.js';
 import { chain, elementwise } from './unary.js';
 import { typeOf } from './shape-utils.js';
 import type { Grad, GradContext, OpDef } from './types.js';
@@ -105,7 +106,7 @@ export const activationOps: OpDef[] = [
       const b = ctx.b;
       const x = ctx.input(0);
       // Inside the interval (ends included) the output is x itself.
-      const dx = ctx.needs(0) ? gate(ctx, dy, b.op('Equal', [x, ctx.output(0)])) : undefined;
+      const dx = ctx.needs(0) ? gate(ctx, dy, floatEqual(ctx, x, ctx.output(0))) : undefined;
       const g = ctx.tensor(dy);
       const zero = ctx.scalar(0);
       const dmin = ctx.needs(1) ? ctx.unbroadcast(b.op('Where', [b.op('Less', [x, ctx.input(1)]), g, zero]), 1) : undefined;

@@ -40,6 +40,12 @@ const binary = (opType: string, grad: OpDef['grad'], valueOp?: (x: number, y: nu
   grad,
 });
 
+/** Elementwise a == b on floats: Equal takes floats only from opset 11, so earlier opsets compare twice. */
+export function floatEqual(ctx: GradContext, a: string, b: string): string {
+  if (ctx.opset >= 11) return ctx.b.op('Equal', [a, b]);
+  return ctx.b.op('Not', [ctx.b.op('Or', [ctx.b.op('Less', [a, b]), ctx.b.op('Greater', [a, b])])]);
+}
+
 /** Where(cond, g, 0) (keep) or Where(cond, 0, g), shaped like the output. */
 function masked(ctx: GradContext, g: Grad, keep: boolean): string {
   const zero = ctx.scalar(0);
@@ -59,7 +65,7 @@ function selectGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undef
   let taken: string | undefined;
   const out: (Grad | undefined)[] = [];
   for (let i = 0; i < n; i++) {
-    let mask = ctx.b.op('Equal', [ctx.input(i), ctx.output(0)]);
+    let mask = floatEqual(ctx, ctx.input(i), ctx.output(0));
     if (taken !== undefined) mask = ctx.b.op('And', [mask, ctx.b.op('Not', [taken])]);
     if (i < n - 1) taken = taken === undefined ? mask : ctx.b.op('Or', [taken, mask]);
     out.push(ctx.needs(i) ? ctx.unbroadcast(ctx.b.op('Where', [mask, g, zero]), i) : undefined);

@@ -23,6 +23,10 @@ function inferGather(ctx: InferContext): ValueType[] {
   const out: Shape = [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)];
   let value: Dim[] | undefined;
   const indices = ctx.ints(1);
+  const extent = data.shape[axis];
+  if (indices && typeof extent === 'number') {
+    for (const i of indices) if (i < -extent || i >= extent) ctx.fail(`index ${i} is out of range for axis ${axis} of extent ${extent}`);
+  }
   if (data.value && data.shape.length === 1 && indices) {
     const n = data.value.length;
     value = indices.map((i) => (i < -n || i >= n ? ctx.fail(`index ${i} is out of range for extent ${n}`) : data.value![i < 0 ? i + n : i]));
