@@ -26,6 +26,7 @@ import { logicOps } from './logic.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { slicingOps } from './slicing.js';
+import { softmaxOps } from './softmax.js';
 import type { OpDef } from './types.js';
 import { unaryOps } from './unary.js';
 
@@ -38,7 +39,8 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   slicingOps, // Gather Slice Concat Split
   constantOps, // Constant ConstantOfShape
   logicOps, // comparisons and boolean ops (no gradient: they cut paths)
-  reduceOps, // ReduceSum ReduceSumSquare ReduceMean
+  reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
+  softmaxOps, // Softmax LogSoftmax
 ];
 
 /** The lowest and highest default-domain opsets the toolkit handles. */
