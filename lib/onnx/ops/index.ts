@@ -20,6 +20,7 @@ import { LpcError } from '../../errors.js';
 import { describeNode, type Node } from '../ir.js';
 import { activationOps } from './activation.js';
 import { arithmeticOps } from './arithmetic.js';
+import { batchNormOps } from './batchnorm.js';
 import { constantOps } from './constants.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
@@ -41,6 +42,7 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   logicOps, // comparisons and boolean ops (no gradient: they cut paths)
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
   softmaxOps, // Softmax LogSoftmax
+  batchNormOps, // BatchNormalization
 ];
 
 /** The lowest and highest default-domain opsets the toolkit handles. */
