@@ -24,6 +24,7 @@ import { batchNormOps } from './batchnorm.js';
 import { constantOps } from './constants.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
+import { normalizationOps } from './normalization.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { slicingOps } from './slicing.js';
@@ -43,6 +44,7 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
   softmaxOps, // Softmax LogSoftmax
   batchNormOps, // BatchNormalization
+  normalizationOps, // InstanceNormalization LayerNormalization
 ];
 
 /** The lowest and highest default-domain opsets the toolkit handles. */
