@@ -13,7 +13,7 @@ import type { Grad, GradContext, OpDef } from './types.js';
  * How a 0/1 gate multiplies a gradient: 'where' emits Where(cond, g, 0), 'mul' emits Mul(g, Cast(cond)).
  * Chosen by bench/onnx-mlp.ts (see bench/RESULTS.md).
  */
-export const GATE_FORM: 'where' | 'mul' = 'where';
+export const GATE_FORM: 'where' | 'mul' = 'mul';
 
 /** g where `cond` (a bool tensor shaped like the output) holds, 0 elsewhere, times `factor`. */
 export function gate(ctx: GradContext, g: Grad, cond: string, factor = 1): Grad {
