@@ -3,14 +3,6 @@
  * and writes the operators whose form changed between opsets (axes and pads as attributes before opset
  * 10/11/13/18, as inputs after) in the form the model's opset requires. Likelihoods, model builders and
  * gradient rules all compose graphs through it.
- *
- * @example
- * const model = new Model(new Graph(), 17);
- * const b = new GraphBuilder(model);
- * const z = b.input('z', 'float32', ['batch', 4]);
- * const w = b.initializer('w', makeTensor('float32', [3, 4], new Float32Array(12)));
- * const y = b.op('Gemm', [z, w], { transB: 1 });
- * b.output(b.op('Relu', [y]), 'y');
  */
 import { LpcError } from '../errors.js';
 import { dtypeCode, type DType } from './dtype.js';
@@ -30,6 +22,7 @@ export function floatsAttr(value: readonly number[]): Attribute {
   return { kind: 'floats', value: [...value] };
 }
 
+/** Options of GraphBuilder.node. */
 export interface NodeOptions {
   /** Output count, or explicit output names. Default 1 fresh output. */
   outputs?: number | readonly string[];
@@ -38,6 +31,17 @@ export interface NodeOptions {
   domain?: string;
 }
 
+/**
+ * Appends to a model's graph (see the file comment).
+ *
+ * @example
+ * const model = new Model(new Graph(), 17);
+ * const b = new GraphBuilder(model);
+ * const z = b.input('z', 'float32', ['batch', 4]);
+ * const w = b.initializer('w', makeTensor('float32', [3, 4], new Float32Array(12)));
+ * const y = b.op('Gemm', [z, w], { transB: 1 });
+ * b.output(b.op('Relu', [y]), 'y');
+ */
 export class GraphBuilder {
   readonly model: Model;
   /** Prefix of fresh node names, e.g. 'grad/' so that emitted nodes are recognisable. */
@@ -62,6 +66,7 @@ export class GraphBuilder {
     }
   }
 
+  /** The model's default-domain opset, which decides the form of opset-dependent operators. */
   get opset(): number {
     return this.model.opset;
   }
@@ -162,10 +167,12 @@ export class GraphBuilder {
 
   // ---- operators whose form depends on the opset ----
 
+  /** Unsqueeze at static axes (attribute before opset 13, input after). */
   unsqueeze(x: string, axes: readonly number[]): string {
     return this.opset >= 13 ? this.op('Unsqueeze', [x, this.ints(axes)]) : this.op('Unsqueeze', [x], { axes });
   }
 
+  /** Squeeze static axes (attribute before opset 13, input after). */
   squeeze(x: string, axes: readonly number[]): string {
     return this.opset >= 13 ? this.op('Squeeze', [x, this.ints(axes)]) : this.op('Squeeze', [x], { axes });
   }
@@ -206,6 +213,7 @@ export class GraphBuilder {
     return this.opset >= 11 ? this.op('Pad', [x, this.ints(pads)]) : this.op('Pad', [x], { pads, mode: 'constant' });
   }
 
+  /** Transpose by a static permutation. */
   transpose(x: string, perm: readonly number[]): string {
     return this.op('Transpose', [x], { perm });
   }
@@ -215,10 +223,12 @@ export class GraphBuilder {
     return this.op('Reshape', [x, typeof shape === 'string' ? shape : this.ints(shape)]);
   }
 
+  /** Shape(x), an int64 vector at run time. */
   shapeOf(x: string): string {
     return this.op('Shape', [x]);
   }
 
+  /** Cast to an element type. */
   cast(x: string, to: DType): string {
     return this.op('Cast', [x], { to: dtypeCode(to) });
   }

@@ -30,6 +30,7 @@ import { Rng } from './random.js';
 import { createSession, runSession } from './runtime.js';
 import { makeTensor, sizeOf, type Tensor } from './tensor.js';
 
+/** Options of checkGradients. */
 export interface GradCheckOptions {
   /** What to check: graph inputs, parameters or both (default 'all'). */
   wrt?: 'inputs' | 'params' | 'all';
@@ -49,6 +50,7 @@ export interface GradCheckOptions {
   overrides?: GradientRequest['overrides'];
 }
 
+/** The check of one input or parameter. */
 export interface TensorCheck {
   name: string;
   kind: 'input' | 'param';
@@ -57,6 +59,7 @@ export interface TensorCheck {
   directions: { analytic: number; numeric: number; step: number; relErr: number }[];
 }
 
+/** The outcome of checkGradients; `ok` when every tensor's maxRelErr is within `tolerance`. */
 export interface GradCheckResult {
   ok: boolean;
   maxRelErr: number;

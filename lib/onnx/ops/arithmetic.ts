@@ -96,6 +96,7 @@ const variadic = (opType: string): OpDef => ({
   grad: selectGrad,
 });
 
+/** Definitions of the broadcasting arithmetic operators. */
 export const arithmeticOps: OpDef[] = [
   binary('Add', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.unbroadcast(dy, 1)]), (x, y) => x + y),
   binary('Sub', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.needs(1) ? ctx.unbroadcast(ctx.scale(dy, null, -1), 1) : undefined]), (x, y) => x - y),
