@@ -51,6 +51,8 @@ export class GraphBuilder {
   private readonly constants = new Map<string, string>();
   /** Values produced by nodes this builder appended (output() may rename these, never others). */
   private readonly created = new Set<string>();
+  /** Values output() renamed, old name -> new name. */
+  private readonly renamed = new Map<string, string>();
 
   constructor(model: Model, prefix = '') {
     this.model = model;
@@ -145,6 +147,8 @@ export class GraphBuilder {
    * (and it is not already an output), else passed through an Identity.
    */
   output(value: string, name: string = value, dtype?: DType, shape?: Dim[] | null): string {
+    value = this.renamed.get(value) ?? value;
+    if (name === value && this.model.graph.outputs.some((v) => v.name === value)) return value;
     let outName = value;
     if (name !== value) {
       const isOutput = this.model.graph.outputs.some((v) => v.name === value);
@@ -152,6 +156,7 @@ export class GraphBuilder {
         this.used.add(name);
         this.created.delete(value);
         this.created.add(name);
+        this.renamed.set(value, name);
         for (const n of this.model.graph.nodes) {
           n.inputs = n.inputs.map((i) => (i === value ? name : i));
           n.outputs = n.outputs.map((o) => (o === value ? name : o));
