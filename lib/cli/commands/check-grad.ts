@@ -8,6 +8,7 @@ import { LpcError, invalidArgument } from '../../errors.js';
 import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../../onnx/check-grad.js';
 import { readModel } from '../../onnx/convert.js';
 
+/** The command's options as commander passes them (strings from the command line). */
 export interface CheckGradCliOptions {
   wrt?: string;
   batch?: string | number;
@@ -63,11 +64,12 @@ function formatReport(path: string, r: GradCheckResult): string {
   for (const t of r.tensors) {
     lines.push(`  ${t.name.padEnd(width)}  ${t.kind.padEnd(6)}  ${t.maxRelErr.toExponential(2).padStart(9)}  ${t.maxRelErr <= r.tolerance ? 'ok' : 'FAIL'}`);
   }
-  lines.push(`tolerance ${r.tolerance} (${r.rule})`);
-  lines.push(r.ok ? `OK: max relative error ${r.maxRelErr.toExponential(2)}` : `FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance}`);
+  lines.push(`tolerance ${r.tolerance.toExponential()} (${r.rule})`);
+  lines.push(r.ok ? `OK: max relative error ${r.maxRelErr.toExponential(2)}` : `FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance.toExponential()}`);
   return `${lines.join('\n')}\n`;
 }
 
+/** Adds the check-grad subcommand to the program. */
 export function register(program: Command): void {
   program
     .command('check-grad')
