@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LpcError } from '../errors.js';
+import { register as registerCheckGrad } from './commands/check-grad.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   const program = new Command('langevin-pc')
     .description('Langevin predictive coding and VAE training for ONNX latent-variable models')
     .version(pkg.version);
+  registerCheckGrad(program);
   return program;
 }
 

@@ -1,0 +1,150 @@
+/**
+ * Shape and type inference over a whole graph: each node's definition computes its output types from its
+ * inputs'; value_info recorded in the file fills what inference leaves unknown. Symbolic dims (such as a
+ * dynamic 'batch_size') propagate as symbols, and the contents of small integer tensors (shapes, axes)
+ * propagate as partially known values, which is what lets a Reshape whose target is computed from Shape
+ * keep a dynamic batch dimension while every other dim is known.
+ */
+import { LpcError } from '../errors.js';
+import { isIntegral } from './dtype.js';
+import { describeNode, type Dim, type Model, type Node, type Shape } from './ir.js';
+import { attrReader } from './ops/attrs.js';
+import { findOp, MAX_OPSET, MIN_OPSET, requireOp } from './ops/index.js';
+import { constantType } from './ops/shape-utils.js';
+import type { InferContext, OpDef, ValueType } from './ops/types.js';
+import { formatDims, toNumbers, tensorOf, type Tensor } from './tensor.js';
+import { sortNodes } from './topo.js';
+
+export type TypeMap = Map<string, ValueType>;
+
+export interface InferOptions {
+  /**
+   * Nodes that must be supported: for these an unknown operator or attribute raises LPC_UNSUPPORTED_OP.
+   * Other nodes of unknown operators get the types recorded in value_info (or unknown). Default: all nodes.
+   */
+  strict?: (node: Node) => boolean;
+}
+
+/** Throws LPC_UNSUPPORTED_OP when the model's default opset is outside what the registry handles. */
+export function checkOpset(model: Model): void {
+  const opset = model.opset;
+  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new LpcError('LPC_UNSUPPORTED_OP', `the model uses ONNX opset ${opset}; opsets ${MIN_OPSET} to ${MAX_OPSET} are supported`);
+  }
+}
+
+/**
+ * Infers the type of every value of the model's graph.
+ *
+ * @example
+ * const types = inferTypes(model);
+ * types.get('energy'); // { dtype: 'float32', shape: ['batch_size'] }
+ */
+export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
+  checkOpset(model);
+  const strict = options.strict ?? (() => true);
+  const g = model.graph;
+  const types: TypeMap = new Map();
+  for (const [name, t] of g.initializers) types.set(name, initializerType(t));
+  for (const v of g.inputs) {
+    // An input that shadows an initializer may be fed anything of its type: its value is not a constant.
+    types.set(v.name, { dtype: v.dtype ?? types.get(v.name)?.dtype, shape: v.shape ?? types.get(v.name)?.shape ?? null });
+  }
+  for (const node of sortNodes(g)) {
+    let def: OpDef | undefined;
+    if (strict(node)) def = requireOp(node, model.opset);
+    else {
+      def = findOp(node, model.opset);
+      if (def !== undefined) {
+        try {
+          requireOp(node, model.opset);
+        } catch {
+          def = undefined;
+        }
+      }
+    }
+    const recorded = node.outputs.map((o) => recordedType(model, o));
+    if (def === undefined) {
+      node.outputs.forEach((o, i) => o !== '' && types.set(o, recorded[i]));
+      continue;
+    }
+    const out = def.infer(makeInferContext(node, model.opset, types));
+    node.outputs.forEach((o, i) => {
+      if (o === '') return;
+      const t = out[i] ?? { dtype: undefined, shape: null };
+      types.set(o, refine(node, o, t, recorded[i]));
+    });
+  }
+  return types;
+}
+
+/** The InferContext of one node over a type map (also used by the autodiff to read forward types). */
+export function makeInferContext(node: Node, opset: number, types: TypeMap): InferContext {
+  const where = () => `node ${describeNode(node)} at opset ${opset}`;
+  const ctx: InferContext = {
+    node,
+    opset,
+    attr: attrReader(node),
+    inputCount: node.inputs.length,
+    has: (i) => i < node.inputs.length && node.inputs[i] !== '',
+    type: (i) => {
+      if (!ctx.has(i)) ctx.fail(`input ${i} is required`);
+      return types.get(node.inputs[i]) ?? { dtype: undefined, shape: null };
+    },
+    constant: (i) => {
+      if (!ctx.has(i)) return undefined;
+      const t = ctx.type(i);
+      if (t.constant) return t.constant;
+      if (t.value && t.dtype && t.shape && t.value.every((v) => typeof v === 'number')) {
+        return tensorOf(t.dtype, t.shape as number[], t.value as number[]);
+      }
+      return undefined;
+    },
+    ints: (i) => {
+      if (!ctx.has(i)) return undefined;
+      const t = ctx.type(i);
+      if (t.value && t.value.every((v) => typeof v === 'number')) return t.value as number[];
+      if (t.constant && isIntegral(t.constant.dtype)) return toNumbers(t.constant);
+      return undefined;
+    },
+    fail: (message) => {
+      throw new LpcError('LPC_SHAPE_MISMATCH', `${where()}: ${message}`);
+    },
+    unsupported: (message) => {
+      throw new LpcError('LPC_UNSUPPORTED_OP', `${where()}: ${message}`);
+    },
+  };
+  return ctx;
+}
+
+function initializerType(t: Tensor): ValueType {
+  // Floating-point initializers may be trained: inference knows their shape, never their value.
+  return isIntegral(t.dtype) ? constantType(t) : { dtype: t.dtype, shape: [...t.dims] };
+}
+
+function recordedType(model: Model, name: string): ValueType {
+  const v = model.graph.valueInfo.get(name) ?? model.graph.output(name);
+  return { dtype: v?.dtype, shape: v?.shape ?? null };
+}
+
+/** Fills what inference left unknown from value_info, and rejects static dims that contradict it. */
+function refine(node: Node, name: string, inferred: ValueType, recorded: ValueType): ValueType {
+  const out: ValueType = { ...inferred, dtype: inferred.dtype ?? recorded.dtype };
+  if (inferred.shape === null) out.shape = recorded.shape;
+  else if (recorded.shape !== null) {
+    if (recorded.shape.length !== inferred.shape.length) {
+      throw new LpcError('LPC_SHAPE_MISMATCH', `node ${describeNode(node)}: output '${name}' has inferred shape ${formatDims(inferred.shape)} but the model records ${formatDims(recorded.shape)}`);
+    }
+    out.shape = inferred.shape.map((d, i): Dim => {
+      const r = recorded.shape?.[i] ?? null;
+      if (typeof d === 'number' && typeof r === 'number' && d !== r) {
+        throw new LpcError('LPC_SHAPE_MISMATCH', `node ${describeNode(node)}: output '${name}' has inferred shape ${formatDims(inferred.shape)} but the model records ${formatDims(recorded.shape)}`);
+      }
+      return d ?? r;
+    }) as Shape;
+  }
+  if (out.value && out.shape && out.value.every((v) => typeof v === 'number') && !out.constant && out.dtype && isIntegral(out.dtype)) {
+    out.constant = tensorOf(out.dtype, out.shape as number[], out.value as number[]);
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+/**
+ * Activations: Relu, LeakyRelu, Elu, Selu, Sigmoid, HardSigmoid, Tanh, Softplus, Softsign, Gelu, Clip.
+ * Derivatives use only standard operators (onnxruntime-node has no *Grad kernels). Softplus's derivative
+ * is Sigmoid(x): the forward Softplus itself is rewritten to Relu(x) - Log(Sigmoid(Abs(x))) in emitted
+ * graphs (autodiff/rewrite.ts), whose own derivative would be wrong at 0.
+ */
+import { floatEqual } from './arithmetic.js';
+import { chain, elementwise } from './unary.js';
+import { typeOf } from './shape-utils.js';
+import type { Grad, GradContext, OpDef } from './types.js';
+
+/**
+ * How a 0/1 gate multiplies a gradient: 'where' emits Where(cond, g, 0), 'mul' emits Mul(g, Cast(cond)).
+ * Chosen by bench/onnx-mlp.ts (see bench/RESULTS.md).
+ */
+export const GATE_FORM: 'where' | 'mul' = 'where';
+
+/** g where `cond` (a bool tensor shaped like the output) holds, 0 elsewhere, times `factor`. */
+export function gate(ctx: GradContext, g: Grad, cond: string, factor = 1): Grad {
+  const b = ctx.b;
+  if (typeof g !== 'string') return ctx.scale({ uniform: g.uniform, like: g.like }, b.cast(cond, ctx.outType(0).dtype ?? 'float32'), factor);
+  const gated = GATE_FORM === 'where' ? b.op('Where', [cond, g, ctx.scalar(0)]) : b.op('Mul', [g, b.cast(cond, ctx.outType(0).dtype ?? 'float32')]);
+  return ctx.scale(gated, null, factor);
+}
+
+/** g where cond holds, g * expr elsewhere (expr shaped like the output). */
+function piecewise(ctx: GradContext, g: Grad, cond: string, other: string): string {
+  const t = ctx.tensor(g);
+  return ctx.b.op('Where', [cond, t, ctx.b.op('Mul', [t, other])]);
+}
+
+const ALL: readonly [number, number] = [9, 21];
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_GAMMA = 1.0507009873554805;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_C = 0.044715;
+
+export const activationOps: OpDef[] = [
+  elementwise('Relu', (ctx, dy) => gate(ctx, dy, ctx.b.op('Greater', [ctx.output(0), ctx.scalar(0)]))),
+  elementwise(
+    'LeakyRelu',
+    (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(ctx.attr.float('alpha', 0.01))),
+    ALL,
+    { alpha: { kind: 'float' } },
+  ),
+  // Elu: y' = 1 for x > 0, else y + alpha.
+  elementwise(
+    'Elu',
+    (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.b.op('Add', [ctx.output(0), ctx.scalar(ctx.attr.float('alpha', 1))])),
+    ALL,
+    { alpha: { kind: 'float' } },
+  ),
+  // Selu: y' = gamma for x > 0, else y + alpha * gamma.
+  elementwise(
+    'Selu',
+    (ctx, dy) => {
+      const alpha = ctx.attr.float('alpha', SELU_ALPHA);
+      const gamma = ctx.attr.float('gamma', SELU_GAMMA);
+      const b = ctx.b;
+      const slope = b.op('Where', [b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(gamma), b.op('Add', [ctx.output(0), ctx.scalar(alpha * gamma)])]);
+      return chain(ctx, dy, slope);
+    },
+    ALL,
+    { alpha: { kind: 'float' }, gamma: { kind: 'float' } },
+  ),
+  elementwise('Sigmoid', (ctx, dy) => {
+    const y = ctx.output(0);
+    return chain(ctx, dy, ctx.b.op('Mul', [y, ctx.b.op('Sub', [ctx.scalar(1), y])]));
+  }),
+  // HardSigmoid: y = clamp(alpha x + beta, 0, 1); y' = alpha strictly inside (0, 1).
+  elementwise(
+    'HardSigmoid',
+    (ctx, dy) => {
+      const b = ctx.b;
+      const y = ctx.output(0);
+      const inside = b.op('And', [b.op('Greater', [y, ctx.scalar(0)]), b.op('Less', [y, ctx.scalar(1)])]);
+      return gate(ctx, dy, inside, ctx.attr.float('alpha', 0.2));
+    },
+    ALL,
+    { alpha: { kind: 'float' }, beta: { kind: 'float' } },
+  ),
+  elementwise('Tanh', (ctx, dy) => {
+    const y = ctx.output(0);
+    return chain(ctx, dy, ctx.b.op('Sub', [ctx.scalar(1), ctx.b.op('Mul', [y, y])]));
+  }),
+  elementwise('Softplus', (ctx, dy) => chain(ctx, dy, ctx.b.op('Sigmoid', [ctx.input(0)]))),
+  // Softsign: y' = 1 / (1 + |x|)^2.
+  elementwise('Softsign', (ctx, dy) => {
+    const b = ctx.b;
+    const t = b.op('Add', [ctx.scalar(1), b.op('Abs', [ctx.input(0)])]);
+    return chain(ctx, dy, b.op('Reciprocal', [b.op('Mul', [t, t])]));
+  }),
+  elementwise('Gelu', (ctx, dy) => chain(ctx, dy, geluDerivative(ctx, ctx.attr.string('approximate', 'none'))), [20, 21], {
+    approximate: { kind: 'string', values: ['none', 'tanh'] },
+  }),
+  {
+    opType: 'Clip',
+    opsets: ALL,
+    attributes: { min: { kind: 'float', opsets: [9, 10] }, max: { kind: 'float', opsets: [9, 10] } },
+    inputs: [1, 3],
+    outputs: [1, 1],
+    infer: (ctx) => [typeOf(ctx.type(0).dtype, ctx.type(0).shape)],
+    differentiable: (ctx) => (ctx.opset >= 11 ? [0, 1, 2] : [0]),
+    grad: (ctx, [dy]) => {
+      if (dy === undefined) return [];
+      const b = ctx.b;
+      const x = ctx.input(0);
+      // Inside the interval (ends included) the output is x itself.
+      const dx = ctx.needs(0) ? gate(ctx, dy, floatEqual(ctx, x, ctx.output(0))) : undefined;
+      const g = ctx.tensor(dy);
+      const zero = ctx.scalar(0);
+      const dmin = ctx.needs(1) ? ctx.unbroadcast(b.op('Where', [b.op('Less', [x, ctx.input(1)]), g, zero]), 1) : undefined;
+      const dmax = ctx.needs(2) ? ctx.unbroadcast(b.op('Where', [b.op('Greater', [x, ctx.input(2)]), g, zero]), 2) : undefined;
+      return [dx, dmin, dmax];
+    },
+  },
+];
+
+/** d/dx Gelu(x), exact (erf) or with the tanh approximation. */
+function geluDerivative(ctx: GradContext, approximate: string): string {
+  const b = ctx.b;
+  const x = ctx.input(0);
+  const s = (v: number) => ctx.scalar(v);
+  const x2 = b.op('Mul', [x, x]);
+  if (approximate === 'tanh') {
+    // u = c0 (x + c1 x^3), t = tanh u: y' = 0.5 (1 + t) + 0.5 x (1 - t^2) c0 (1 + 3 c1 x^2)
+    const u = b.op('Mul', [s(SQRT_2_OVER_PI), b.op('Add', [x, b.op('Mul', [s(GELU_TANH_C), b.op('Mul', [x2, x])])])]);
+    const t = b.op('Tanh', [u]);
+    const du = b.op('Mul', [s(SQRT_2_OVER_PI), b.op('Add', [s(1), b.op('Mul', [s(3 * GELU_TANH_C), x2])])]);
+    const first = b.op('Mul', [s(0.5), b.op('Add', [s(1), t])]);
+    const second = b.op('Mul', [b.op('Mul', [s(0.5), x]), b.op('Mul', [b.op('Sub', [s(1), b.op('Mul', [t, t])]), du])]);
+    return b.op('Add', [first, second]);
+  }
+  // y' = Phi(x) + x phi(x), Phi(x) = 0.5 (1 + erf(x / sqrt 2)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+  const cdf = b.op('Mul', [s(0.5), b.op('Add', [s(1), b.op('Erf', [b.op('Mul', [x, s(Math.SQRT1_2)])])])]);
+  const pdf = b.op('Mul', [s(1 / Math.sqrt(2 * Math.PI)), b.op('Exp', [b.op('Mul', [x2, s(-0.5)])])]);
+  return b.op('Add', [cdf, b.op('Mul', [x, pdf])]);
+}
+

@@ -1,0 +1,93 @@
+/**
+ * Elementwise unary operators and pass-throughs: Neg, Sqrt, Reciprocal, Exp, Log, Abs, Erf, Identity,
+ * Dropout (inference only) and Cast. Each derivative is written from the forward output where that is
+ * cheaper (Exp, Sqrt, Reciprocal reuse y).
+ */
+import { dtypeCode, isFloat, isIntegral, requireDtype } from '../dtype.js';
+import { times } from './arithmetic.js';
+import { typeOf } from './shape-utils.js';
+import type { Grad, GradContext, OpDef } from './types.js';
+import { toNumbers } from '../tensor.js';
+
+const ALL: readonly [number, number] = [9, 21];
+
+/** A same-shape elementwise op with one differentiable input and the derivative rule `grad`. */
+export function elementwise(opType: string, grad: (ctx: GradContext, dy: Grad) => Grad, opsets: readonly [number, number] = ALL, attributes: OpDef['attributes'] = {}): OpDef {
+  return {
+    opType,
+    opsets,
+    attributes,
+    inputs: [1, 1],
+    outputs: [1, 1],
+    infer: (ctx) => [typeOf(ctx.type(0).dtype, ctx.type(0).shape)],
+    differentiable: [0],
+    grad: (ctx, [dy]) => (dy === undefined ? [] : [grad(ctx, dy)]),
+  };
+}
+
+/** dy * expr * factor where expr is shaped like the output (same as the input for elementwise ops). */
+export function chain(ctx: GradContext, dy: Grad, expr: string, factor = 1): Grad {
+  return times(ctx, dy, expr, ctx.outType(0).shape, factor);
+}
+
+export const unaryOps: OpDef[] = [
+  {
+    ...elementwise('Neg', (ctx, dy) => ctx.scale(dy, null, -1)),
+    infer: (ctx) => {
+      const t = ctx.type(0);
+      return [typeOf(t.dtype, t.shape, t.value?.map((v) => (typeof v === 'number' ? -v : null)))];
+    },
+  },
+  elementwise('Sqrt', (ctx, dy) => chain(ctx, dy, ctx.b.op('Reciprocal', [ctx.output(0)]), 0.5)),
+  elementwise('Reciprocal', (ctx, dy) => chain(ctx, dy, ctx.b.op('Mul', [ctx.output(0), ctx.output(0)]), -1)),
+  elementwise('Exp', (ctx, dy) => chain(ctx, dy, ctx.output(0))),
+  elementwise('Log', (ctx, dy) => (typeof dy === 'string' ? ctx.b.op('Div', [dy, ctx.input(0)]) : chain(ctx, dy, ctx.b.op('Reciprocal', [ctx.input(0)])))),
+  elementwise('Abs', (ctx, dy) => chain(ctx, dy, ctx.b.op('Sign', [ctx.input(0)]))),
+  // erf'(x) = 2/sqrt(pi) exp(-x^2)
+  elementwise('Erf', (ctx, dy) => {
+    const x = ctx.input(0);
+    return chain(ctx, dy, ctx.b.op('Exp', [ctx.b.op('Neg', [ctx.b.op('Mul', [x, x])])]), 2 / Math.sqrt(Math.PI));
+  }),
+  {
+    ...elementwise('Identity', (_ctx, dy) => dy),
+    infer: (ctx) => [{ ...ctx.type(0) }],
+  },
+  {
+    opType: 'Dropout',
+    opsets: ALL,
+    attributes: { ratio: { kind: 'float', opsets: [9, 11] }, seed: { kind: 'int', opsets: [12, 21] } },
+    inputs: [1, 3],
+    outputs: [1, 2],
+    infer: (ctx) => {
+      if (ctx.has(2)) {
+        const training = ctx.constant(2);
+        if (training === undefined || toNumbers(training)[0] !== 0) ctx.unsupported('Dropout is supported in inference mode only (training_mode must be a constant false)');
+      }
+      const t = ctx.type(0);
+      return [typeOf(t.dtype, t.shape), typeOf('bool', t.shape)];
+    },
+    differentiable: [0],
+    grad: (_ctx, [dy]) => [dy],
+  },
+  {
+    opType: 'Cast',
+    opsets: ALL,
+    attributes: { to: { kind: 'int' }, saturate: { kind: 'int', opsets: [19, 21] } },
+    inputs: [1, 1],
+    outputs: [1, 1],
+    infer: (ctx) => {
+      const to = requireDtype(ctx.attr.int('to'), `attribute 'to' of Cast node '${ctx.node.name}'`);
+      const t = ctx.type(0);
+      const keepValue = isIntegral(to) && t.dtype !== undefined && isIntegral(t.dtype) && to !== 'bool';
+      return [typeOf(to, t.shape, keepValue ? t.value : undefined)];
+    },
+    differentiable: [0],
+    grad: (ctx, [dy]) => {
+      const from = ctx.inType(0).dtype;
+      if (dy === undefined || !isFloat(from) || from === undefined) return [];
+      if (from === ctx.outType(0).dtype) return [dy];
+      if (typeof dy !== 'string') return [{ uniform: dy.uniform, like: ctx.input(0) }];
+      return [ctx.b.op('Cast', [dy], { to: dtypeCode(from) })];
+    },
+  },
+];

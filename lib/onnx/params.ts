@@ -1,0 +1,116 @@
+/**
+ * Trainable parameters: the floating-point initializers of a model, by name, as Float32Arrays with shapes.
+ * For training they are promoted to graph inputs (fed every run); frozen ones stay initializers, which
+ * onnxruntime prepacks. Integer initializers (shapes, indices) always stay constants.
+ */
+import { LpcError } from '../errors.js';
+import type { Model } from './ir.js';
+import { formatDims, type Tensor } from './tensor.js';
+
+/** One parameter: its values (always float32 here, whatever the file stores) and shape. */
+export interface Parameter {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+  /** The element type in the model file (values are written back in it). */
+  readonly dtype: 'float32' | 'float64';
+}
+
+export interface ParameterOptions {
+  /** Which float initializers are parameters. Default: float32/float64 initializers of rank 1 or more (rank-0 ones are folded constants in exports). */
+  include?: (name: string, t: Tensor) => boolean;
+}
+
+/** The default rule of which initializers are trainable. */
+export function isTrainableInitializer(_name: string, t: Tensor): boolean {
+  return (t.dtype === 'float32' || t.dtype === 'float64') && t.dims.length > 0;
+}
+
+/**
+ * Named parameters with their values.
+ *
+ * @example
+ * const params = ParameterSet.fromModel(model);
+ * params.get('fc1.weight').data[0] += 0.1;
+ * params.names; // ['fc1.weight', 'fc1.bias', ...]
+ */
+export class ParameterSet {
+  private readonly map = new Map<string, Parameter>();
+
+  /** The parameters of a model, in initializer order (values are copied). */
+  static fromModel(model: Model, options: ParameterOptions = {}): ParameterSet {
+    const include = options.include ?? isTrainableInitializer;
+    const set = new ParameterSet();
+    for (const [name, t] of model.graph.initializers) {
+      if ((t.dtype === 'float32' || t.dtype === 'float64') && include(name, t)) {
+        set.map.set(name, { name, dims: [...t.dims], data: Float32Array.from(t.data as Float32Array | Float64Array), dtype: t.dtype });
+      }
+    }
+    return set;
+  }
+
+  get names(): string[] {
+    return [...this.map.keys()];
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Total number of scalar values. */
+  get elementCount(): number {
+    let n = 0;
+    for (const p of this.map.values()) n += p.data.length;
+    return n;
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  /** The parameter `name`; throws LPC_NOT_FOUND naming the known ones. */
+  get(name: string): Parameter {
+    const p = this.map.get(name);
+    if (p === undefined) throw new LpcError('LPC_NOT_FOUND', `no parameter named '${name}' (parameters: ${this.names.join(', ')})`);
+    return p;
+  }
+
+  /** Replaces the values of `name` (copied), checking the length. */
+  set(name: string, data: Float32Array): void {
+    const p = this.get(name);
+    if (!(data instanceof Float32Array) || data.length !== p.data.length) {
+      throw new LpcError('LPC_SHAPE_MISMATCH', `parameter '${name}' has shape ${formatDims(p.dims)} (${p.data.length} values); received ${data instanceof Float32Array ? data.length : typeof data} values`);
+    }
+    p.data.set(data);
+  }
+
+  /** A deep copy. */
+  clone(): ParameterSet {
+    const set = new ParameterSet();
+    for (const [k, p] of this.map) set.map.set(k, { ...p, dims: [...p.dims], data: p.data.slice() });
+    return set;
+  }
+
+  [Symbol.iterator](): IterableIterator<Parameter> {
+    return this.map.values();
+  }
+}
+
+/**
+ * Turns the named initializers into graph inputs (in place), so that a run feeds their values.
+ * Names that are already graph inputs are left as they are.
+ */
+export function promoteParameters(model: Model, names: readonly string[]): void {
+  const g = model.graph;
+  for (const name of names) {
+    if (g.input(name)) {
+      g.initializers.delete(name);
+      continue;
+    }
+    const t = g.initializers.get(name);
+    if (t === undefined) throw new LpcError('LPC_NOT_FOUND', `no initializer named '${name}' to make trainable`);
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new LpcError('LPC_INVALID_ARGUMENT', `initializer '${name}' has element type ${t.dtype}; only float32 and float64 initializers can be parameters`);
+    g.initializers.delete(name);
+    g.inputs.push({ name, dtype: t.dtype, shape: [...t.dims] });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The thin layer between the IR and onnxruntime-node: sessions from models, and tensors both ways.
+ * Float32Array inputs are wrapped without copying (onnxruntime-node reads them in place).
+ */
+import * as ort from 'onnxruntime-node';
+import { LpcError } from '../errors.js';
+import { writeModel } from './convert.js';
+import type { DType } from './dtype.js';
+import type { Model } from './ir.js';
+import { makeTensor, type Tensor } from './tensor.js';
+
+export interface SessionOptions {
+  /** Intra-op threads (default: onnxruntime's choice, one per core). */
+  threads?: number;
+  /** Graph optimisation level (default 'all': lets onnxruntime fuse and prepack). */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** Creates an onnxruntime session for a model (IR or .onnx bytes). Failures become LPC_INVALID_MODEL. */
+export async function createSession(model: Model | Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const bytes = model instanceof Uint8Array ? model : writeModel(model);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: options.optimization ?? 'all',
+    executionMode: 'sequential',
+  };
+  if (options.threads !== undefined) {
+    sessionOptions.intraOpNumThreads = options.threads;
+    sessionOptions.interOpNumThreads = 1;
+  }
+  try {
+    return await ort.InferenceSession.create(bytes, sessionOptions);
+  } catch (error) {
+    throw new LpcError('LPC_INVALID_MODEL', `onnxruntime could not load the model: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Wraps an IR tensor for onnxruntime (no copy for numeric types). */
+export function toOrt(t: Tensor): ort.Tensor {
+  if (t.dtype === 'bfloat16') throw new LpcError('LPC_INVALID_ARGUMENT', 'onnxruntime-node cannot take bfloat16 inputs');
+  return new ort.Tensor(t.dtype as Exclude<DType, 'bfloat16'>, t.data as never, [...t.dims]);
+}
+
+/** Reads an onnxruntime output as an IR tensor. */
+export function fromOrt(t: ort.Tensor): Tensor {
+  return makeTensor(t.type as DType, t.dims.map(Number), t.data as never);
+}
+
+/** Runs a session on IR tensors and returns IR tensors, by name. */
+export async function runSession(session: ort.InferenceSession, feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v);
+  const result = outputs === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...outputs]);
+  const out: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v);
+  return out;
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { floatAttr } from '../../lib/onnx/builder.js';
+import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
+import { createSession, runSession } from '../../lib/onnx/runtime.js';
+import { makeTensor, scalarTensor } from '../../lib/onnx/tensor.js';
+import type { AttrInput } from '../../lib/onnx/builder.js';
+import { expectGradOk, opModel, randn } from './support.js';
+
+const act = (op: string, attrs: Record<string, AttrInput> = {}, opset = 13) =>
+  opModel(opset, (b) => {
+    const x = b.input('x', 'float32', [3, 5]);
+    b.output(b.op(op, [x], attrs), 'y');
+  });
+
+describe('activation gradients', () => {
+  const cases: [string, Record<string, AttrInput>, number?][] = [
+    ['Relu', {}],
+    ['Relu', {}, 9],
+    ['LeakyRelu', {}],
+    ['LeakyRelu', { alpha: floatAttr(0.2) }],
+    ['Elu', {}],
+    ['Elu', { alpha: floatAttr(0.7) }],
+    ['Selu', {}],
+    ['Selu', { alpha: floatAttr(1.5), gamma: floatAttr(0.9) }],
+    ['Sigmoid', {}],
+    ['HardSigmoid', {}],
+    ['HardSigmoid', { alpha: floatAttr(0.3), beta: floatAttr(0.4) }],
+    ['Tanh', {}],
+    ['Softplus', {}],
+    ['Softsign', {}],
+    ['Gelu', {}, 20],
+    ['Gelu', { approximate: 'tanh' }, 20],
+  ];
+  for (const [op, attrs, opset] of cases) {
+    it(`${op} ${JSON.stringify(attrs)} at opset ${opset ?? 13}`, async () => {
+      // Scale 2 spreads inputs over the piecewise regions (HardSigmoid saturates beyond |x| = 2.5).
+      await expectGradOk(act(op, attrs, opset), { inputs: { x: randn([3, 5], 7, 2) } });
+    });
+  }
+
+  it('Gelu written out with Erf (older exports) is differentiated op by op', async () => {
+    const m = opModel(17, (b) => {
+      const x = b.input('x', 'float32', [3, 5]);
+      const erf = b.op('Erf', [b.op('Div', [x, b.constant(scalarTensor('float32', Math.SQRT2))])]);
+      const half = b.op('Mul', [b.op('Mul', [x, b.op('Add', [erf, b.constant(scalarTensor('float32', 1))])]), b.constant(scalarTensor('float32', 0.5))]);
+      b.output(half, 'y');
+    });
+    await expectGradOk(m);
+  });
+
+  it('emits Softplus as Relu(x) - Log(Sigmoid(Abs(x))) with Sigmoid(x) as its derivative, exact at 0', async () => {
+    const m = act('Softplus');
+    const g = buildGradientModel(m, { vjp: ['y'], inputs: ['x'] });
+    expect(g.model.graph.nodes.some((n) => n.opType === 'Softplus')).toBe(false);
+    const session = await createSession(g.model);
+    const x = makeTensor('float32', [3, 5], new Float32Array([0, -30, 30, 1, -1, 0.5, 2, -2, 5, -5, 0.1, 0, 0, 0, 0]));
+    const ones = makeTensor('float32', [3, 5], new Float32Array(15).fill(1));
+    const out = await runSession(session, { x, 'grad_in/y': ones });
+    const y = out.y.data as Float32Array;
+    const dx = out.grad_x.data as Float32Array;
+    for (let i = 0; i < 15; i++) {
+      const v = x.data[i] as number;
+      // float64 references; 1e-6 relative covers float32 rounding of Log/Sigmoid near 1.
+      expect(y[i]).toBeCloseTo(Math.log1p(Math.exp(-Math.abs(v))) + Math.max(v, 0), 6);
+      expect(dx[i]).toBeCloseTo(1 / (1 + Math.exp(-v)), 6);
+    }
+    expect(dx[0]).toBe(0.5);
+  });
+
+  describe('Clip', () => {
+    it('opset 9 with min/max attributes', async () => {
+      await expectGradOk(act('Clip', { min: floatAttr(-0.5), max: floatAttr(0.7) }, 9), { inputs: { x: randn([3, 5], 3) } });
+    });
+    it('opset 13 with min and max inputs (as parameters, so their gradients are checked too)', async () => {
+      const m = opModel(13, (b) => {
+        const x = b.input('x', 'float32', [3, 5]);
+        const lo = b.initializer('lo', makeTensor('float32', [1], Float32Array.of(-0.5)));
+        const hi = b.initializer('hi', makeTensor('float32', [1], Float32Array.of(0.6)));
+        // Clip bounds are scalars: squeeze the [1] parameters.
+        b.output(b.op('Clip', [x, b.squeeze(lo, [0]), b.squeeze(hi, [0])]), 'y');
+      });
+      await expectGradOk(m, { inputs: { x: randn([3, 5], 4) } });
+    });
+    it('opset 13 with only min, and with neither', async () => {
+      for (const bounds of [['min'], []]) {
+        const m = opModel(13, (b) => {
+          const x = b.input('x', 'float32', [3, 5]);
+          const inputs = [x, ...bounds.map(() => b.constant(scalarTensor('float32', -0.3)))];
+          b.output(b.op('Clip', inputs), 'y');
+        });
+        await expectGradOk(m);
+      }
+    });
+  });
+});
