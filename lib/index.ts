@@ -1,1 +1,2 @@
 export { LpcError, type LpcErrorCode } from './errors.js';
+export * from './native/index.js';
