@@ -26,7 +26,7 @@ export class KeptStates {
     this.values = new Float32Array(n * keep.perChain * d);
   }
 
-  /** The slot of state z_t (the state after t steps), or -1 when it is not kept. */
+  /** The slot of state z_t (the state after t steps, t = 1..T), or -1 when it is not kept. */
   slotOf(t: number): number {
     const after = t - this.#burnIn;
     if (after <= 0 || after % this.#thin !== 0) return -1;
@@ -34,8 +34,11 @@ export class KeptStates {
     return slot < this.#perChain ? slot : -1;
   }
 
-  /** Copies z ([n, d]) into slot `slot` of every chain, checking that every value is finite. */
-  record(slot: number, z: Float32Array, t: number): void {
+  /**
+   * Copies z ([n, d]) into slot `slot` of every chain. Returns false when some value is not finite (then
+   * checkSlot() after replacing restarted chains' rows).
+   */
+  record(slot: number, z: Float32Array): boolean {
     const d = this.#d;
     const stride = this.#perChain * d;
     const out = this.values;
@@ -49,7 +52,24 @@ export class KeptStates {
         out[dst + j] = v;
       }
     }
-    if (probe !== 0) throw nonFiniteState(z, d, t);
+    return probe === 0;
+  }
+
+  /** Throws LPC_DIVERGED if a value in slot `slot` (state z_t) is not finite. */
+  checkSlot(slot: number, t: number): void {
+    const d = this.#d;
+    const column = new Float32Array(this.#n * d);
+    for (let c = 0; c < this.#n; c++) {
+      const row = c * this.#perChain + slot;
+      column.set(this.values.subarray(row * d, (row + 1) * d), c * d);
+    }
+    if (!allFinite(column)) throw nonFiniteState(column, d, t);
+  }
+
+  /** Overwrites chain c's row in slot `slot` with its row of z (a chain that went back to an earlier state). */
+  recordChain(slot: number, c: number, z: Float32Array): void {
+    const d = this.#d;
+    this.values.set(z.subarray(c * d, (c + 1) * d), c * this.#perChain * d + slot * d);
   }
 }
 

@@ -29,19 +29,22 @@ export interface LangevinResult {
   readonly chains: number;
   readonly latentDim: number;
   readonly steps: number;
-  /** z_T, the states after the last step, [B*K, d]. Their energies were not evaluated. */
+  /** z_T, the states after the last step, [B*K, d]. */
   readonly samples: Float32Array;
+  /** E(z_T) per chain, [B*K]: every final state has a finite energy (see `restarts`). */
+  readonly energies: Float32Array;
   /**
    * The kept states z_t (t = burnIn + thin, burnIn + 2 thin, ... <= T), [B*K*S, d]: the s-th kept state of
    * chain c is row c*S + s, so each datapoint owns K*S consecutive rows (hand them to an energy graph as
-   * K*S chains per datapoint). Null when the sampler keeps none.
+   * K*S chains per datapoint). Each was evaluated with a finite energy: a chain restarted at time t holds its
+   * last finite state there. Null when the sampler keeps none.
    */
   readonly kept: Float32Array | null;
   /** S, the states kept per chain (0 when none). */
   readonly keptPerChain: number;
   /**
-   * [T]: entry k is the mean energy over chains of the states step k started from (ULA: z_k, the states
-   * evaluated at step k, counting only finite energies; NaN if none was finite. MALA: the current states).
+   * [T + 1]: entry t is the mean energy over chains of z_t, t = 0..T (ULA: over the chains whose energy at
+   * z_t was finite, NaN if none was; MALA: of the current states, always finite).
    */
   readonly energyTrace: Float64Array;
   /** MALA: fraction of proposals accepted after the warm-up (over all steps without one); null for ULA. */
@@ -50,7 +53,10 @@ export interface LangevinResult {
   readonly acceptRates: Float64Array | null;
   /** MALA: fraction accepted during the warm-up; null for ULA or without a warm-up. */
   readonly warmupAcceptRate: number | null;
-  /** Per chain [B*K]: returns to the last finite state after a non-finite energy or gradient. */
+  /**
+   * Per chain [B*K]: returns to the last finite state after a non-finite energy or gradient (ULA: at an
+   * evaluated state, including z_T; MALA: non-finite proposals, which are rejected).
+   */
   readonly restarts: Int32Array;
   readonly totalRestarts: number;
   /** Per chain [B*K]: the step size in effect at the end (halved by restarts, adapted by MALA's warm-up). */
@@ -61,7 +67,8 @@ export interface LangevinResult {
  * Langevin posterior sampling for an energy function: unadjusted (ULA) or Metropolis-adjusted (MALA),
  * optionally preconditioned (RMSprop/Adam style), from the prior or from an encoder's Gaussian.
  *
- * Each run creates its native chains, takes `steps` steps and frees them. The energy function receives the
+ * Each run creates its native chains, takes `steps` steps and frees them. T steps cost T + 1 evaluations of
+ * all B*K chains: one per step, plus one at z_T (ULA) or at z_0 (MALA). The energy function receives the
  * chains' own memory as z (zero-copy): it must not write into it nor keep it after its promise resolves.
  *
  * @example
@@ -127,7 +134,7 @@ export class LangevinSampler {
         chains,
         options: opts,
         kept: opts.keep === null ? null : new KeptStates(n, d, opts.keep),
-        trace: new Float64Array(opts.steps),
+        trace: new Float64Array(opts.steps + 1),
       };
       const outcome = opts.sampler === 'mala' ? await runMala(ctx) : await runUnadjusted(ctx);
       return this.#result(ctx, outcome);
@@ -160,6 +167,7 @@ export class LangevinSampler {
       latentDim: chains.d,
       steps: options.steps,
       samples,
+      energies: outcome.energies,
       kept: ctx.kept?.values ?? null,
       keptPerChain: options.keep?.perChain ?? 0,
       energyTrace: ctx.trace,

@@ -64,7 +64,8 @@ export async function runMala(ctx: RunContext): Promise<LoopOutcome> {
     }
     recordIfKept(ctx, k + 1);
   }
-  return { restarts, ...acceptance(ctx, atWarmupEnd) };
+  trace[options.steps] = meanFinite(current);
+  return { restarts, energies: current, ...acceptance(ctx, atWarmupEnd) };
 }
 
 function sameRow(a: Float32Array, b: Float32Array, c: number, d: number): boolean {

@@ -17,7 +17,7 @@ export interface RunContext {
   readonly options: ResolvedOptions;
   /** Where kept states go (null: none kept). */
   readonly kept: KeptStates | null;
-  /** Filled by the loop: entry k is the mean finite energy of the states step k started from. */
+  /** [T + 1], filled by the loop: entry t is the mean energy of the states z_t (t = 0..T). */
   readonly trace: Float64Array;
 }
 
@@ -25,6 +25,8 @@ export interface RunContext {
 export interface LoopOutcome {
   /** Returns to the last finite state, per chain. */
   restarts: Int32Array;
+  /** Energies at the final states, [n], all finite. */
+  energies: Float32Array;
   /** MALA only: acceptance after the warm-up (or over all steps without one), overall and per chain. */
   acceptRate: number | null;
   acceptRates: Float64Array | null;
@@ -36,7 +38,7 @@ export interface LoopOutcome {
 export function recordIfKept(ctx: RunContext, t: number): void {
   if (ctx.kept === null) return;
   const slot = ctx.kept.slotOf(t);
-  if (slot >= 0) ctx.kept.record(slot, ctx.chains.z, t);
+  if (slot >= 0 && !ctx.kept.record(slot, ctx.chains.z)) ctx.kept.checkSlot(slot, t);
 }
 
 /**
