@@ -2,28 +2,30 @@
  * The chain states a run keeps after its burn-in, stacked so that a trainer can hand them to an energy graph
  * as K*S chains per datapoint without reordering.
  *
- * Layout [B*K*S, d] row-major: the s-th kept state of chain c = b*K + k is row c*S + s. So rows
- * b*K*S .. (b+1)*K*S - 1 belong to datapoint b (datapoint-major, like the chains themselves), and one chain's
- * kept states are contiguous in time order.
+ * Layout [B, S, K, d] row-major: chain k of datapoint b at its s-th kept time is row (b*S + s)*K + k. So rows
+ * b*S*K .. (b+1)*S*K - 1 belong to datapoint b (datapoint-major, like the chains themselves), and recording
+ * one time copies B contiguous blocks of K*d values (a chain-major [B, K, S, d] would scatter B*K rows).
  */
 import { LpcError } from '../errors.js';
 
 export class KeptStates {
-  /** [n*perChain, d], see the file comment. */
+  /** [B*S*K, d], see the file comment. */
   readonly values: Float32Array;
-  readonly #n: number;
+  readonly #batch: number;
+  readonly #chains: number;
   readonly #d: number;
   readonly #burnIn: number;
   readonly #thin: number;
   readonly #perChain: number;
 
-  constructor(n: number, d: number, keep: { burnIn: number; thin: number; perChain: number }) {
-    this.#n = n;
+  constructor(batch: number, chains: number, d: number, keep: { burnIn: number; thin: number; perChain: number }) {
+    this.#batch = batch;
+    this.#chains = chains;
     this.#d = d;
     this.#burnIn = keep.burnIn;
     this.#thin = keep.thin;
     this.#perChain = keep.perChain;
-    this.values = new Float32Array(n * keep.perChain * d);
+    this.values = new Float32Array(batch * keep.perChain * chains * d);
   }
 
   /** The slot of state z_t (the state after t steps, t = 1..T), or -1 when it is not kept. */
@@ -35,41 +37,37 @@ export class KeptStates {
   }
 
   /**
-   * Copies z ([n, d]) into slot `slot` of every chain. Returns false when some value is not finite (then
-   * checkSlot() after replacing restarted chains' rows).
+   * Copies z ([B*K, d]) into slot `slot`. Returns false when some value is not finite (then call checkSlot()
+   * after replacing restarted chains' rows).
    */
   record(slot: number, z: Float32Array): boolean {
-    const d = this.#d;
-    const stride = this.#perChain * d;
-    const out = this.values;
-    let probe = 0;
-    for (let c = 0; c < this.#n; c++) {
-      const src = c * d;
-      const dst = c * stride + slot * d;
-      for (let j = 0; j < d; j++) {
-        const v = z[src + j];
-        probe += v * 0;
-        out[dst + j] = v;
-      }
+    const block = this.#chains * this.#d;
+    for (let b = 0; b < this.#batch; b++) {
+      this.values.set(z.subarray(b * block, (b + 1) * block), (b * this.#perChain + slot) * block);
     }
-    return probe === 0;
-  }
-
-  /** Throws LPC_DIVERGED if a value in slot `slot` (state z_t) is not finite. */
-  checkSlot(slot: number, t: number): void {
-    const d = this.#d;
-    const column = new Float32Array(this.#n * d);
-    for (let c = 0; c < this.#n; c++) {
-      const row = c * this.#perChain + slot;
-      column.set(this.values.subarray(row * d, (row + 1) * d), c * d);
-    }
-    if (!allFinite(column)) throw nonFiniteState(column, d, t);
+    return allFinite(z);
   }
 
   /** Overwrites chain c's row in slot `slot` with its row of z (a chain that went back to an earlier state). */
   recordChain(slot: number, c: number, z: Float32Array): void {
     const d = this.#d;
-    this.values.set(z.subarray(c * d, (c + 1) * d), c * this.#perChain * d + slot * d);
+    this.values.set(z.subarray(c * d, (c + 1) * d), this.#row(slot, c) * d);
+  }
+
+  /** Throws LPC_DIVERGED if a value in slot `slot` (state z_t) is not finite. */
+  checkSlot(slot: number, t: number): void {
+    const d = this.#d;
+    const states = new Float32Array(this.#batch * this.#chains * d);
+    for (let c = 0; c < this.#batch * this.#chains; c++) {
+      const row = this.#row(slot, c);
+      states.set(this.values.subarray(row * d, (row + 1) * d), c * d);
+    }
+    if (!allFinite(states)) throw nonFiniteState(states, d, t);
+  }
+
+  #row(slot: number, c: number): number {
+    const b = Math.floor(c / this.#chains);
+    return (b * this.#perChain + slot) * this.#chains + (c - b * this.#chains);
   }
 }
 

@@ -34,10 +34,10 @@ export interface LangevinResult {
   /** E(z_T) per chain, [B*K]: every final state has a finite energy (see `restarts`). */
   readonly energies: Float32Array;
   /**
-   * The kept states z_t (t = burnIn + thin, burnIn + 2 thin, ... <= T), [B*K*S, d]: the s-th kept state of
-   * chain c is row c*S + s, so each datapoint owns K*S consecutive rows (hand them to an energy graph as
-   * K*S chains per datapoint). Each was evaluated with a finite energy: a chain restarted at time t holds its
-   * last finite state there. Null when the sampler keeps none.
+   * The kept states z_t (t = burnIn + thin, burnIn + 2 thin, ... <= T), [B, S, K, d]: chain k of datapoint b
+   * at its s-th kept time is row (b*S + s)*K + k, so each datapoint owns S*K consecutive rows (hand them to
+   * an energy graph as S*K chains per datapoint). Each was evaluated with a finite energy: a chain restarted
+   * at time t holds its last finite state there. Null when the sampler keeps none.
    */
   readonly kept: Float32Array | null;
   /** S, the states kept per chain (0 when none). */
@@ -133,7 +133,7 @@ export class LangevinSampler {
         batch,
         chains,
         options: opts,
-        kept: opts.keep === null ? null : new KeptStates(n, d, opts.keep),
+        kept: opts.keep === null ? null : new KeptStates(batch, opts.chains, d, opts.keep),
         trace: new Float64Array(opts.steps + 1),
       };
       const outcome = opts.sampler === 'mala' ? await runMala(ctx) : await runUnadjusted(ctx);

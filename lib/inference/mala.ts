@@ -10,6 +10,7 @@
  * maxConsecutiveRestarts times in a row during the warm-up ends the run with LPC_DIVERGED, as does a
  * non-finite energy or gradient at an initial state (MALA has no finite state to return to).
  */
+import type { EnergyEvaluation } from '../likelihoods/energy-function.js';
 import { chainIsFinite, countNonFinite, evaluateChecked, meanFinite } from './evaluation.js';
 import { divergedError, recordIfKept, type LoopOutcome, type RunContext } from './run-context.js';
 
@@ -28,57 +29,78 @@ export async function runMala(ctx: RunContext): Promise<LoopOutcome> {
   const restarts = new Int32Array(n);
   const consecutive = new Int32Array(n);
   const stepSizes = chains.stepSizes;
-  let atWarmupEnd: { accepted: Float64Array; proposed: Float64Array } | null = null;
+  // The native counters (O(n) per step) say which chains moved and whether any proposal was non-finite,
+  // so the O(n*d) per-chain scan runs only at steps that had one.
+  let before = chains.stats();
+  let atWarmupEnd: ChainCounts | null = null;
+  let anyConsecutive = false;
 
   for (let k = 0; k < options.steps; k++) {
     trace[k] = meanFinite(current);
-    if (k === options.warmup && k > 0) atWarmupEnd = chains.stats();
+    if (k === options.warmup && k > 0) atWarmupEnd = before;
     const warm = k < options.warmup;
-    const proposal = chains.propose();
-    const out = await evaluateChecked(fn, x, batch, proposal, k);
+    const out = await evaluateChecked(fn, x, batch, chains.propose(), k);
     chains.accept(out.energy, out.gradZ);
-    const z = chains.z;
-    let failing = 0;
-    let firstFailing = -1;
-    for (let c = 0; c < n; c++) {
-      if (!chainIsFinite(out, c, d)) {
-        restarts[c]++;
-        consecutive[c]++;
-        if (warm) {
-          stepSizes[c] *= 0.5;
-          if (consecutive[c] >= options.maxConsecutiveRestarts) {
-            failing++;
-            if (firstFailing < 0) firstFailing = c;
-          }
-        }
-      } else {
-        consecutive[c] = 0;
-        // An accepted chain holds a copy of its proposal. A rejected one equals its proposal only if the
-        // noise vanished, and then both energies are equal anyway.
-        if (sameRow(z, proposal, c, d)) current[c] = out.energy[c];
+    const after = chains.stats();
+    for (let c = 0; c < n; c++) if (after.accepted[c] !== before.accepted[c]) current[c] = out.energy[c];
+    if (after.nonFiniteProposals > before.nonFiniteProposals) {
+      const failing = countFailures(ctx, out, warm, restarts, consecutive, stepSizes);
+      anyConsecutive = true;
+      if (failing.count > 0) {
+        const what = `proposed states with a non-finite energy or gradient ${options.maxConsecutiveRestarts} times in a row during the warm-up`;
+        throw divergedError(ctx, failing.count, failing.first, k, what);
       }
+    } else if (anyConsecutive) {
+      consecutive.fill(0);
+      anyConsecutive = false;
     }
-    if (failing > 0) {
-      const what = `proposed states with a non-finite energy or gradient ${options.maxConsecutiveRestarts} times in a row during the warm-up`;
-      throw divergedError(ctx, failing, firstFailing, k, what);
-    }
+    before = after;
     recordIfKept(ctx, k + 1);
   }
   trace[options.steps] = meanFinite(current);
-  return { restarts, energies: current, ...acceptance(ctx, atWarmupEnd) };
+  return { restarts, energies: current, ...acceptance(ctx, before, atWarmupEnd) };
 }
 
-function sameRow(a: Float32Array, b: Float32Array, c: number, d: number): boolean {
-  for (let j = c * d, end = j + d; j < end; j++) if (a[j] !== b[j]) return false;
-  return true;
+type ChainCounts = { accepted: Float64Array; proposed: Float64Array };
+
+/**
+ * Counts the chains whose proposal was not finite as restarted (halving their step during the warm-up) and
+ * returns how many of them have now failed maxConsecutiveRestarts times in a row during the warm-up.
+ */
+function countFailures(
+  ctx: RunContext,
+  out: EnergyEvaluation,
+  warm: boolean,
+  restarts: Int32Array,
+  consecutive: Int32Array,
+  stepSizes: Float32Array,
+): { count: number; first: number } {
+  const d = ctx.chains.d;
+  let count = 0;
+  let first = -1;
+  for (let c = 0; c < restarts.length; c++) {
+    if (chainIsFinite(out, c, d)) {
+      consecutive[c] = 0;
+      continue;
+    }
+    restarts[c]++;
+    consecutive[c]++;
+    if (!warm) continue;
+    stepSizes[c] *= 0.5;
+    if (consecutive[c] >= ctx.options.maxConsecutiveRestarts) {
+      count++;
+      if (first < 0) first = c;
+    }
+  }
+  return { count, first };
 }
 
 /** Acceptance after the warm-up (all steps without one), and during it. */
 function acceptance(
   ctx: RunContext,
-  atWarmupEnd: { accepted: Float64Array; proposed: Float64Array } | null,
+  end: ChainCounts,
+  atWarmupEnd: ChainCounts | null,
 ): Pick<LoopOutcome, 'acceptRate' | 'acceptRates' | 'warmupAcceptRate'> {
-  const end = ctx.chains.stats();
   const n = ctx.chains.n;
   const perChain = new Float64Array(n);
   let accepted = 0;

@@ -9,6 +9,7 @@ import { Rng } from '../../lib/native/rng.js';
 import { sameBits } from '../native/support/stats.js';
 import { randomPpca } from './support/targets.js';
 import { RecordingEnergy } from './support/wrappers.js';
+import { keptRow } from './support/moments.js';
 
 const d = 3;
 const batch = 2;
@@ -29,7 +30,7 @@ describe('burn-in, thinning and the result layout', () => {
     { steps: 12, burnIn: 3, thin: 4, times: [7, 11] },
     { steps: 11, burnIn: 3, thin: 4, times: [7, 11] }, // the final state is kept when thin divides T - burnIn
     { steps: 5, burnIn: 0, thin: 1, times: [1, 2, 3, 4, 5] },
-  ])('ULA keeps z_t for t = burnIn + thin*j <= T, row (b*K + k)*S + s ($steps steps, burn-in $burnIn, thin $thin)', async ({ steps, burnIn, thin, times }) => {
+  ])('ULA keeps z_t for t = burnIn + thin*j <= T, row (b*S + s)*K + k ($steps steps, burn-in $burnIn, thin $thin)', async ({ steps, burnIn, thin, times }) => {
     const K = 3;
     const recorder = new RecordingEnergy(energy);
     const result = await new LangevinSampler(recorder, { steps, stepSize: 0.05, chains: K, keep: { burnIn, thin }, seed: 1 }).run(x);
@@ -38,7 +39,7 @@ describe('burn-in, thinning and the result layout', () => {
     expect(result.keptPerChain).toBe(times.length);
     expect(result.kept!.length).toBe(batch * K * times.length * d);
     for (let c = 0; c < batch * K; c++) {
-      times.forEach((t, s) => expect(row(result.kept!, c * times.length + s)).toEqual(row(recorder.states[t], c)));
+      times.forEach((t, s) => expect(row(result.kept!, keptRow(c, s, times.length, K))).toEqual(row(recorder.states[t], c)));
     }
     expect(sameBits(result.samples, recorder.states[steps])).toBe(true);
     expect(sameBits(result.energies, recorder.energies[steps])).toBe(true);
@@ -60,7 +61,7 @@ describe('burn-in, thinning and the result layout', () => {
       let moves = 0;
       const energies: number[] = [e];
       for (let t = 1; t <= steps; t++) {
-        const kept = row(result.kept!, c * steps + t - 1);
+        const kept = row(result.kept!, keptRow(c, t - 1, steps, K));
         const proposal = row(recorder.states[t], c);
         if (kept.every((v, j) => v === proposal[j])) {
           moves++;

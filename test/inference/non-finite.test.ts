@@ -55,8 +55,9 @@ describe('non-finite energies and gradients', () => {
     }
     expectAllFinite(result);
     // Every state handed out was evaluated finite: none lies in the hole.
+    const S = result.keptPerChain;
     const inHole = (z: Float32Array, row: number) => {
-      const c = Math.floor(row / result.keptPerChain);
+      const c = Math.floor(row / (S * K)) * K + (row % K); // row (b*S + s)*K + k holds chain b*K + k
       return poisoned.nanEnergy(z.subarray(row * d, row * d + d), c) || poisoned.infGradient(z.subarray(row * d, row * d + d), c);
     };
     for (let r = 0; r < batch * K * result.keptPerChain; r++) expect(inHole(result.kept!, r)).toBe(false);

@@ -9,7 +9,7 @@
  *   (used for MALA, whose rejections make it not AR(1)).
  */
 
-/** Per-chain time averages of u = Q'(z - m_b) and of u_p u_q, from kept states [n*S, d] (row c*S + s). */
+/** Per-chain time averages of u = Q'(z - m_b) and of u_p u_q, from kept states [B, S, K, d]. */
 export interface ChainAverages {
   /** [n, d]: mean of u per chain. */
   mean: Float64Array;
@@ -35,7 +35,7 @@ export function chainAverages(
   for (let c = 0; c < n; c++) {
     const b = Math.floor(c / chainsPerDatapoint);
     for (let s = 0; s < perChain; s++) {
-      const row = (c * perChain + s) * d;
+      const row = keptRow(c, s, perChain, chainsPerDatapoint) * d;
       for (let j = 0; j < d; j++) dev[j] = kept[row + j] - means[b * d + j];
       for (let m = 0; m < d; m++) {
         let v = 0;
@@ -49,6 +49,12 @@ export function chainAverages(
     }
   }
   return { mean, second, n, d };
+}
+
+/** The row of chain c = b*K + k at kept time s in the [B, S, K, d] layout of LangevinResult.kept. */
+export function keptRow(c: number, s: number, perChain: number, chainsPerDatapoint: number): number {
+  const b = Math.floor(c / chainsPerDatapoint);
+  return (b * perChain + s) * chainsPerDatapoint + (c - b * chainsPerDatapoint);
 }
 
 /** Mean over chains of column `col` of a [n, width] table, and its standard error from the chains' spread. */
