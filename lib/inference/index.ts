@@ -2,6 +2,6 @@
 export { LangevinSampler } from './langevin-sampler.js';
 export type { EncoderInit, LangevinResult } from './langevin-sampler.js';
 export { SAMPLER_STREAM_BASE } from './options.js';
-export type { KeepOptions, LangevinOptions, MalaSettings, SamplerKind } from './options.js';
+export type { KeepOptions, LangevinOptions, MalaSettings, ResolvedLangevinOptions, SamplerKind } from './options.js';
 export { fitDiagonalGaussian, posteriorMean } from './summaries.js';
 export type { DiagonalGaussian } from './summaries.js';

@@ -8,7 +8,7 @@ import { Chains } from '../native/chains.js';
 import type { Rng } from '../native/rng.js';
 import { KeptStates, allFinite, nonFiniteState } from './kept-states.js';
 import { runMala } from './mala.js';
-import { resolveOptions, SAMPLER_STREAM_BASE, type LangevinOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, SAMPLER_STREAM_BASE, type LangevinOptions, type ResolvedLangevinOptions } from './options.js';
 import type { LoopOutcome, RunContext } from './run-context.js';
 import { runUnadjusted } from './unadjusted.js';
 
@@ -81,7 +81,7 @@ export interface LangevinResult {
  */
 export class LangevinSampler {
   readonly energy: EnergyFunction;
-  readonly options: Readonly<ResolvedOptions>;
+  readonly options: Readonly<ResolvedLangevinOptions>;
   #runs = 0;
   #running = false;
 

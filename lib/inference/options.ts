@@ -86,7 +86,7 @@ export interface LangevinOptions {
 export const SAMPLER_STREAM_BASE = 0x4c50_4300_0000_0000n;
 
 /** Options with every default filled in and every value checked. */
-export interface ResolvedOptions {
+export interface ResolvedLangevinOptions {
   steps: number;
   stepSize: number;
   chains: number;
@@ -114,7 +114,7 @@ const KNOWN_KEYS = new Set([
 ]);
 
 /** Checks `options` and fills in defaults; throws LPC_INVALID_ARGUMENT naming the first bad option. */
-export function resolveOptions(options: LangevinOptions): ResolvedOptions {
+export function resolveOptions(options: LangevinOptions): ResolvedLangevinOptions {
   if (typeof options !== 'object' || options === null) {
     invalidArgument('options', 'an object with at least steps and stepSize', options);
   }
@@ -142,6 +142,10 @@ export function resolveOptions(options: LangevinOptions): ResolvedOptions {
   const mala = options.mala ?? {};
   if (typeof mala !== 'object' || mala === null) invalidArgument('mala', 'an object', mala);
   const warmup = checkInteger('mala.warmup', mala.warmup ?? 0, 0, steps - 1);
+  if (sampler === 'mala' && preconditioner !== 'none' && warmup === 0) {
+    // MALA's preconditioner learns only during the warm-up; without one it would stay G = 1 unnoticed.
+    throw new LpcError('LPC_INVALID_ARGUMENT', `preconditioner '${preconditioner}' with sampler 'mala' needs mala.warmup >= 1; got 0`);
+  }
   const maxConsecutiveRestarts = checkInteger('maxConsecutiveRestarts', options.maxConsecutiveRestarts ?? 10, 1, 1000);
   if (options.rng !== undefined && options.seed !== undefined) {
     throw new LpcError('LPC_INVALID_ARGUMENT', 'give either seed or rng, not both: with rng, every run draws its seed from it');
@@ -170,7 +174,7 @@ export function resolveOptions(options: LangevinOptions): ResolvedOptions {
   };
 }
 
-function resolveKeep(keep: KeepOptions | undefined, steps: number): ResolvedOptions['keep'] {
+function resolveKeep(keep: KeepOptions | undefined, steps: number): ResolvedLangevinOptions['keep'] {
   if (keep === undefined) return null;
   if (typeof keep !== 'object' || keep === null) invalidArgument('keep', 'an object { burnIn?, thin? }', keep);
   const burnIn = checkInteger('keep.burnIn', keep.burnIn ?? 0, 0, steps - 1);

@@ -5,7 +5,7 @@ import type { EnergyFunction } from '../likelihoods/energy-function.js';
 import type { Chains } from '../native/chains.js';
 import { LpcError } from '../errors.js';
 import type { KeptStates } from './kept-states.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedLangevinOptions } from './options.js';
 
 export interface RunContext {
   readonly fn: EnergyFunction;
@@ -14,7 +14,7 @@ export interface RunContext {
   readonly batch: number;
   /** B*K chains of fn.latentDim dims, already initialised. */
   readonly chains: Chains;
-  readonly options: ResolvedOptions;
+  readonly options: ResolvedLangevinOptions;
   /** Where kept states go (null: none kept). */
   readonly kept: KeptStates | null;
   /** [T + 1], filled by the loop: entry t is the mean energy of the states z_t (t = 0..T). */

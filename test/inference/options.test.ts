@@ -28,6 +28,7 @@ describe('LangevinSampler options', () => {
     [{ mala: { warmup: 2 } }, 'mala settings', "'ula'"],
     [{ sampler: 'mala', mala: { warmup: 10 } }, 'mala.warmup', '10'],
     [{ sampler: 'mala', mala: { targetAccept: 1.5 } }, 'mala.targetAccept', '1.5'],
+    [{ sampler: 'mala', preconditioner: 'rmsprop' }, 'mala.warmup >= 1', "'rmsprop'"],
     [{ keep: { burnIn: 10 } }, 'keep.burnIn', '10'],
     [{ keep: { burnIn: 4, thin: 7 } }, 'keep.thin', '[1, 6]'],
     [{ maxConsecutiveRestarts: 0 }, 'maxConsecutiveRestarts', '0'],
