@@ -47,7 +47,7 @@ export async function runMala(ctx: RunContext): Promise<LoopOutcome> {
       const failing = countFailures(ctx, out, warm, restarts, consecutive, stepSizes);
       anyConsecutive = true;
       if (failing.count > 0) {
-        const what = `proposed states with a non-finite energy or gradient ${options.maxConsecutiveRestarts} times in a row during the warm-up`;
+        const what = `proposed states with a non-finite energy or gradient ${options.maxConsecutiveRestarts} times in a row during the warm-up although each failure halved their step size`;
         throw divergedError(ctx, failing.count, failing.first, k, what);
       }
     } else if (anyConsecutive) {

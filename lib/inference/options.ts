@@ -38,7 +38,7 @@ export interface MalaSettings {
 
 /** Settings of a LangevinSampler; `steps` and `stepSize` are required. */
 export interface LangevinOptions {
-  /** T, Langevin steps per run (one energy evaluation of all chains per step; MALA adds one at the start). */
+  /** T, Langevin steps per run: T + 1 evaluations of all chains (one per step, one at z_T or, for MALA, z_0). */
   steps: number;
   /** eta, the step size of every chain at the start of a run. */
   stepSize: number;

@@ -51,7 +51,7 @@ export function divergedError(ctx: RunContext, failing: number, first: number, s
   return new LpcError(
     'LPC_DIVERGED',
     `${failing} of ${n} chain(s) ${what} at step ${step} of ${ctx.options.steps} (first: chain ${first}, datapoint ${Math.floor(first / k)}); ` +
-      'no finite state could be reached although each failure halved the step size: check the energy function at these states, or lower stepSize',
+      'check the energy function at these states (and the data), or lower stepSize',
     cause === undefined ? undefined : { cause },
   );
 }

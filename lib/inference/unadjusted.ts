@@ -93,6 +93,6 @@ function hopeless(ctx: RunContext, step: number, cause: LpcError): LpcError {
       if (first < 0) first = c;
     }
   }
-  const what = `got a non-finite energy or gradient ${ctx.options.maxConsecutiveRestarts} times in a row`;
+  const what = `got a non-finite energy or gradient ${ctx.options.maxConsecutiveRestarts} times in a row although each failure halved their step size`;
   return divergedError(ctx, failing, first, step, what, cause);
 }
