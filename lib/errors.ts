@@ -14,6 +14,7 @@ export type LpcErrorCode =
   | 'LPC_INVALID_MODEL' // a malformed, truncated or inconsistent ONNX file
   | 'LPC_DIVERGED' // energies or gradients that became non-finite and could not be recovered
   | 'LPC_DISPOSED' // a native object used after dispose()
+  | 'LPC_INVALID_STATE' // a method called out of order (e.g. accept() before propose())
   | 'LPC_NOT_FOUND' // a file or dataset that is absent
   | 'LPC_CORRUPT_DATA' // a dataset file whose bytes do not match its format
   | 'LPC_UNSUPPORTED_FORMAT' // a well-formed data file in a dtype or layout this package does not read
@@ -43,6 +44,11 @@ export function describeValue(value: unknown): string {
   }
   if (Array.isArray(value)) return `array(${value.length})`;
   return typeof value;
+}
+
+/** Throws LPC_SHAPE_MISMATCH naming the array, the length it needs and what it has. */
+export function shapeMismatch(name: string, expected: string, received: unknown): never {
+  throw new LpcError('LPC_SHAPE_MISMATCH', `${name} must be ${expected}; received ${describeValue(received)}`);
 }
 
 /** Throws LPC_INVALID_ARGUMENT naming the argument, what was expected and what was received. */

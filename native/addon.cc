@@ -1,9 +1,21 @@
-#include <napi.h>
+// Module entry: a context-aware addon (Napi::Addon), so it loads in the main thread and in any number of
+// worker threads, each with its own instance data and thread pool; the pool is joined when the
+// environment shuts down.
+#include "addon.h"
 
-// Module entry point: registers every bound class and function.
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
+namespace lpc {
+
+Addon::Addon(Napi::Env env, Napi::Object exports) : pool_(ThreadPool::default_threads()) {
   exports.Set("version", Napi::String::New(env, "0.1.0"));
-  return exports;
+  register_runtime(env, exports);
+  register_rng(env, exports);
+  register_chains(env, exports);
+  register_optimizer(env, exports);
+  register_reductions(env, exports);
+  DefineAddon(exports, {});
 }
 
-NODE_API_MODULE(langevin_pc, Init)
+}  // namespace lpc
+
+using LpcAddon = lpc::Addon;
+NODE_API_ADDON(LpcAddon)

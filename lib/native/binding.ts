@@ -1,6 +1,10 @@
 /**
  * The one place that loads the native addon and declares its surface.
  * Nothing else imports the raw binding; the typed classes in this folder wrap it.
+ *
+ * The addon guards memory: it checks typed-array kinds, lengths, detached buffers and numeric sanity and
+ * throws TypeError or RangeError. The classes in this folder check meaning first and throw coded
+ * LpcErrors, so users of the public classes see coded errors.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +15,154 @@ const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
+export type NativePreconditioner = 'none' | 'rmsprop' | 'adam';
+export type NativeDevice = 'cpu' | 'cuda';
+export type NativeOptimizerKind = 'sgd' | 'adam' | 'adamw';
+
+/** Which device an object runs on, and why not CUDA when CUDA was asked for ('' otherwise). */
+export interface NativeDeviceInfo {
+  device: NativeDevice;
+  reason: string;
+}
+
+export interface NativeCudaStatus {
+  compiled: boolean;
+  available: boolean;
+  deviceCount: number;
+  reason: string;
+}
+
+/** Every field is required by the addon; the Chains class fills in defaults. */
+export interface NativeChainsOptions {
+  n: number;
+  d: number;
+  preconditioner: NativePreconditioner;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  gMax: number;
+  momentum: boolean;
+  stepSize: number;
+  seed: bigint;
+  stream: bigint;
+  device: NativeDevice;
+  warmup: number;
+  adapt: boolean;
+  targetAccept: number;
+  adaptRate: number;
+}
+
+export interface NativeChainsStats {
+  restarts: Int32Array;
+  consecutiveRestarts: Int32Array;
+  totalRestarts: number;
+  gradientsSeen: Int32Array;
+  stepScales: Float32Array;
+  accepted: Float64Array;
+  proposed: Float64Array;
+  malaSteps: number;
+  nonFiniteProposals: number;
+}
+
+export interface NativeChainsState {
+  counter: bigint;
+  z: Float32Array;
+  v: Float32Array | null;
+  m: Float32Array | null;
+  t: Int32Array;
+  scale: Float32Array;
+}
+
+export interface NativeChains {
+  readonly z: Float32Array;
+  readonly proposal: Float32Array;
+  readonly stepSizes: Float32Array;
+  readonly device: NativeDeviceInfo;
+  /** Returns the number of chains restarted by this call. */
+  step(grad: Float32Array, energy: Float32Array | undefined, stepSize: number | undefined): number;
+  initPrior(): void;
+  initGaussian(mu: Float32Array, logScale: Float32Array, logVariance: boolean): void;
+  reset(): void;
+  /** Returns the number of chains whose energy or gradient is not finite (0: stored). */
+  setCurrent(energy: Float32Array, grad: Float32Array): number;
+  propose(stepSize: number | undefined): void;
+  /** Returns the number of chains that accepted their proposal. */
+  accept(energy: Float32Array, grad: Float32Array): number;
+  stats(): NativeChainsStats;
+  getState(): NativeChainsState;
+  setState(state: NativeChainsState): void;
+  dispose(): void;
+}
+
+export interface NativeRngState {
+  seed: bigint;
+  stream: bigint;
+  counter: bigint;
+}
+
+export interface NativeRng {
+  readonly device: NativeDeviceInfo;
+  uniform(out: Float32Array): Float32Array;
+  normal(out: Float32Array): Float32Array;
+  getState(): NativeRngState;
+  setState(state: NativeRngState): void;
+  dispose(): void;
+}
+
+export interface NativeOptimizerOptions {
+  kind: NativeOptimizerKind;
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  device: NativeDevice;
+}
+
+export interface NativeOptimizerState {
+  t: number;
+  lr: number;
+  /** sgd: momentum buffers (empty without momentum); adam/adamw: first moments. */
+  s0: Float32Array[];
+  /** adam/adamw: second moments; sgd: empty arrays. */
+  s1: Float32Array[];
+}
+
+export interface NativeOptimizer {
+  readonly stepCount: number;
+  readonly device: NativeDeviceInfo;
+  /** Returns the global gradient norm when maxNorm is given. */
+  step(grads: readonly Float32Array[], maxNorm: number | undefined): number | undefined;
+  getLearningRate(): number;
+  setLearningRate(lr: number): void;
+  getState(): NativeOptimizerState;
+  setState(state: NativeOptimizerState): void;
+  dispose(): void;
+}
+
 /** The native surface, as the addon exports it. */
 export interface NativeBinding {
   readonly version: string;
+  setThreads(threads: number): void;
+  getThreads(): number;
+  hardwareThreads(): number;
+  cudaStatus(): NativeCudaStatus;
+  readonly Rng: new (options: { seed: bigint; stream: bigint; device: NativeDevice }) => NativeRng;
+  readonly Chains: new (options: NativeChainsOptions) => NativeChains;
+  readonly Optimizer: new (params: readonly Float32Array[], options: NativeOptimizerOptions) => NativeOptimizer;
+  logSumExpRows(x: Float32Array | Float64Array, rows: number, cols: number, out?: Float64Array): Float64Array;
+  weightedMeanRows(
+    logw: Float32Array | Float64Array,
+    values: Float32Array | Float64Array,
+    rows: number,
+    cols: number,
+    dim: number,
+    out?: Float64Array,
+    lse?: Float64Array,
+  ): Float64Array;
+  sumOfSquares(arrays: readonly Float32Array[]): number;
 }
 
 export const binding = load(packageRoot) as NativeBinding;

@@ -1,0 +1,7 @@
+/** Langevin posterior sampling over an EnergyFunction, and per-datapoint summaries of the samples. */
+export { LangevinSampler } from './langevin-sampler.js';
+export type { EncoderInit, LangevinResult } from './langevin-sampler.js';
+export { SAMPLER_STREAM_BASE } from './options.js';
+export type { KeepOptions, LangevinOptions, MalaSettings, ResolvedLangevinOptions, SamplerKind } from './options.js';
+export { fitDiagonalGaussian, posteriorMean } from './summaries.js';
+export type { DiagonalGaussian } from './summaries.js';

@@ -1,0 +1,387 @@
+/**
+ * Langevin chains in native memory: N = B*K chains of d latent dims, laid out [N, d] row-major with chain
+ * index b*K + k (datapoint b, chain k). The state is exposed as a zero-copy Float32Array that can be handed
+ * straight to onnxruntime-node (`new ort.Tensor('float32', chains.z, [n, d])`).
+ *
+ * Unadjusted step (DESIGN.md §2), fused in native code with the noise drawn inside the loop:
+ *   z <- z - eta G * g~ + sqrt(2 eta G) * xi,  G = 1 | min(1 / (sqrt(v^) + eps), gMax)
+ * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
+ */
+import {
+  binding,
+  type NativeChains,
+  type NativeChainsState,
+  type NativeDevice,
+  type NativePreconditioner,
+} from './binding.js';
+import { NativeHandle } from './handle.js';
+import {
+  checkBoolean,
+  checkFloat32,
+  checkInRange,
+  checkInteger,
+  checkOneOf,
+  checkPositive,
+  checkU64,
+} from './validate.js';
+import { LpcError, shapeMismatch } from '../errors.js';
+
+export type Preconditioner = NativePreconditioner;
+
+/**
+ * Default clamp on the preconditioner G. Measured (bench/gmax.mjs, bench/RESULTS.md "Choosing gMax"):
+ * with E = ½ z'Az the stationary G of a coordinate is about 1/sqrt(lambda), and posteriors under the N(0, I)
+ * prior have lambda >= 1 in practice, so genuine G stays <= 1; a coordinate whose first gradient is tiny
+ * otherwise gets G = 1/(|g| + eps) up to 1e8 and a first step of that size. 10 leaves a margin of 10 above
+ * the largest genuine G (lambda down to 0.01) while bounding the first step's noise to sqrt(20 eta).
+ */
+export const DEFAULT_G_MAX = 10;
+
+/** Options of MALA (propose/accept); the unadjusted step() ignores them. */
+export interface MalaOptions {
+  /**
+   * Steps (accept() calls) during which the preconditioner keeps learning from gradients and step sizes
+   * adapt; after them both are frozen and every step is an exact MALA kernel. Default 0 (frozen from the
+   * start: with a preconditioner, G stays 1 until it has seen a gradient, so use a warm-up).
+   */
+  warmup?: number;
+  /** Adapt each chain's step size toward `targetAccept` during warm-up. Default false. */
+  adapt?: boolean;
+  /** Acceptance probability the adaptation aims at. Default 0.57 (optimal for MALA in high dimension). */
+  targetAccept?: number;
+  /** Change of log(step size) per unit of (acceptance probability - target). Default 0.05. */
+  adaptRate?: number;
+}
+
+export interface ChainsOptions {
+  /** Number of chains N = B*K (datapoints times chains per datapoint). */
+  n: number;
+  /** Latent dimensions d. */
+  d: number;
+  /** Initial step size eta of every chain (also settable per chain through `stepSizes`). */
+  stepSize: number;
+  /** 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'; default 'none'. */
+  preconditioner?: Preconditioner;
+  /** First-moment decay (adam with momentum). Default 0.9. */
+  beta1?: number;
+  /** Second-moment decay. Default 0.99 for rmsprop (pSGLD's), 0.999 for adam. */
+  beta2?: number;
+  /** Added to sqrt(v^) before inverting. Default 1e-8. */
+  eps?: number;
+  /** Upper clamp on G (Infinity allowed). Default DEFAULT_G_MAX. */
+  gMax?: number;
+  /** adam only: drift along the bias-corrected first moment m^ instead of g. Default false. */
+  momentum?: boolean;
+  /** Seed of the chains' noise (Philox key). Default 0. */
+  seed?: bigint | number;
+  /** Stream id under the seed, to keep several chain sets independent. Default 0. */
+  stream?: bigint | number;
+  /** 'cuda' runs step() on the GPU when one is usable (see cudaStatus()); default 'cpu'. */
+  device?: NativeDevice;
+  /** step() throws LPC_DIVERGED when a chain restarts this many times in a row. Default 10. */
+  maxConsecutiveRestarts?: number;
+  mala?: MalaOptions;
+}
+
+export interface StepOptions {
+  /** Energies [n] at the current z; a non-finite one restarts its chain like a non-finite gradient. */
+  energy?: Float32Array;
+  /** One step size for every chain in this call, instead of the per-chain `stepSizes`. */
+  stepSize?: number;
+}
+
+/** Counters since the last reset() or init (fresh copies). */
+export interface ChainsStats {
+  /** Restarts per chain (non-finite energy or gradient). */
+  restarts: Int32Array;
+  /** Restarts per chain since its last successful step. */
+  consecutiveRestarts: Int32Array;
+  totalRestarts: number;
+  /** Gradients folded into each chain's preconditioner state (its t). */
+  gradientsSeen: Int32Array;
+  /** Per-chain step-size multipliers: halved by each restart, adapted by MALA during warm-up. */
+  stepScales: Float32Array;
+  /** MALA proposals accepted and made, per chain. */
+  accepted: Float64Array;
+  proposed: Float64Array;
+  /** accept() calls. */
+  malaSteps: number;
+  /** Proposals rejected because their energy or gradient was not finite. */
+  nonFiniteProposals: number;
+}
+
+/** Everything needed to continue bit for bit: RNG position, z, preconditioner state, step scales. */
+export type ChainsState = NativeChainsState;
+
+const defaultBeta2: Record<Preconditioner, number> = { none: 0.99, rmsprop: 0.99, adam: 0.999 };
+
+/**
+ * N Langevin chains of d dims.
+ *
+ * `z` is double-buffered: every step() writes the new state into the second buffer and swaps, so the
+ * previous state stays available for restarts without a copy. Read `chains.z` again after each step(),
+ * accept() and init (it may be the other buffer), e.g. build the ORT tensor inside the loop.
+ *
+ * @example
+ * using chains = new Chains({ n: B * K, d: 16, stepSize: 0.05, preconditioner: 'rmsprop', seed: 1 });
+ * chains.initPrior();
+ * for (let t = 0; t < 50; t++) {
+ *   const out = await session.run({ x, z: new ort.Tensor('float32', chains.z, [B * K, 16]) });
+ *   chains.step(out.grad_z.data as Float32Array, { energy: out.energy.data as Float32Array });
+ * }
+ * chains.reset(); // before the next minibatch
+ */
+export class Chains extends NativeHandle<NativeChains> {
+  /** Number of chains. */
+  readonly n: number;
+  /** Latent dimensions. */
+  readonly d: number;
+  readonly preconditioner: Preconditioner;
+  readonly maxConsecutiveRestarts: number;
+  #haveCurrent = false;
+  #proposed = false;
+
+  constructor(options: ChainsOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new LpcError('LPC_INVALID_ARGUMENT', 'Chains options must be an object with n, d and stepSize');
+    }
+    const n = checkInteger('n', options.n, 1, 2 ** 31 - 1);
+    const d = checkInteger('d', options.d, 1, 2 ** 31 - 1);
+    if (n * d > 2 ** 31 - 1) shapeMismatch('n * d', 'at most 2^31 - 1 elements', n * d);
+    const preconditioner = checkOneOf('preconditioner', options.preconditioner ?? 'none', ['none', 'rmsprop', 'adam'] as const);
+    const momentum = checkBoolean('momentum', options.momentum ?? false);
+    if (momentum && preconditioner !== 'adam') {
+      throw new LpcError('LPC_INVALID_ARGUMENT', `momentum needs preconditioner 'adam'; got '${preconditioner}'`);
+    }
+    const gMax = options.gMax ?? DEFAULT_G_MAX;
+    if (!(gMax === Infinity || (typeof gMax === 'number' && Number.isFinite(gMax) && gMax > 0))) {
+      checkPositive('gMax', gMax);
+    }
+    const mala = options.mala ?? {};
+    const maxConsecutiveRestarts = checkInteger('maxConsecutiveRestarts', options.maxConsecutiveRestarts ?? 10, 1);
+    super(
+      new binding.Chains({
+        n,
+        d,
+        preconditioner,
+        beta1: checkInRange('beta1', options.beta1 ?? 0.9, 0, 1),
+        beta2: checkInRange('beta2', options.beta2 ?? defaultBeta2[preconditioner], 0, 1),
+        eps: checkPositive('eps', options.eps ?? 1e-8),
+        gMax,
+        momentum,
+        stepSize: checkPositive('stepSize', options.stepSize),
+        seed: checkU64('seed', options.seed ?? 0),
+        stream: checkU64('stream', options.stream ?? 0),
+        device: checkOneOf('device', options.device ?? 'cpu', ['cpu', 'cuda'] as const),
+        warmup: checkInteger('mala.warmup', mala.warmup ?? 0, 0),
+        adapt: checkBoolean('mala.adapt', mala.adapt ?? false),
+        targetAccept: checkInRange('mala.targetAccept', mala.targetAccept ?? 0.57, 1e-6, 1),
+        adaptRate: checkPositive('mala.adaptRate', mala.adaptRate ?? 0.05),
+      }),
+      'Chains',
+    );
+    this.n = n;
+    this.d = d;
+    this.preconditioner = preconditioner;
+    this.maxConsecutiveRestarts = maxConsecutiveRestarts;
+  }
+
+  /**
+   * The current state [n, d], zero-copy. Re-read after every step(), accept() and init: the chains
+   * alternate between two buffers. Writing into it sets the state (then call reset() if the
+   * preconditioner state should not carry over).
+   */
+  get z(): Float32Array {
+    return this.native.z;
+  }
+
+  /** The MALA proposal [n, d] filled by propose(), zero-copy (allocated on first use). */
+  get proposal(): Float32Array {
+    return this.native.proposal;
+  }
+
+  /**
+   * Per-chain base step sizes [n], zero-copy and writable; used when step()/propose() get no `stepSize`.
+   * Each must stay finite and > 0.
+   */
+  get stepSizes(): Float32Array {
+    return this.native.stepSizes;
+  }
+
+  /** 'cuda' when step() runs on the GPU, else 'cpu'. */
+  get device(): NativeDevice {
+    return this.native.device.device;
+  }
+
+  /** Why CUDA is not used although it was asked for ('' otherwise). */
+  get deviceReason(): string {
+    return this.native.device.reason;
+  }
+
+  /** Sets z = xi ~ N(0, I) (encoder-free LPC) and resets the per-minibatch state. */
+  initPrior(): this {
+    this.native.initPrior();
+    this.#haveCurrent = this.#proposed = false;
+    return this;
+  }
+
+  /**
+   * Sets z[b*K + k] = mu[b] + sigma[b] * xi from an encoder's Gaussian ([B, d] each; K = n / B chains per
+   * datapoint) and resets the per-minibatch state. `logSigma` holds log sigma, or log sigma^2 with
+   * `logVariance: true`.
+   */
+  initFromEncoder(mu: Float32Array, logSigma: Float32Array, options: { logVariance?: boolean } = {}): this {
+    if (!(mu instanceof Float32Array) || mu.length === 0 || mu.length % this.d !== 0 || this.n % (mu.length / this.d) !== 0) {
+      shapeMismatch('mu', `a Float32Array of length B*${this.d} with B dividing n = ${this.n}`, mu);
+    }
+    checkFloat32('logSigma', logSigma, mu.length, `mu.length = ${mu.length}`);
+    this.native.initGaussian(mu, logSigma, checkBoolean('logVariance', options.logVariance ?? false));
+    this.#haveCurrent = this.#proposed = false;
+    return this;
+  }
+
+  /**
+   * One unadjusted Langevin step from the current z given the gradient of the energy at z ([n, d], e.g. the
+   * array onnxruntime returned). A chain whose energy (when given) or gradient is not finite goes back to its
+   * last finite state with its step size halved and its preconditioner state reset. Returns the number of
+   * chains restarted by this call; throws LPC_DIVERGED when a chain has restarted maxConsecutiveRestarts
+   * times in a row (its last finite state is kept in z).
+   */
+  step(grad: Float32Array, options: StepOptions = {}): number {
+    checkFloat32('grad', grad, this.n * this.d, `n*d = ${this.n * this.d}`);
+    if (options.energy !== undefined) checkFloat32('energy', options.energy, this.n, `n = ${this.n}`);
+    const stepSize = options.stepSize === undefined ? undefined : checkPositive('stepSize', options.stepSize);
+    const restarted = this.native.step(grad, options.energy, stepSize);
+    this.#haveCurrent = this.#proposed = false;
+    if (restarted > 0) this.#throwIfDiverged();
+    return restarted;
+  }
+
+  /**
+   * Starts a new minibatch: clears preconditioner state (v, m, t), step-size scales, restart counters and
+   * MALA statistics. z and the RNG position are kept.
+   */
+  reset(): void {
+    this.native.reset();
+    this.#haveCurrent = this.#proposed = false;
+  }
+
+  /**
+   * MALA: stores the energy [n] and gradient [n, d] at the current z (after an init, or after writing z).
+   * Throws LPC_DIVERGED if any chain's value is not finite there.
+   */
+  setCurrent(energy: Float32Array, grad: Float32Array): void {
+    checkFloat32('energy', energy, this.n, `n = ${this.n}`);
+    checkFloat32('grad', grad, this.n * this.d, `n*d = ${this.n * this.d}`);
+    const bad = this.native.setCurrent(energy, grad);
+    if (bad > 0) {
+      const first = firstNonFiniteRow(energy, grad, this.d);
+      throw new LpcError(
+        'LPC_DIVERGED',
+        `setCurrent: the energy or gradient of ${bad} chain(s) is not finite at the current state (first: chain ${first}); MALA needs finite values to start from`,
+      );
+    }
+    this.#haveCurrent = true;
+    this.#proposed = false;
+  }
+
+  /**
+   * MALA: fills `proposal` with y = z - eta G g + sqrt(2 eta G) xi (G from the preconditioner state before
+   * this gradient, no momentum drift) and returns it. Evaluate the energy and gradient at it, then accept().
+   */
+  propose(stepSize?: number): Float32Array {
+    if (!this.#haveCurrent) {
+      throw new LpcError('LPC_INVALID_STATE', 'propose() needs setCurrent(energy, grad) at the current state first');
+    }
+    this.native.propose(stepSize === undefined ? undefined : checkPositive('stepSize', stepSize));
+    this.#proposed = true;
+    return this.native.proposal;
+  }
+
+  /**
+   * MALA: accepts or rejects each chain's proposal by Metropolis-Hastings (a non-finite energy or gradient
+   * is a rejection), moves accepted chains (state, energy, gradient) and returns how many moved.
+   */
+  accept(energy: Float32Array, grad: Float32Array): number {
+    if (!this.#proposed) throw new LpcError('LPC_INVALID_STATE', 'accept() needs propose() first');
+    checkFloat32('energy', energy, this.n, `n = ${this.n}`);
+    checkFloat32('grad', grad, this.n * this.d, `n*d = ${this.n * this.d}`);
+    const moved = this.native.accept(energy, grad);
+    this.#proposed = false;
+    return moved;
+  }
+
+  /** Counters since the last reset() or init. */
+  stats(): ChainsStats {
+    return this.native.stats();
+  }
+
+  /** Fraction of MALA proposals accepted over all chains since the last reset (NaN before any). */
+  acceptanceRate(): number {
+    const s = this.native.stats();
+    let accepted = 0;
+    let proposed = 0;
+    for (let c = 0; c < this.n; c++) {
+      accepted += s.accepted[c];
+      proposed += s.proposed[c];
+    }
+    return proposed === 0 ? NaN : accepted / proposed;
+  }
+
+  /** Per-chain fraction of MALA proposals accepted since the last reset (NaN before any). */
+  acceptanceRates(): Float64Array {
+    const s = this.native.stats();
+    return s.accepted.map((a, c) => (s.proposed[c] === 0 ? NaN : a / s.proposed[c]));
+  }
+
+  /** Restarts per chain since the last reset (the training layer drops those chains' theta-gradients). */
+  restarts(): Int32Array {
+    return this.native.stats().restarts;
+  }
+
+  /** Per-chain step sizes in effect: stepSizes times the restart/adaptation scale. */
+  effectiveStepSizes(): Float32Array {
+    const scales = this.native.stats().stepScales;
+    const base = this.native.stepSizes;
+    return scales.map((s, c) => s * base[c]);
+  }
+
+  /** A copy of the state for a checkpoint (RNG position, z, preconditioner state, step scales). */
+  getState(): ChainsState {
+    return this.native.getState();
+  }
+
+  /** Restores a state from getState() of chains with the same n, d and preconditioner. */
+  setState(state: ChainsState): void {
+    if (typeof state !== 'object' || state === null) {
+      throw new LpcError('LPC_INVALID_ARGUMENT', 'state must be an object returned by getState()');
+    }
+    const total = this.n * this.d;
+    checkFloat32('state.z', state.z, total, `n*d = ${total}`);
+    if (this.preconditioner !== 'none') checkFloat32('state.v', state.v, total, `n*d = ${total}`);
+    if (!(state.t instanceof Int32Array) || state.t.length !== this.n) shapeMismatch('state.t', `an Int32Array of length n = ${this.n}`, state.t);
+    checkFloat32('state.scale', state.scale, this.n, `n = ${this.n}`);
+    this.native.setState({ ...state, counter: checkU64('state.counter', state.counter) });
+    this.#haveCurrent = this.#proposed = false;
+  }
+
+  #throwIfDiverged(): void {
+    const consecutive = this.native.stats().consecutiveRestarts;
+    let worst = 0;
+    for (let c = 1; c < this.n; c++) if (consecutive[c] > consecutive[worst]) worst = c;
+    if (consecutive[worst] >= this.maxConsecutiveRestarts) {
+      throw new LpcError(
+        'LPC_DIVERGED',
+        `chain ${worst} got a non-finite energy or gradient ${consecutive[worst]} times in a row although its step size was halved each time; its last finite state is kept in z`,
+      );
+    }
+  }
+}
+
+function firstNonFiniteRow(energy: Float32Array, grad: Float32Array, d: number): number {
+  for (let c = 0; c < energy.length; c++) {
+    if (!Number.isFinite(energy[c])) return c;
+    for (let j = 0; j < d; j++) if (!Number.isFinite(grad[c * d + j])) return c;
+  }
+  return -1;
+}

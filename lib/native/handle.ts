@@ -1,0 +1,38 @@
+/**
+ * Lifetime of a native object: `dispose()` (idempotent) frees its native memory and
+ * `Symbol.dispose` lets `using` do it; any later use throws LPC_DISPOSED.
+ */
+import { LpcError } from '../errors.js';
+
+export abstract class NativeHandle<T extends { dispose(): void }> {
+  #native: T | undefined;
+  readonly #className: string;
+
+  protected constructor(native: T, className: string) {
+    this.#native = native;
+    this.#className = className;
+  }
+
+  /** The native object; throws LPC_DISPOSED after dispose(). */
+  protected get native(): T {
+    if (this.#native === undefined) {
+      throw new LpcError('LPC_DISPOSED', `${this.#className} was disposed; create a new one`);
+    }
+    return this.#native;
+  }
+
+  /** True once dispose() has run. */
+  get disposed(): boolean {
+    return this.#native === undefined;
+  }
+
+  /** Frees the native memory now rather than at garbage collection. Safe to call twice. */
+  dispose(): void {
+    this.#native?.dispose();
+    this.#native = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Optimisers that update parameter Float32Arrays in place (the same arrays fed to onnxruntime as inputs),
+ * with state held natively and exportable for checkpoints.
+ */
+import { binding, type NativeDevice, type NativeOptimizer, type NativeOptimizerKind } from './binding.js';
+import { NativeHandle } from './handle.js';
+import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive } from './validate.js';
+import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
+
+export type OptimizerKind = NativeOptimizerKind;
+
+export interface OptimizerOptions {
+  /** 'sgd' (optionally with momentum / Nesterov), 'adam' (L2 weight decay) or 'adamw' (decoupled). Default 'adam'. */
+  kind?: OptimizerKind;
+  /** Learning rate. Default 1e-3. */
+  lr?: number;
+  /** sgd: momentum coefficient in [0, 1). Default 0. */
+  momentum?: number;
+  /** sgd: Nesterov momentum. Default false. */
+  nesterov?: boolean;
+  /** adam/adamw: moment decays. Defaults 0.9 and 0.999. */
+  beta1?: number;
+  beta2?: number;
+  /** adam/adamw: added to sqrt(v^). Default 1e-8. */
+  eps?: number;
+  /** Weight decay: L2 for sgd and adam, decoupled for adamw. Default 0 (0.01 for adamw, as PyTorch). */
+  weightDecay?: number;
+  /** Clip gradients to this global L2 norm before the update (as torch.nn.utils.clip_grad_norm_). */
+  maxGradNorm?: number;
+  /** 'cuda' updates on the GPU when one is usable (see cudaStatus()); default 'cpu'. */
+  device?: NativeDevice;
+}
+
+/** Optimiser state for a checkpoint: steps taken, learning rate and the per-parameter buffers. */
+export interface OptimizerState {
+  t: number;
+  lr: number;
+  /** sgd: momentum buffers (empty arrays without momentum); adam/adamw: first moments. */
+  s0: Float32Array[];
+  /** adam/adamw: second moments; sgd: empty arrays. */
+  s1: Float32Array[];
+}
+
+/**
+ * Updates a fixed list of parameter arrays in place.
+ *
+ * @example
+ * const weights = [w1, b1, w2, b2];                 // Float32Arrays also fed to the ORT session
+ * using opt = new Optimizer(weights, { kind: 'adam', lr: 1e-3, maxGradNorm: 10 });
+ * const norm = opt.step([gw1, gb1, gw2, gb2]);      // returns the pre-clip gradient norm
+ * opt.lr = 5e-4;                                    // between steps
+ */
+export class Optimizer extends NativeHandle<NativeOptimizer> {
+  readonly kind: OptimizerKind;
+  /** Lengths of the parameter arrays, in order. */
+  readonly sizes: readonly number[];
+  readonly maxGradNorm: number | undefined;
+
+  constructor(params: readonly Float32Array[], options: OptimizerOptions = {}) {
+    if (!Array.isArray(params) || params.length === 0) invalidArgument('params', 'a non-empty array of Float32Array', params);
+    params.forEach((p, i) => {
+      if (!(p instanceof Float32Array) || p.length === 0) invalidArgument(`params[${i}]`, 'a non-empty Float32Array', p);
+    });
+    const kind = checkOneOf('kind', options.kind ?? 'adam', ['sgd', 'adam', 'adamw'] as const);
+    const maxGradNorm = options.maxGradNorm === undefined ? undefined : checkPositive('maxGradNorm', options.maxGradNorm);
+    super(
+      new binding.Optimizer(params, {
+        kind,
+        lr: checkPositive('lr', options.lr ?? 1e-3),
+        momentum: checkInRange('momentum', options.momentum ?? 0, 0, 1),
+        nesterov: checkBoolean('nesterov', options.nesterov ?? false),
+        beta1: checkInRange('beta1', options.beta1 ?? 0.9, 0, 1),
+        beta2: checkInRange('beta2', options.beta2 ?? 0.999, 0, 1),
+        eps: checkPositive('eps', options.eps ?? 1e-8),
+        weightDecay: checkInRange('weightDecay', options.weightDecay ?? (kind === 'adamw' ? 0.01 : 0), 0, Infinity),
+        device: checkOneOf('device', options.device ?? 'cpu', ['cpu', 'cuda'] as const),
+      }),
+      'Optimizer',
+    );
+    if (options.nesterov && kind === 'sgd' && !(options.momentum && options.momentum > 0)) {
+      this.dispose();
+      throw new LpcError('LPC_INVALID_ARGUMENT', 'nesterov needs momentum > 0');
+    }
+    this.kind = kind;
+    this.sizes = params.map((p) => p.length);
+    this.maxGradNorm = maxGradNorm;
+  }
+
+  /**
+   * One update of every parameter from its gradient (same order and lengths as the parameters).
+   * Returns the global gradient norm before clipping when maxGradNorm is set, else undefined.
+   */
+  step(grads: readonly Float32Array[]): number | undefined {
+    if (!Array.isArray(grads) || grads.length !== this.sizes.length) {
+      shapeMismatch('grads', `an array of ${this.sizes.length} Float32Array`, grads);
+    }
+    grads.forEach((g, i) => checkFloat32(`grads[${i}]`, g, this.sizes[i], String(this.sizes[i])));
+    return this.native.step(grads, this.maxGradNorm);
+  }
+
+  /** Learning rate used by the next step(). */
+  get lr(): number {
+    return this.native.getLearningRate();
+  }
+
+  set lr(value: number) {
+    this.native.setLearningRate(checkPositive('lr', value));
+  }
+
+  /** Steps taken (the t of Adam's bias correction). */
+  get stepCount(): number {
+    return this.native.stepCount;
+  }
+
+  /** 'cuda' when updates run on the GPU, else 'cpu'. */
+  get device(): NativeDevice {
+    return this.native.device.device;
+  }
+
+  /** Why CUDA is not used although it was asked for ('' otherwise). */
+  get deviceReason(): string {
+    return this.native.device.reason;
+  }
+
+  /** A copy of the state for a checkpoint. */
+  getState(): OptimizerState {
+    return this.native.getState();
+  }
+
+  /** Restores a state from getState() of an optimiser of the same kind over parameters of the same sizes. */
+  setState(state: OptimizerState): void {
+    if (typeof state !== 'object' || state === null) {
+      throw new LpcError('LPC_INVALID_ARGUMENT', 'state must be an object returned by getState()');
+    }
+    checkInteger('state.t', state.t, 0);
+    checkPositive('state.lr', state.lr);
+    for (const key of ['s0', 's1'] as const) {
+      const list = state[key];
+      if (!Array.isArray(list) || list.length !== this.sizes.length) {
+        shapeMismatch(`state.${key}`, `an array of ${this.sizes.length} Float32Array`, list);
+      }
+    }
+    this.native.setState(state);
+  }
+}

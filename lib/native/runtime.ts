@@ -1,0 +1,44 @@
+/**
+ * Process-level settings of the native addon: threads for large arrays and CUDA availability.
+ */
+import { binding, type NativeCudaStatus } from './binding.js';
+import { checkInteger } from './validate.js';
+
+/**
+ * Sets how many threads (the caller included) split large arrays in this thread's copy of the addon
+ * (each worker thread has its own). Results are bit-identical for any count. Default: min(hardware, 2).
+ *
+ * @example
+ * setThreads(1); // deterministic timing in a benchmark
+ */
+export function setThreads(threads: number): void {
+  binding.setThreads(checkInteger('threads', threads, 1, 256));
+}
+
+/** Threads currently used for large arrays (>= 1). */
+export function getThreads(): number {
+  return binding.getThreads();
+}
+
+/** Logical CPUs the machine reports. */
+export function hardwareThreads(): number {
+  return binding.hardwareThreads();
+}
+
+/**
+ * CUDA availability: `compiled` (nvcc was found when the addon was built), `available` (a driver answered
+ * and a device is present), `deviceCount`, and `reason` saying why not when it is not available.
+ */
+export type CudaStatus = NativeCudaStatus;
+
+/**
+ * Probes CUDA once per process and reports the result. Objects created with `device: 'cuda'` use the GPU
+ * only when `available` is true; otherwise they run on the CPU and report this `reason`.
+ *
+ * @example
+ * const s = cudaStatus();
+ * if (!s.available) console.log(`CPU only: ${s.reason}`);
+ */
+export function cudaStatus(): CudaStatus {
+  return binding.cudaStatus();
+}

@@ -1,0 +1,68 @@
+/**
+ * The small vocabulary of argument checks the native classes use. Each throws a coded LpcError naming the
+ * argument, what it must be and what it was; the addon behind them only re-checks memory safety.
+ */
+import { invalidArgument, shapeMismatch } from '../errors.js';
+
+/** An integer in [min, max]. */
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    invalidArgument(name, `an integer in [${min}, ${max}]`, value);
+  }
+  return value;
+}
+
+/** A finite number > 0. */
+export function checkPositive(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    invalidArgument(name, 'a finite number > 0', value);
+  }
+  return value;
+}
+
+/** A finite number in [min, max) (or [min, max] when `closed`). */
+export function checkInRange(name: string, value: unknown, min: number, max: number, closed = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (closed ? value > max : value >= max)) {
+    invalidArgument(name, `a number in [${min}, ${max}${closed ? ']' : ')'}`, value);
+  }
+  return value;
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') invalidArgument(name, 'a boolean', value);
+  return value;
+}
+
+/** One of the listed strings. */
+export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    invalidArgument(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+/** A seed or stream id: a bigint in [0, 2^64) or a non-negative safe integer. */
+export function checkU64(name: string, value: unknown): bigint {
+  if (typeof value === 'bigint') {
+    if (value < 0n || value >= 1n << 64n) invalidArgument(name, 'a bigint in [0, 2^64)', value);
+    return value;
+  }
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  return invalidArgument(name, 'a non-negative integer or bigint below 2^64', value);
+}
+
+/** A Float32Array of exactly `length` elements (`what` explains the length, e.g. "n*d = 40"). */
+export function checkFloat32(name: string, value: unknown, length: number, what: string): Float32Array {
+  if (!(value instanceof Float32Array)) invalidArgument(name, `a Float32Array of length ${what}`, value);
+  if (value.length !== length) shapeMismatch(name, `a Float32Array of length ${what}`, value);
+  return value;
+}
+
+/** A Float32Array or Float64Array of exactly `length` elements. */
+export function checkFloatArray(name: string, value: unknown, length: number, what: string): Float32Array | Float64Array {
+  if (!(value instanceof Float32Array) && !(value instanceof Float64Array)) {
+    invalidArgument(name, `a Float32Array or Float64Array of length ${what}`, value);
+  }
+  if (value.length !== length) shapeMismatch(name, `an array of length ${what}`, value);
+  return value;
+}

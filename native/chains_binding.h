@@ -1,0 +1,62 @@
+// `Chains` as JavaScript sees it: N chains x d dims of Langevin state in JS-owned buffers (zero-copy
+// Float32Array views), the unadjusted step with non-finite restarts, MALA, initialisers and state export.
+// All methods are synchronous: a step is a few milliseconds at most, shorter than a worker hand-off.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "chains_core.h"
+#include "js_buffer.h"
+
+namespace lpc {
+
+class ChainsBinding : public Napi::ObjectWrap<ChainsBinding> {
+ public:
+  static const napi_type_tag kTag;
+  static constexpr const char* kName = "Chains";
+  static void Register(Napi::Env env, Napi::Object exports);
+
+  explicit ChainsBinding(const Napi::CallbackInfo& info);
+  void ensure_alive() const;
+
+  // chains_binding.cc
+  Napi::Value Z(const Napi::CallbackInfo& info);
+  Napi::Value StepSizes(const Napi::CallbackInfo& info);
+  Napi::Value Device(const Napi::CallbackInfo& info);
+  Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value InitPrior(const Napi::CallbackInfo& info);
+  Napi::Value InitGaussian(const Napi::CallbackInfo& info);
+  Napi::Value Reset(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  // chains_mala.cc
+  Napi::Value Proposal(const Napi::CallbackInfo& info);
+  Napi::Value SetCurrent(const Napi::CallbackInfo& info);
+  Napi::Value Propose(const Napi::CallbackInfo& info);
+  Napi::Value Accept(const Napi::CallbackInfo& info);
+  // chains_state.cc
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value SetState(const Napi::CallbackInfo& info);
+
+ private:
+  std::size_t total() const { return core_->n() * core_->d(); }
+  float* current() const { return z_[cur_].data("chains.z"); }
+  float* other() const { return z_[1 - cur_].data("chains.z"); }
+  // Per-call step size: a finite number > 0, or undefined for the per-chain stepSizes array (each of
+  // which must be finite and > 0).
+  ChainsCore::StepSizes step_sizes(const Napi::Value& scalar) const;
+  // Rejects an input array that shares memory with the state buffers.
+  void check_disjoint(const void* p, std::size_t bytes, const std::string& name) const;
+
+  std::unique_ptr<ChainsCore> core_;
+  js::JsFloatBuffer z_[2];  // current state and the one before it (double buffering, see chains_core.h)
+  int cur_ = 0;
+  js::JsFloatBuffer proposal_;   // MALA proposal, allocated by the first propose()
+  js::JsFloatBuffer stepSizes_;  // per-chain base step sizes, writable from JavaScript
+  bool useCuda_ = false;
+  std::string deviceReason_;
+};
+
+}  // namespace lpc

@@ -1,0 +1,87 @@
+// The one error policy of the addon. Every function and method that JavaScript can call enters through
+// function_entry / method_entry (constructors through ctor_guard): validation throws ArgTypeError or
+// ArgRangeError, and the single translator below turns whatever was thrown into a JavaScript
+// TypeError, RangeError or Error. Nothing thrown in C++ can escape into the runtime.
+#pragma once
+#include <napi.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace lpc {
+namespace js {
+
+// Bad argument type (wrong class, wrong typed-array kind, detached buffer): a JavaScript TypeError.
+struct ArgTypeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Bad length or value (size mismatch, NaN, negative, out of range): a JavaScript RangeError.
+struct ArgRangeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Call inside a catch block: the JavaScript error matching the exception being handled.
+Napi::Error current_exception_as_js(Napi::Env env);
+
+// Guards a constructor body: rethrows any exception as a Napi::Error (which node-addon-api throws into JS).
+template <class F>
+void ctor_guard(Napi::Env env, F&& body) {
+  try {
+    body();
+  } catch (...) {
+    throw current_exception_as_js(env);
+  }
+}
+
+template <class F>
+napi_value guarded(napi_env env, F&& body) {
+  try {
+    return body();
+  } catch (...) {
+    // A pending JavaScript exception (e.g. thrown by a getter we called) already says what went wrong.
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) current_exception_as_js(Napi::Env(env)).ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
+// A module-level function.
+template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
+napi_value function_entry(napi_env env, napi_callback_info cb) {
+  return guarded(env, [&]() -> napi_value {
+    Napi::CallbackInfo info(env, cb);
+    return Fn(info);
+  });
+}
+
+// Type tags: every bound class tags its instances, and methods check the tag before unwrapping, so a
+// method borrowed onto another object (`Chains.prototype.step.call(rng)`) throws instead of crashing.
+void tag_instance(Napi::Env env, Napi::Object obj, const napi_type_tag& tag);
+bool has_tag(Napi::Env env, Napi::Value value, const napi_type_tag& tag);
+
+// A prototype method of class T: checks the receiver's tag and (unless Alive is false, as for dispose())
+// that the object is not disposed.
+// T provides: static const napi_type_tag kTag; static constexpr const char* kName; void ensure_alive() const.
+template <class T, Napi::Value (T::*M)(const Napi::CallbackInfo&), bool Alive = true>
+napi_value method_entry(napi_env env, napi_callback_info cb) {
+  return guarded(env, [&]() -> napi_value {
+    Napi::CallbackInfo info(env, cb);
+    if (!has_tag(info.Env(), info.This(), T::kTag)) {
+      throw ArgTypeError(std::string(T::kName) + " method called on an object that is not a " + T::kName);
+    }
+    T* self = T::Unwrap(info.This().As<Napi::Object>());
+    if (Alive) self->ensure_alive();
+    return (self->*M)(info);
+  });
+}
+
+// A JavaScript function calling `cb` (an entry above).
+Napi::Function function(Napi::Env env, const char* name, napi_callback cb);
+
+// Property descriptors for ObjectWrap::DefineClass built from the entries above.
+napi_property_descriptor method_descriptor(const char* name, napi_callback cb);
+napi_property_descriptor getter_descriptor(const char* name, napi_callback cb);
+
+}  // namespace js
+}  // namespace lpc

@@ -1,0 +1,49 @@
+// `Optimizer`: SGD (momentum, Nesterov), Adam or AdamW updating parameter Float32Arrays in place, with
+// optional clipping by the global gradient norm. The parameters are referenced (not copied): the arrays
+// given to the constructor are the ones updated, e.g. the arrays fed to onnxruntime as inputs.
+#pragma once
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "optim.h"
+
+namespace lpc {
+
+class OptimizerBinding : public Napi::ObjectWrap<OptimizerBinding> {
+ public:
+  static const napi_type_tag kTag;
+  static constexpr const char* kName = "Optimizer";
+  static void Register(Napi::Env env, Napi::Object exports);
+
+  explicit OptimizerBinding(const Napi::CallbackInfo& info);
+  void ensure_alive() const;
+
+  Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value GetLearningRate(const Napi::CallbackInfo& info);
+  Napi::Value SetLearningRate(const Napi::CallbackInfo& info);
+  Napi::Value StepCount(const Napi::CallbackInfo& info);
+  Napi::Value Device(const Napi::CallbackInfo& info);
+  Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value SetState(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+ private:
+  // Data of parameter i, re-checked on every call (the array may have been detached since).
+  float* param(std::size_t i) const;
+  OptCoeffs coeffs(float gradScale) const;
+
+  bool alive_ = true;
+  OptKind kind_ = OptKind::Adam;
+  double lr_ = 1e-3, momentum_ = 0, beta1_ = 0.9, beta2_ = 0.999, eps_ = 1e-8, weightDecay_ = 0;
+  bool nesterov_ = false;
+  int64_t t_ = 0;  // steps taken
+  std::vector<Napi::Reference<Napi::Float32Array>> params_;
+  std::vector<std::size_t> lengths_;
+  std::vector<std::vector<float>> s0_, s1_;  // sgd: momentum buffers (s0); adam: m (s0), v (s1)
+  bool useCuda_ = false;
+  std::string deviceReason_;
+};
+
+}  // namespace lpc

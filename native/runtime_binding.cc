@@ -1,0 +1,50 @@
+// Module functions about the runtime: the thread pool size and whether the CUDA path can be used.
+#include <thread>
+
+#include "addon.h"
+#include "args.h"
+#include "cuda_api.h"
+#include "entry.h"
+
+namespace lpc {
+
+using namespace js;
+
+namespace {
+
+// setThreads(n): threads (the caller included) that split large arrays in this environment.
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const auto n = static_cast<unsigned>(integer_in(info[0], "threads", 1, 256));
+  Addon::of(info.Env()).pool().resize(n);
+  return info.Env().Undefined();
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), Addon::of(info.Env()).pool().threads());
+}
+
+Napi::Value HardwareThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), std::thread::hardware_concurrency());
+}
+
+// cudaStatus() -> {compiled, available, deviceCount, reason}
+Napi::Value CudaStatus(const Napi::CallbackInfo& info) {
+  const cuda::Status& s = cuda::status();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("compiled", Napi::Boolean::New(info.Env(), s.compiled));
+  o.Set("available", Napi::Boolean::New(info.Env(), s.available));
+  o.Set("deviceCount", Napi::Number::New(info.Env(), s.deviceCount));
+  o.Set("reason", Napi::String::New(info.Env(), s.reason));
+  return o;
+}
+
+}  // namespace
+
+void register_runtime(Napi::Env env, Napi::Object exports) {
+  exports.Set("setThreads", function(env, "setThreads", function_entry<SetThreads>));
+  exports.Set("getThreads", function(env, "getThreads", function_entry<GetThreads>));
+  exports.Set("hardwareThreads", function(env, "hardwareThreads", function_entry<HardwareThreads>));
+  exports.Set("cudaStatus", function(env, "cudaStatus", function_entry<CudaStatus>));
+}
+
+}  // namespace lpc
