@@ -66,8 +66,9 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     }
     PrecondConfig cfg;
     cfg.kind = parse_precond(string(property(o, "preconditioner"), "options.preconditioner"));
-    cfg.beta1 = static_cast<float>(number_in(property(o, "beta1"), "options.beta1", 0.0, 1.0));
-    cfg.beta2 = static_cast<float>(number_in(property(o, "beta2"), "options.beta2", 0.0, 1.0));
+    const double beta1 = number_in(property(o, "beta1"), "options.beta1", 0.0, 1.0);
+    const double beta2 = number_in(property(o, "beta2"), "options.beta2", 0.0, 1.0);
+    cfg.set_betas(beta1, beta2);
     cfg.eps = static_cast<float>(positive_number(property(o, "eps"), "options.eps"));
     const Napi::Value gMax = property(o, "gMax");
     if (!(gMax.IsNumber() && std::isinf(gMax.As<Napi::Number>().DoubleValue()) &&

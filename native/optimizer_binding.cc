@@ -108,6 +108,8 @@ OptCoeffs OptimizerBinding::coeffs(float gradScale) const {
   c.beta1 = static_cast<float>(beta1_);
   c.beta2 = static_cast<float>(beta2_);
   c.eps = static_cast<float>(eps_);
+  c.oneMinusBeta1 = static_cast<float>(1.0 - beta1_);
+  c.oneMinusBeta2 = static_cast<float>(1.0 - beta2_);
   c.weightDecay = static_cast<float>(weightDecay_);
   c.bc1 = static_cast<float>(1.0 / (1.0 - std::pow(beta1_, static_cast<double>(t_))));
   c.bc2 = static_cast<float>(1.0 / (1.0 - std::pow(beta2_, static_cast<double>(t_))));

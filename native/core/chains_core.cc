@@ -73,8 +73,8 @@ RowFactors ChainsCore::factors(std::size_t c, float eta, int32_t t) const {
   r.eta = static_cast<float>(e);
   r.sqrt2Eta = static_cast<float>(std::sqrt(2.0 * e));
   // Bias corrections 1/(1 - beta^t); 0 marks "no gradient seen" (t = 0) for the MALA proposal.
-  r.bc1 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(cfg_.beta1), t))) : 0.0f;
-  r.bc2 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(cfg_.beta2), t))) : 0.0f;
+  r.bc1 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(cfg_.beta1d, t))) : 0.0f;
+  r.bc2 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(cfg_.beta2d, t))) : 0.0f;
   return r;
 }
 
