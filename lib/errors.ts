@@ -17,6 +17,7 @@ export type LpcErrorCode =
   | 'LPC_INVALID_STATE' // a method called out of order (e.g. accept() before propose())
   | 'LPC_NOT_FOUND' // a file or dataset that is absent
   | 'LPC_CORRUPT_DATA' // a dataset file whose bytes do not match its format
+  | 'LPC_UNSUPPORTED_FORMAT' // a well-formed data file in a dtype or layout this package does not read
   | 'LPC_CHECKPOINT' // a checkpoint that cannot be written or read
   | 'LPC_NATIVE'; // an error raised by the native addon
 

@@ -1,2 +1,5 @@
 export { LpcError, type LpcErrorCode } from './errors.js';
 export * from './native/index.js';
+export * from './data/index.js';
+export * from './report/index.js';
+export * from './training/index.js';

@@ -1,0 +1,29 @@
+/**
+ * The contract between energy models and the samplers that use them (DESIGN.md §3).
+ *
+ * An energy function evaluates, for a batch x of B datapoints and z holding K chains per datapoint laid out
+ * row-major as [B*K, d] (chain index b*K + k), the per-chain energy
+ *   E(z; x) = -log p(x | z) + 0.5 ||z||^2
+ * and its gradient with respect to z. Implementations: ONNX energy graphs run by onnxruntime-node
+ * (lib/likelihoods), and analytic targets written in JavaScript (tests).
+ */
+export interface EnergyEvaluation {
+  /** E per chain, [B*K]. */
+  readonly energy: Float32Array;
+  /** dE/dz per chain, [B*K, d]. */
+  readonly gradZ: Float32Array;
+}
+
+export interface EnergyFunction {
+  /** The latent dimension d. */
+  readonly latentDim: number;
+  /** The number of values in one datapoint of x (e.g. C*H*W). */
+  readonly dataSize: number;
+  /**
+   * Evaluates energies and gradients at z for the datapoints x.
+   * @param x the batch, [batch, dataSize] (any image layout flattened as the model expects)
+   * @param batch B, the number of datapoints in x
+   * @param z the chains, [B*K, d]; K = z.length / (B * d) must be a whole number
+   */
+  evaluate(x: Float32Array, batch: number, z: Float32Array): Promise<EnergyEvaluation>;
+}
