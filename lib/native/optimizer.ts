@@ -51,9 +51,11 @@ export interface OptimizerState {
  * opt.lr = 5e-4;                                    // between steps
  */
 export class Optimizer extends NativeHandle<NativeOptimizer> {
+  /** The update rule chosen at construction. */
   readonly kind: OptimizerKind;
   /** Lengths of the parameter arrays, in order. */
   readonly sizes: readonly number[];
+  /** Global gradient-norm bound applied before each update (undefined: no clipping). */
   readonly maxGradNorm: number | undefined;
 
   constructor(params: readonly Float32Array[], options: OptimizerOptions = {}) {

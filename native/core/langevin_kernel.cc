@@ -53,19 +53,6 @@ void apply_segment(const StepKernelArgs& a, std::size_t row, std::size_t e0, std
   }
 }
 
-// Asks for the tile's state lines while the normals are computed (the hardware prefetcher sees no
-// accesses to these arrays during that compute-only phase, so memory would otherwise sit idle).
-void prefetch_tile(const StepKernelArgs& a, std::size_t t0, std::size_t t1) {
-  constexpr std::size_t kLine = 64 / sizeof(float);
-  for (std::size_t i = t0; i < t1; i += kLine) {
-    __builtin_prefetch(a.z + i, 0, 3);
-    __builtin_prefetch(a.grad + i, 0, 3);
-    __builtin_prefetch(a.out + i, 1, 3);
-    if (a.v != nullptr) __builtin_prefetch(a.v + i, 1, 3);
-    if (a.m != nullptr) __builtin_prefetch(a.m + i, 1, 3);
-  }
-}
-
 }  // namespace
 
 LPC_CPU_CLONES void langevin_update_rows(const StepKernelArgs& a, std::size_t r0, std::size_t r1) {
@@ -76,7 +63,6 @@ LPC_CPU_CLONES void langevin_update_rows(const StepKernelArgs& a, std::size_t r0
     bool any = false;
     for (std::size_t row = t0 / a.d; row * a.d < t1; ++row) any |= a.active[row] != 0;
     if (!any) continue;
-    prefetch_tile(a, t0, t1);
     normals_range(a.site, t0, t1 - t0, xi);
     for (std::size_t s = t0; s < t1;) {
       const std::size_t row = s / a.d;
