@@ -103,7 +103,23 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
       useCuda_ = st.available;
       deviceReason_ = st.available ? "" : st.reason;
     }
+    account(info.Env());
   });
+}
+
+ChainsBinding::~ChainsBinding() {
+  if (externalBytes_ != 0) {
+    try {
+      Napi::MemoryManagement::AdjustExternalMemory(Env(), -externalBytes_);
+    } catch (...) {
+    }
+  }
+}
+
+void ChainsBinding::account(Napi::Env env) {
+  const int64_t now = core_ ? static_cast<int64_t>(core_->native_bytes()) : 0;
+  if (now != externalBytes_) Napi::MemoryManagement::AdjustExternalMemory(env, now - externalBytes_);
+  externalBytes_ = now;
 }
 
 void ChainsBinding::ensure_alive() const {
@@ -170,7 +186,16 @@ Napi::Value ChainsBinding::Step(const Napi::CallbackInfo& info) {
   ThreadPool& pool = Addon::of(info.Env()).pool();
   std::size_t restarted;
   if (useCuda_) {
-    restarted = core_->step_with(pool, z, out, g, energy, eta, [](const StepKernelArgs& a) { cuda::langevin_update(a); });
+    restarted = core_->step_with(pool, z, out, g, energy, eta, [&](const StepKernelArgs& a) {
+      try {
+        cuda::langevin_update(a);
+      } catch (const std::exception& e) {
+        // The GPU failed mid-run (e.g. the device was lost): finish this step on the CPU, stay there.
+        useCuda_ = false;
+        deviceReason_ = std::string("CUDA failed during a step, now on the CPU: ") + e.what();
+        pool.parallel_for(a.n, 1, [&](std::size_t r0, std::size_t r1) { langevin_update_rows(a, r0, r1); });
+      }
+    });
   } else {
     restarted = core_->step(pool, z, out, g, energy, eta);
   }
@@ -208,6 +233,7 @@ Napi::Value ChainsBinding::Reset(const Napi::CallbackInfo& info) {
 
 Napi::Value ChainsBinding::Dispose(const Napi::CallbackInfo& info) {
   core_.reset();
+  account(info.Env());
   z_[0].release();
   z_[1].release();
   proposal_.release();

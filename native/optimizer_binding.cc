@@ -88,7 +88,18 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
       s0_.emplace_back(needsS0 ? params[i].length : 0, 0.0f);
       s1_.emplace_back(kind_ != OptKind::Sgd ? params[i].length : 0, 0.0f);
     }
+    for (std::size_t i = 0; i < s0_.size(); ++i) externalBytes_ += static_cast<int64_t>((s0_[i].size() + s1_[i].size()) * 4);
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), externalBytes_);
   });
+}
+
+OptimizerBinding::~OptimizerBinding() {
+  if (externalBytes_ != 0) {
+    try {
+      Napi::MemoryManagement::AdjustExternalMemory(Env(), -externalBytes_);
+    } catch (...) {
+    }
+  }
 }
 
 void OptimizerBinding::ensure_alive() const {
@@ -229,6 +240,8 @@ Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
 
 Napi::Value OptimizerBinding::Dispose(const Napi::CallbackInfo& info) {
   alive_ = false;
+  if (externalBytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -externalBytes_);
+  externalBytes_ = 0;
   params_.clear();
   s0_.clear();
   s1_.clear();

@@ -44,6 +44,12 @@ ChainsCore::ChainsCore(std::size_t n, std::size_t d, const PrecondConfig& cfg, u
 
 std::size_t ChainsCore::grain_rows() const { return std::max<std::size_t>(1, kGrainElements / d_); }
 
+std::size_t ChainsCore::native_bytes() const {
+  return (v_.capacity() + m_.capacity() + scale_.capacity() + curEnergy_.capacity() + curGrad_.capacity()) * 4 +
+         (t_.capacity() + restarts_.capacity() + consec_.capacity()) * 4 + rows_.capacity() * sizeof(RowFactors) +
+         (accepted_.capacity() + proposedCount_.capacity()) * 8 + prevValid_.capacity() * 3;
+}
+
 int64_t ChainsCore::total_restarts() const {
   int64_t s = 0;
   for (int32_t r : restarts_) s += r;
