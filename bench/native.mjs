@@ -5,7 +5,8 @@
 // Bytes per element are all arrays the step reads and writes: z (read), gradient (read), next z (written),
 // plus v (read and written) for rmsprop and v and m for adam (with momentum drift). Noise is generated in
 // the loop and never stored. The copy moves the same number of bytes (reads half, writes half) with the
-// same thread split, so fractionOfCopy = step bytes/s divided by copy bytes/s.
+// same thread split, so fractionOfCopy = step bytes/s divided by copy bytes/s (per pair of alternating
+// samples; the median is reported).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Chains, Rng, getThreads, setThreads } from '../dist/index.js';
@@ -26,21 +27,45 @@ function summarise(values) {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
-// Rates (work units per second) of `fn` over SAMPLES samples of enough calls to last MIN_SAMPLE_SECONDS.
-function measure(fn, unitsPerCall) {
+// Calls of `fn` that last at least MIN_SAMPLE_SECONDS (after two warm-up calls).
+function callsPerSample(fn) {
   fn();
   fn();
   const t0 = performance.now();
   fn();
   const single = Math.max(1e-6, (performance.now() - t0) / 1000);
-  const calls = Math.max(1, Math.ceil(MIN_SAMPLE_SECONDS / single));
-  const rates = [];
+  return Math.max(1, Math.ceil(MIN_SAMPLE_SECONDS / single));
+}
+
+// Rate (units per second) of one sample of `calls` calls.
+function sample(fn, calls, unitsPerCall) {
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) fn();
+  return (unitsPerCall * calls) / ((performance.now() - start) / 1000);
+}
+
+// Rates of `fn` over SAMPLES samples.
+function measure(fn, unitsPerCall) {
+  const calls = callsPerSample(fn);
+  return summarise(Array.from({ length: SAMPLES }, () => sample(fn, calls, unitsPerCall)));
+}
+
+// Step and copy sampled alternately, so that both see the same machine load (these machines are shared);
+// the ratio is taken per pair of samples.
+function measurePair(step, stepUnits, copy, copyUnits, bytesPerUnit) {
+  const stepCalls = callsPerSample(step);
+  const copyCalls = callsPerSample(copy);
+  const steps = [];
+  const copies = [];
+  const fractions = [];
   for (let s = 0; s < SAMPLES; s++) {
-    const start = performance.now();
-    for (let i = 0; i < calls; i++) fn();
-    rates.push((unitsPerCall * calls) / ((performance.now() - start) / 1000));
+    const stepRate = sample(step, stepCalls, stepUnits);
+    const copyRate = sample(copy, copyCalls, copyUnits);
+    steps.push(stepRate);
+    copies.push(copyRate);
+    fractions.push((stepRate * bytesPerUnit) / copyRate);
   }
-  return summarise(rates);
+  return { step: summarise(steps), copy: summarise(copies), fraction: summarise(fractions) };
 }
 
 const results = [];
@@ -54,14 +79,13 @@ for (const threads of [1, 2]) {
       const chains = new Chains({ n: elements / D, d: D, stepSize: 1e-3, seed: 1, ...options });
       chains.initPrior();
       const grad = new Rng({ seed: 2 }).normal(elements);
-      const step = measure(() => chains.step(grad), elements);
-      chains.dispose();
       // The copy: bytes * elements / 8 floats move the same bytes (4 read + 4 written per float).
       const floats = (bytes * elements) / 8;
       const src = new Float32Array(floats).fill(1);
       const dst = new Float32Array(floats);
-      const copyBytes = measure(() => binding.copy(dst, src), floats * 8);
-      const stepBytes = { median: step.median * bytes, min: step.min * bytes, max: step.max * bytes };
+      const m = measurePair(() => chains.step(grad), elements, () => binding.copy(dst, src), floats * 8, bytes);
+      chains.dispose();
+      const step = m.step;
       results.push({
         kind,
         threads,
@@ -70,9 +94,10 @@ for (const threads of [1, 2]) {
         dims: D,
         bytesPerElement: bytes,
         stepElementsPerSecond: step,
-        stepBytesPerSecond: stepBytes,
-        copyBytesPerSecond: copyBytes,
-        fractionOfCopy: stepBytes.median / copyBytes.median,
+        stepBytesPerSecond: { median: step.median * bytes, min: step.min * bytes, max: step.max * bytes },
+        copyBytesPerSecond: m.copy,
+        fractionOfCopy: m.fraction.median,
+        fractionOfCopyRange: [m.fraction.min, m.fraction.max],
       });
     }
   }
@@ -86,7 +111,7 @@ setThreads(defaultThreads);
 
 const fmt = (x, digits = 1) => x.toFixed(digits).padStart(7);
 const lines = [
-  '| kind | threads | elements | step Melem/s median [min, max] | step GB/s | copy GB/s median [min, max] | fractionOfCopy |',
+  '| kind | threads | elements | step Melem/s median [min, max] | step GB/s | copy GB/s median [min, max] | fractionOfCopy median [min, max] |',
   '|---|---|---|---|---|---|---|',
 ];
 for (const r of results) {
@@ -96,7 +121,7 @@ for (const r of results) {
     `| ${r.kind} | ${r.threads} | ${r.elements} | ${fmt(s.median / 1e6)} [${(s.min / 1e6).toFixed(1)}, ${(s.max / 1e6).toFixed(1)}] | ${fmt(
       r.stepBytesPerSecond.median / 1e9,
       2,
-    )} | ${fmt(c.median / 1e9, 2)} [${(c.min / 1e9).toFixed(2)}, ${(c.max / 1e9).toFixed(2)}] | ${r.fractionOfCopy.toFixed(2)} |`,
+    )} | ${fmt(c.median / 1e9, 2)} [${(c.min / 1e9).toFixed(2)}, ${(c.max / 1e9).toFixed(2)}] | ${r.fractionOfCopy.toFixed(2)} [${r.fractionOfCopyRange[0].toFixed(2)}, ${r.fractionOfCopyRange[1].toFixed(2)}] |`,
   );
 }
 lines.push('', '| normals | threads | count | Mnormals/s median [min, max] |', '|---|---|---|---|');
