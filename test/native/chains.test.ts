@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Chains, LpcError, cudaStatus } from '../../lib/index.js';
+import * as ort from 'onnxruntime-node';
+import { Chains, LpcError, cudaStatus, getThreads, hardwareThreads } from '../../lib/index.js';
 import { referenceNormals } from './support/philox-reference.js';
 
 describe('Chains', () => {
@@ -19,6 +20,19 @@ describe('Chains', () => {
     chains.step(new Float32Array(6), { stepSize: 1e-12 });
     expect(Math.max(...chains.z.map(Math.abs))).toBeLessThan(1e-5);
     chains.dispose();
+  });
+
+  it('hands z to onnxruntime-node as a tensor without a copy', () => {
+    const chains = new Chains({ n: 6, d: 4, stepSize: 0.1 });
+    chains.initPrior();
+    const tensor = new ort.Tensor('float32', chains.z, [6, 4]);
+    expect(tensor.data).toBe(chains.z);
+    chains.z[3] = 42;
+    expect((tensor.data as Float32Array)[3]).toBe(42);
+  });
+
+  it('uses min(hardware threads, 2) threads by default', () => {
+    expect(getThreads()).toBe(Math.min(hardwareThreads(), 2));
   });
 
   it('initialises from the prior with the chains stream: z = xi', () => {
