@@ -24,7 +24,7 @@ import {
   checkPositive,
   checkU64,
 } from './validate.js';
-import { LpcError, shapeMismatch } from '../errors.js';
+import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
 export type Preconditioner = NativePreconditioner;
 
@@ -145,6 +145,7 @@ export class Chains extends NativeHandle<NativeChains> {
   #haveCurrent = false;
   #proposed = false;
 
+  /** Allocates the chains (z starts at 0: call initPrior() or initFromEncoder(), or write z). */
   constructor(options: ChainsOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new LpcError('LPC_INVALID_ARGUMENT', 'Chains options must be an object with n, d and stepSize');
@@ -159,7 +160,7 @@ export class Chains extends NativeHandle<NativeChains> {
     }
     const gMax = options.gMax ?? DEFAULT_G_MAX;
     if (!(gMax === Infinity || (typeof gMax === 'number' && Number.isFinite(gMax) && gMax > 0))) {
-      checkPositive('gMax', gMax);
+      invalidArgument('gMax', 'a number > 0 (Infinity for no clamp)', gMax);
     }
     const mala = options.mala ?? {};
     const maxConsecutiveRestarts = checkInteger('maxConsecutiveRestarts', options.maxConsecutiveRestarts ?? 10, 1);

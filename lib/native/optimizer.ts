@@ -58,6 +58,7 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
   /** Global gradient-norm bound applied before each update (undefined: no clipping). */
   readonly maxGradNorm: number | undefined;
 
+  /** Keeps references to `params` (updated in place by step()) and allocates zeroed state for each. */
   constructor(params: readonly Float32Array[], options: OptimizerOptions = {}) {
     if (!Array.isArray(params) || params.length === 0) invalidArgument('params', 'a non-empty array of Float32Array', params);
     params.forEach((p, i) => {
