@@ -25,6 +25,19 @@ const char* kind_name(napi_typedarray_type t) {
   }
 }
 
+// True when the typed array's buffer was detached (transferred). A SharedArrayBuffer cannot be detached;
+// napi_is_detached_arraybuffer rejects it, which is reported here as not detached.
+bool detached(const Napi::TypedArray& ta) {
+  napi_value buffer = nullptr;
+  napi_typedarray_type type;
+  std::size_t length = 0, offset = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(ta.Env(), ta, &type, &length, &data, &buffer, &offset) != napi_ok) return true;
+  bool result = false;
+  if (napi_is_detached_arraybuffer(ta.Env(), buffer, &result) != napi_ok) return false;
+  return result;
+}
+
 std::string length_text(std::size_t expected) {
   return expected == 0 ? std::string("any non-zero length") : "length " + std::to_string(expected);
 }
@@ -44,16 +57,21 @@ TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expec
         (int32 && t == napi_int32_array))) {
     throw ArgTypeError(name + ": expected a " + want + " of " + length_text(expected) + "; got " + describe(v));
   }
-  Napi::ArrayBuffer buffer = ta.ArrayBuffer();
-  if (buffer.IsDetached()) throw ArgTypeError(name + ": its ArrayBuffer is detached (transferred)");
-  const std::size_t len = ta.ElementLength();
+  if (detached(ta)) throw ArgTypeError(name + ": its ArrayBuffer is detached (transferred)");
+  napi_typedarray_type type;
+  std::size_t len = 0, offset = 0;
+  void* data = nullptr;  // already advanced by the view's byte offset
+  napi_value buffer = nullptr;
+  if (napi_get_typedarray_info(v.Env(), v, &type, &len, &data, &buffer, &offset) != napi_ok) {
+    throw ArgTypeError(name + ": could not read the typed array");
+  }
   if (len == 0 || (expected != 0 && len != expected)) {
     throw ArgRangeError(name + ": expected a " + want + " of " + length_text(expected) + "; got " + describe(v));
   }
   TypedView out;
   out.type = t;
   out.length = len;
-  out.data = static_cast<uint8_t*>(buffer.Data()) + ta.ByteOffset();
+  out.data = data;
   return out;
 }
 
@@ -65,7 +83,7 @@ std::string describe(const Napi::Value& v) {
   if (v.IsTypedArray()) {
     Napi::TypedArray ta = v.As<Napi::TypedArray>();
     std::string s = std::string(kind_name(ta.TypedArrayType())) + "(" + std::to_string(ta.ElementLength()) + ")";
-    if (ta.ArrayBuffer().IsDetached()) s += " (detached)";
+    if (detached(ta)) s += " (detached)";
     return s;
   }
   if (v.IsNumber()) {

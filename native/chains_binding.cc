@@ -66,8 +66,9 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     }
     PrecondConfig cfg;
     cfg.kind = parse_precond(string(property(o, "preconditioner"), "options.preconditioner"));
-    cfg.beta1 = static_cast<float>(number_in(property(o, "beta1"), "options.beta1", 0.0, 1.0));
-    cfg.beta2 = static_cast<float>(number_in(property(o, "beta2"), "options.beta2", 0.0, 1.0));
+    const double beta1 = number_in(property(o, "beta1"), "options.beta1", 0.0, 1.0);
+    const double beta2 = number_in(property(o, "beta2"), "options.beta2", 0.0, 1.0);
+    cfg.set_betas(beta1, beta2);
     cfg.eps = static_cast<float>(positive_number(property(o, "eps"), "options.eps"));
     const Napi::Value gMax = property(o, "gMax");
     if (!(gMax.IsNumber() && std::isinf(gMax.As<Napi::Number>().DoubleValue()) &&
@@ -102,7 +103,23 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
       useCuda_ = st.available;
       deviceReason_ = st.available ? "" : st.reason;
     }
+    account(info.Env());
   });
+}
+
+ChainsBinding::~ChainsBinding() {
+  if (externalBytes_ != 0) {
+    try {
+      Napi::MemoryManagement::AdjustExternalMemory(Env(), -externalBytes_);
+    } catch (...) {
+    }
+  }
+}
+
+void ChainsBinding::account(Napi::Env env) {
+  const int64_t now = core_ ? static_cast<int64_t>(core_->native_bytes()) : 0;
+  if (now != externalBytes_) Napi::MemoryManagement::AdjustExternalMemory(env, now - externalBytes_);
+  externalBytes_ = now;
 }
 
 void ChainsBinding::ensure_alive() const {
@@ -169,7 +186,16 @@ Napi::Value ChainsBinding::Step(const Napi::CallbackInfo& info) {
   ThreadPool& pool = Addon::of(info.Env()).pool();
   std::size_t restarted;
   if (useCuda_) {
-    restarted = core_->step_with(pool, z, out, g, energy, eta, [](const StepKernelArgs& a) { cuda::langevin_update(a); });
+    restarted = core_->step_with(pool, z, out, g, energy, eta, [&](const StepKernelArgs& a) {
+      try {
+        cuda::langevin_update(a);
+      } catch (const std::exception& e) {
+        // The GPU failed mid-run (e.g. the device was lost): finish this step on the CPU, stay there.
+        useCuda_ = false;
+        deviceReason_ = std::string("CUDA failed during a step, now on the CPU: ") + e.what();
+        pool.parallel_for(a.n, 1, [&](std::size_t r0, std::size_t r1) { langevin_update_rows(a, r0, r1); });
+      }
+    });
   } else {
     restarted = core_->step(pool, z, out, g, energy, eta);
   }
@@ -207,6 +233,7 @@ Napi::Value ChainsBinding::Reset(const Napi::CallbackInfo& info) {
 
 Napi::Value ChainsBinding::Dispose(const Napi::CallbackInfo& info) {
   core_.reset();
+  account(info.Env());
   z_[0].release();
   z_[1].release();
   proposal_.release();

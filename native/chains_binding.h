@@ -19,6 +19,7 @@ class ChainsBinding : public Napi::ObjectWrap<ChainsBinding> {
   static void Register(Napi::Env env, Napi::Object exports);
 
   explicit ChainsBinding(const Napi::CallbackInfo& info);
+  ~ChainsBinding() override;
   void ensure_alive() const;
 
   // chains_binding.cc
@@ -47,6 +48,9 @@ class ChainsBinding : public Napi::ObjectWrap<ChainsBinding> {
   // Per-call step size: a finite number > 0, or undefined for the per-chain stepSizes array (each of
   // which must be finite and > 0).
   ChainsCore::StepSizes step_sizes(const Napi::Value& scalar) const;
+  // Tells the engine how much native memory (preconditioner and MALA state) this object holds, so that
+  // garbage collection of undisposed chains is not delayed by an underestimate.
+  void account(Napi::Env env);
   // Rejects an input array that shares memory with the state buffers.
   void check_disjoint(const void* p, std::size_t bytes, const std::string& name) const;
 
@@ -57,6 +61,7 @@ class ChainsBinding : public Napi::ObjectWrap<ChainsBinding> {
   js::JsFloatBuffer stepSizes_;  // per-chain base step sizes, writable from JavaScript
   bool useCuda_ = false;
   std::string deviceReason_;
+  int64_t externalBytes_ = 0;
 };
 
 }  // namespace lpc

@@ -39,9 +39,13 @@ napi_value guarded(napi_env env, F&& body) {
     return body();
   } catch (...) {
     // A pending JavaScript exception (e.g. thrown by a getter we called) already says what went wrong.
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) current_exception_as_js(Napi::Env(env)).ThrowAsJavaScriptException();
+    // Nothing may leave this C callback: a failure to throw (the environment is shutting down) is dropped.
+    try {
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (!pending) current_exception_as_js(Napi::Env(env)).ThrowAsJavaScriptException();
+    } catch (...) {
+    }
     return nullptr;
   }
 }

@@ -88,7 +88,18 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
       s0_.emplace_back(needsS0 ? params[i].length : 0, 0.0f);
       s1_.emplace_back(kind_ != OptKind::Sgd ? params[i].length : 0, 0.0f);
     }
+    for (std::size_t i = 0; i < s0_.size(); ++i) externalBytes_ += static_cast<int64_t>((s0_[i].size() + s1_[i].size()) * 4);
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), externalBytes_);
   });
+}
+
+OptimizerBinding::~OptimizerBinding() {
+  if (externalBytes_ != 0) {
+    try {
+      Napi::MemoryManagement::AdjustExternalMemory(Env(), -externalBytes_);
+    } catch (...) {
+    }
+  }
 }
 
 void OptimizerBinding::ensure_alive() const {
@@ -108,6 +119,8 @@ OptCoeffs OptimizerBinding::coeffs(float gradScale) const {
   c.beta1 = static_cast<float>(beta1_);
   c.beta2 = static_cast<float>(beta2_);
   c.eps = static_cast<float>(eps_);
+  c.oneMinusBeta1 = static_cast<float>(1.0 - beta1_);
+  c.oneMinusBeta2 = static_cast<float>(1.0 - beta2_);
   c.weightDecay = static_cast<float>(weightDecay_);
   c.bc1 = static_cast<float>(1.0 / (1.0 - std::pow(beta1_, static_cast<double>(t_))));
   c.bc2 = static_cast<float>(1.0 / (1.0 - std::pow(beta2_, static_cast<double>(t_))));
@@ -227,6 +240,8 @@ Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
 
 Napi::Value OptimizerBinding::Dispose(const Napi::CallbackInfo& info) {
   alive_ = false;
+  if (externalBytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -externalBytes_);
+  externalBytes_ = 0;
   params_.clear();
   s0_.clear();
   s1_.clear();

@@ -18,6 +18,7 @@ class OptimizerBinding : public Napi::ObjectWrap<OptimizerBinding> {
   static void Register(Napi::Env env, Napi::Object exports);
 
   explicit OptimizerBinding(const Napi::CallbackInfo& info);
+  ~OptimizerBinding() override;
   void ensure_alive() const;
 
   Napi::Value Step(const Napi::CallbackInfo& info);
@@ -44,6 +45,7 @@ class OptimizerBinding : public Napi::ObjectWrap<OptimizerBinding> {
   std::vector<std::vector<float>> s0_, s1_;  // sgd: momentum buffers (s0); adam: m (s0), v (s1)
   bool useCuda_ = false;
   std::string deviceReason_;
+  int64_t externalBytes_ = 0;  // reported to the engine (moment buffers), see ChainsBinding::account
 };
 
 }  // namespace lpc

@@ -1,4 +1,5 @@
 // Module functions about the runtime: the thread pool size and whether the CUDA path can be used.
+#include <cstring>
 #include <thread>
 
 #include "addon.h"
@@ -27,6 +28,20 @@ Napi::Value HardwareThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), std::thread::hardware_concurrency());
 }
 
+// copy(dst, src): memcpy split over the pool like the step (same grain); the memory-bandwidth reference of
+// bench/native.mjs.
+Napi::Value Copy(const Napi::CallbackInfo& info) {
+  const TypedView src = float32_array(info[1], "src", 0);
+  const TypedView dst = float32_array(info[0], "dst", src.length);
+  no_overlap(dst.data, dst.length * 4, src.data, src.length * 4, "dst", "src");
+  auto* d = static_cast<float*>(dst.data);
+  const auto* s = static_cast<const float*>(src.data);
+  Addon::of(info.Env()).pool().parallel_for(src.length, std::size_t{1} << 15, [&](std::size_t b, std::size_t e) {
+    std::memcpy(d + b, s + b, (e - b) * sizeof(float));
+  });
+  return info.Env().Undefined();
+}
+
 // cudaStatus() -> {compiled, available, deviceCount, reason}
 Napi::Value CudaStatus(const Napi::CallbackInfo& info) {
   const cuda::Status& s = cuda::status();
@@ -44,6 +59,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", function(env, "setThreads", function_entry<SetThreads>));
   exports.Set("getThreads", function(env, "getThreads", function_entry<GetThreads>));
   exports.Set("hardwareThreads", function(env, "hardwareThreads", function_entry<HardwareThreads>));
+  exports.Set("copy", function(env, "copy", function_entry<Copy>));
   exports.Set("cudaStatus", function(env, "cudaStatus", function_entry<CudaStatus>));
 }
 

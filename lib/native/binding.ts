@@ -149,6 +149,8 @@ export interface NativeBinding {
   getThreads(): number;
   hardwareThreads(): number;
   cudaStatus(): NativeCudaStatus;
+  /** memcpy split over the thread pool like the step: the memory-bandwidth reference of the benchmark. */
+  copy(dst: Float32Array, src: Float32Array): void;
   readonly Rng: new (options: { seed: bigint; stream: bigint; device: NativeDevice }) => NativeRng;
   readonly Chains: new (options: NativeChainsOptions) => NativeChains;
   readonly Optimizer: new (params: readonly Float32Array[], options: NativeOptimizerOptions) => NativeOptimizer;

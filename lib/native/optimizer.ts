@@ -51,11 +51,14 @@ export interface OptimizerState {
  * opt.lr = 5e-4;                                    // between steps
  */
 export class Optimizer extends NativeHandle<NativeOptimizer> {
+  /** The update rule chosen at construction. */
   readonly kind: OptimizerKind;
   /** Lengths of the parameter arrays, in order. */
   readonly sizes: readonly number[];
+  /** Global gradient-norm bound applied before each update (undefined: no clipping). */
   readonly maxGradNorm: number | undefined;
 
+  /** Keeps references to `params` (updated in place by step()) and allocates zeroed state for each. */
   constructor(params: readonly Float32Array[], options: OptimizerOptions = {}) {
     if (!Array.isArray(params) || params.length === 0) invalidArgument('params', 'a non-empty array of Float32Array', params);
     params.forEach((p, i) => {

@@ -34,6 +34,7 @@ export interface RngState {
  * const saved = rng.getState();         // ...later: rng.setState(saved) replays from here
  */
 export class Rng extends NativeHandle<NativeRng> {
+  /** A generator at the start of stream `stream` under key `seed`. */
   constructor(options: RngOptions = {}) {
     const seed = checkU64('seed', options.seed ?? 0);
     const stream = checkU64('stream', options.stream ?? 0);

@@ -44,6 +44,12 @@ ChainsCore::ChainsCore(std::size_t n, std::size_t d, const PrecondConfig& cfg, u
 
 std::size_t ChainsCore::grain_rows() const { return std::max<std::size_t>(1, kGrainElements / d_); }
 
+std::size_t ChainsCore::native_bytes() const {
+  return (v_.capacity() + m_.capacity() + scale_.capacity() + curEnergy_.capacity() + curGrad_.capacity()) * 4 +
+         (t_.capacity() + restarts_.capacity() + consec_.capacity()) * 4 + rows_.capacity() * sizeof(RowFactors) +
+         (accepted_.capacity() + proposedCount_.capacity()) * 8 + prevValid_.capacity() * 3;
+}
+
 int64_t ChainsCore::total_restarts() const {
   int64_t s = 0;
   for (int32_t r : restarts_) s += r;
@@ -73,8 +79,8 @@ RowFactors ChainsCore::factors(std::size_t c, float eta, int32_t t) const {
   r.eta = static_cast<float>(e);
   r.sqrt2Eta = static_cast<float>(std::sqrt(2.0 * e));
   // Bias corrections 1/(1 - beta^t); 0 marks "no gradient seen" (t = 0) for the MALA proposal.
-  r.bc1 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(cfg_.beta1), t))) : 0.0f;
-  r.bc2 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(cfg_.beta2), t))) : 0.0f;
+  r.bc1 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(cfg_.beta1d, t))) : 0.0f;
+  r.bc2 = t > 0 ? static_cast<float>(1.0 / (1.0 - std::pow(cfg_.beta2d, t))) : 0.0f;
   return r;
 }
 

@@ -73,6 +73,9 @@ class ChainsCore {
   bool has_current() const { return haveCurrent_; }
   bool has_proposal() const { return haveProposal_; }
 
+  // Bytes of native memory held (preconditioner, bookkeeping and MALA state).
+  std::size_t native_bytes() const;
+
   // Readouts.
   uint64_t counter() const { return counter_; }
   void set_counter(uint64_t c) { counter_ = c; }

@@ -8,6 +8,10 @@
 #define LPC_HD inline __attribute__((always_inline))
 #endif
 
+// CPU helpers that must be inlined into their (cloned) caller, so that they are compiled for each
+// instruction set of LPC_CPU_CLONES below rather than once for the baseline.
+#define LPC_ALWAYS_INLINE inline __attribute__((always_inline))
+
 // Hot CPU loops are compiled three times (x86-64-v2 baseline, v3 = AVX2, v4 = AVX-512) and the best
 // one for the running CPU is picked at load time, so a prebuilt binary still runs on any x86-64-v2
 // machine. The build turns off floating-point contraction (-ffp-contract=off), so all versions do the

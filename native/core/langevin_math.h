@@ -16,11 +16,22 @@ enum class Precond : int32_t { None = 0, RmsProp = 1, Adam = 2 };
 
 struct PrecondConfig {
   Precond kind = Precond::None;
-  float beta1 = 0.9f;
-  float beta2 = 0.99f;
+  float beta1 = 0.9f, beta2 = 0.99f;
+  // 1 - beta computed in double before rounding: in float, 1 - 0.9999f is off by 1.7e-4 relative.
+  float oneMinusBeta1 = 0.1f, oneMinusBeta2 = 0.01f;
+  double beta1d = 0.9, beta2d = 0.99;  // for the bias corrections, computed on the host
   float eps = 1e-8f;
-  float gMax = 1e3f;
+  float gMax = 10.0f;
   bool momentum = false;  // adam only: drift along the bias-corrected first moment
+
+  void set_betas(double b1, double b2) {
+    beta1d = b1;
+    beta2d = b2;
+    beta1 = static_cast<float>(b1);
+    beta2 = static_cast<float>(b2);
+    oneMinusBeta1 = static_cast<float>(1.0 - b1);
+    oneMinusBeta2 = static_cast<float>(1.0 - b2);
+  }
 };
 
 // Row constants for one chain in one step.
@@ -43,12 +54,12 @@ LPC_HD float step_plain(float z, float g, float xi, const RowFactors& r) { retur
 template <bool Momentum>
 LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m, const RowFactors& r,
                                  const PrecondConfig& c) {
-  const float vt = c.beta2 * v + (1.0f - c.beta2) * (g * g);
+  const float vt = c.beta2 * v + c.oneMinusBeta2 * (g * g);
   v = vt;
   const float G = clamp_g(vt * r.bc2, c.eps, c.gMax);
   float drift = g;
   if (Momentum) {
-    const float mt = c.beta1 * m + (1.0f - c.beta1) * g;
+    const float mt = c.beta1 * m + c.oneMinusBeta1 * g;
     m = mt;
     drift = mt * r.bc1;
   }

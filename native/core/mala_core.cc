@@ -82,7 +82,7 @@ std::size_t ChainsCore::mala_accept(ThreadPool& pool, float* z, const float* pro
       if (adaptG) {
         // Fold the gradient at the state this step started from; the next proposal uses it.
         float* vw = v_.data() + c * d_;
-        for (std::size_t j = 0; j < d_; ++j) vw[j] = cfg_.beta2 * vw[j] + (1.0f - cfg_.beta2) * (gz[j] * gz[j]);
+        for (std::size_t j = 0; j < d_; ++j) vw[j] = cfg_.beta2 * vw[j] + cfg_.oneMinusBeta2 * (gz[j] * gz[j]);
         ++t_[c];
       }
       if (accept) {

@@ -16,6 +16,7 @@ struct OptCoeffs {
   float momentum;     // sgd
   bool nesterov;      // sgd
   float beta1, beta2, eps;
+  float oneMinusBeta1, oneMinusBeta2;  // computed in double (1 - 0.999f in float is off by 1.3e-5)
   float weightDecay;
   float bc1;          // 1 / (1 - beta1^t)
   float bc2;          // 1 / (1 - beta2^t)
@@ -39,8 +40,8 @@ LPC_HD void adam_element(float& p, float g, float& m, float& v, const OptCoeffs&
   } else {
     g = g + c.weightDecay * p;
   }
-  m = c.beta1 * m + (1.0f - c.beta1) * g;
-  v = c.beta2 * v + (1.0f - c.beta2) * (g * g);
+  m = c.beta1 * m + c.oneMinusBeta1 * g;
+  v = c.beta2 * v + c.oneMinusBeta2 * (g * g);
   p = p - c.lr * (m * c.bc1) / (std::sqrt(v * c.bc2) + c.eps);
 }
 

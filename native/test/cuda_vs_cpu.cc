@@ -94,7 +94,7 @@ void compare_optimizer(OptKind kind) {
   ThreadPool pool(1);
   for (int t = 1; t <= 10; ++t) {
     for (std::size_t i = 0; i < n; ++i) g[i] = pseudo(i * 3 + t, 0.5f);
-    OptCoeffs c{1e-2f, 0.9f, false, 0.9f, 0.999f, 1e-8f, 1e-2f,
+    OptCoeffs c{1e-2f, 0.9f, false, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f, 1e-2f,
                 static_cast<float>(1.0 / (1.0 - std::pow(0.9, t))), static_cast<float>(1.0 / (1.0 - std::pow(0.999, t))),
                 1.0f};
     optimizer_update(pool, kind, c, pc.data(), g.data(), s0c.data(), s1c.data(), n);
