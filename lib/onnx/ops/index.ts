@@ -21,8 +21,10 @@ import { describeNode, type Node } from '../ir.js';
 import { activationOps } from './activation.js';
 import { arithmeticOps } from './arithmetic.js';
 import { constantOps } from './constants.js';
+import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
+import { poolOps } from './pool.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { slicingOps } from './slicing.js';
@@ -39,6 +41,8 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   constantOps, // Constant ConstantOfShape
   logicOps, // comparisons and boolean ops (no gradient: they cut paths)
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean
+  convOps, // Conv ConvTranspose
+  poolOps, // MaxPool AveragePool GlobalAveragePool
 ];
 
 /** The lowest and highest default-domain opsets the toolkit handles. */
