@@ -24,9 +24,11 @@ import { constantOps } from './constants.js';
 import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
+import { padOps } from './pad.js';
 import { poolOps } from './pool.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
+import { resizeOps } from './resize.js';
 import { slicingOps } from './slicing.js';
 import type { OpDef } from './types.js';
 import { unaryOps } from './unary.js';
@@ -43,6 +45,8 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean
   convOps, // Conv ConvTranspose
   poolOps, // MaxPool AveragePool GlobalAveragePool
+  padOps, // Pad
+  resizeOps, // Resize Upsample
 ];
 
 /** The lowest and highest default-domain opsets the toolkit handles. */
