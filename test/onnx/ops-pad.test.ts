@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
-import { floatAttr, type GraphBuilder } from '../../lib/onnx/builder.js';
+import { floatAttr, type AttrInput, type GraphBuilder } from '../../lib/onnx/builder.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import { scalarTensor } from '../../lib/onnx/tensor.js';
 import * as R from './fixtures/reference.js';
@@ -17,7 +17,7 @@ function padModel(opset: number, x: (number | string)[], mode: Mode, pads: numbe
     while (inputs[inputs.length - 1] === '') inputs.pop();
     return inputs;
   };
-  const attrs = opset < 11 ? { mode, pads, value: floatAttr(value) } : { mode };
+  const attrs: Record<string, AttrInput> = opset < 11 ? { mode, pads, value: floatAttr(value) } : { mode };
   return singleOpModel({ opset, op: 'Pad', x, extra, attrs });
 }
 

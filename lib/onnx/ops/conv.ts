@@ -67,14 +67,15 @@ function checkBias(ctx: InferContext, channels: Dim): void {
 }
 
 /** Static shapes and windows for a gradient, or LPC_UNSUPPORTED_OP saying what is missing. */
-function gradShapes(ctx: GradContext, resolve: (s: ConvShapes) => AxisGeometry[]): { s: ConvShapes; w: Windows; x: number[]; wt: number[] } {
+function gradShapes(ctx: GradContext, resolve: (s: ConvShapes) => AxisGeometry[]): { s: ConvShapes; w: Windows; channels: number; wt: number[] } {
   const s = convShapes(ctx, ctx.inType(0).shape, ctx.inType(1).shape, ctx.unsupported);
   if (s === undefined) return ctx.unsupported(`${ctx.node.opType} gradients need the ranks of X and W`);
   if (!s.w.every((d): d is number => typeof d === 'number')) return ctx.unsupported(`${ctx.node.opType} gradients need a weight of static shape`);
-  if (typeof s.x[1] !== 'number') return ctx.unsupported(`${ctx.node.opType} gradients need a static channel count`);
+  const channels = s.x[1];
+  if (typeof channels !== 'number') return ctx.unsupported(`${ctx.node.opType} gradients need a static channel count`);
   const w = staticWindows(s.attrs, s.x.slice(2), resolve(s));
   if (typeof w === 'string') return ctx.unsupported(`${ctx.node.opType} gradients need ${w}`);
-  return { s, w, x: s.x.map((d) => (typeof d === 'number' ? d : -1)), wt: s.w };
+  return { s, w, channels, wt: s.w };
 }
 
 /** dB: dY summed over the batch and spatial axes. */
@@ -84,11 +85,11 @@ function biasGrad(ctx: GradContext, dy: string, rank: number): string {
 
 function convGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undefined)[] {
   if (dy === undefined) return [];
-  const { s, w, x, wt } = gradShapes(ctx, (s) => range(s.rank).map((i) => slideAxis(s.attrs, i, s.x[i + 2], false, ctx.unsupported)));
+  const { s, w, channels, wt } = gradShapes(ctx, (s) => range(s.rank).map((i) => slideAxis(s.attrs, i, s.x[i + 2], false, ctx.unsupported)));
   const g = ctx.tensor(dy);
   const dX = ctx.needs(0) ? windowsAdjoint(ctx, g, ctx.input(1), w, s.group) : undefined;
   const dW = ctx.needs(1)
-    ? kernelGrad(ctx, ctx.input(0), g, { bigDims: w.inDims, smallDims: w.outDims, bigChannels: x[1], smallChannels: wt[0], group: s.group, pads: w.pads, strides: w.strides, dilations: w.dilations, kernel: w.kernel })
+    ? kernelGrad(ctx, ctx.input(0), g, { bigDims: w.inDims, smallDims: w.outDims, bigChannels: channels, smallChannels: wt[0], group: s.group, pads: w.pads, strides: w.strides, dilations: w.dilations, kernel: w.kernel })
     : undefined;
   const dB = ctx.has(2) && ctx.needs(2) ? biasGrad(ctx, g, s.rank) : undefined;
   return [dX, dW, dB];
@@ -131,22 +132,19 @@ function inferConvTranspose(ctx: InferContext): ValueType[] {
 function convTransposeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undefined)[] {
   if (dy === undefined) return [];
   // As windows, a ConvTranspose's are those of the Conv from its output back to its input.
-  let axes: (AxisGeometry & { op: number })[] = [];
-  const { s, w: t, x, wt } = gradShapes(ctx, (s) => (axes = transposeAxes(ctx, s, ctx.unsupported)));
-  const b = ctx.b;
+  const { s, w: t, channels, wt } = gradShapes(ctx, (s) => transposeAxes(ctx, s, ctx.unsupported));
   const g = ctx.tensor(dy);
   let dX: string | undefined;
   if (ctx.needs(0)) {
+    // That Conv's output has exactly X's extents: s (in - 1) + op + eff = out + pb + pe, with op < s
+    // (onnxruntime refuses larger output padding).
     const attrs: Record<string, number[] | number> = { strides: t.strides, pads: t.pads };
     if (t.dilations.some((d) => d !== 1)) attrs.dilations = t.dilations;
     if (s.group !== 1) attrs.group = s.group;
-    dX = b.op('Conv', [g, ctx.input(1)], attrs);
-    // Output padding of a stride or more would leave extra rows (onnxruntime refuses it; the cut keeps this exact).
-    const extra = range(s.rank).filter((i) => axes[i].op >= t.strides[i]);
-    if (extra.length > 0) dX = b.slice(dX, extra.map(() => 0), extra.map((i) => t.inDims[i]), extra.map((i) => i + 2));
+    dX = ctx.b.op('Conv', [g, ctx.input(1)], attrs);
   }
   const dW = ctx.needs(1)
-    ? kernelGrad(ctx, g, ctx.input(0), { bigDims: t.outDims, smallDims: t.inDims, bigChannels: wt[1] * s.group, smallChannels: x[1], group: s.group, pads: t.pads, strides: t.strides, dilations: t.dilations, kernel: t.kernel })
+    ? kernelGrad(ctx, g, ctx.input(0), { bigDims: t.outDims, smallDims: t.inDims, bigChannels: wt[1] * s.group, smallChannels: channels, group: s.group, pads: t.pads, strides: t.strides, dilations: t.dilations, kernel: t.kernel })
     : undefined;
   const dB = ctx.has(2) && ctx.needs(2) ? biasGrad(ctx, g, s.rank) : undefined;
   return [dX, dW, dB];
