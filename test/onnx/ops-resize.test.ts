@@ -94,9 +94,14 @@ describe('Resize refusals', () => {
     expect(() => inferTypes(resizeModel({ ...base, opset: 18, attrs: { mode: 'linear', antialias: 1 } }))).toThrow(/antialias=1/);
     expect(() => inferTypes(resizeModel({ ...base, opset: 18, attrs: { keep_aspect_ratio_policy: 'not_larger' } }))).toThrow(/keep_aspect_ratio_policy="not_larger"/);
   });
-  it('refuses gradients when the scales are fed at run time', () => {
+  it('refuses gradients when the scales are fed at run time, naming the input', () => {
     const model = singleOpModel({ opset: 13, op: 'Resize', x: X, extra: (b) => ['', b.input('scales', 'float32', [4])] });
     expect(inferTypes(model).get('y0')?.shape).toEqual([null, null, null, null]);
-    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/constant scales or sizes/) }));
+    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/constant scales or sizes; 'scales'/) }));
+  });
+  it('refuses gradients through sizes on a dynamic axis', () => {
+    const model = singleOpModel({ opset: 13, op: 'Resize', x: ['N', 2, 4, 5], extra: (b) => ['', '', b.ints([3, 2, 8, 10])] });
+    expect(inferTypes(model).get('y0')?.shape).toEqual([3, 2, 8, 10]);
+    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/static extents on resized axis 0/) }));
   });
 });

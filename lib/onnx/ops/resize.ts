@@ -25,6 +25,8 @@ interface Plan {
   mode: 'nearest' | 'linear';
   coordinate: CoordinateMode;
   nearest: NearestMode;
+  /** The scales or sizes input when it is given but not a known constant. */
+  unknown?: string;
 }
 
 /** A known, non-empty constant input's values; undefined when absent or empty, null when not a known constant. */
@@ -47,6 +49,8 @@ function plan(ctx: Reader, shape: Shape, fail: Fail): Plan {
     coordinate: legacy ? 'asymmetric' : (ctx.attr.string('coordinate_transformation_mode', 'half_pixel') as CoordinateMode),
     nearest: legacy ? 'simple' : (ctx.attr.string('nearest_mode', 'round_prefer_floor') as NearestMode),
   };
+  if (scales === null) p.unknown = ctx.node.inputs[legacy ? 1 : 2];
+  if (sizes === null) p.unknown = ctx.node.inputs[3];
   if (scales !== undefined && scales !== null && sizes !== undefined && sizes !== null) fail('give either scales or sizes, not both');
   if (scales === undefined && sizes === undefined) fail('needs scales or sizes');
   const axes = ctx.opset >= 18 && ctx.attr.has('axes') ? ctx.attr.ints('axes').map((a) => (a < -rank || a >= rank ? fail(`axis ${a} is out of range for rank ${rank}`) : a < 0 ? a + rank : a)) : range(rank);
@@ -84,6 +88,9 @@ function resizeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
   const shape = ctx.inType(0).shape;
   if (shape === null) return ctx.unsupported(`${ctx.node.opType} gradients need the input rank`);
   const p = plan(ctx, shape, ctx.unsupported);
+  if (p.unknown !== undefined) {
+    ctx.unsupported(`${ctx.node.opType} gradients need constant scales or sizes; '${p.unknown}' is computed or fed at run time, or is a float initializer (which may be trained): write it as a Constant node`);
+  }
   const b = ctx.b;
   const dtype = ctx.outType(0).dtype ?? 'float32';
   const rank = shape.length;
@@ -92,7 +99,7 @@ function resizeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
   shape.forEach((d, a) => {
     if (p.scales[a] === 1 && p.out[a] === d) return;
     const [inLen, outLen, scale] = [d, p.out[a], p.scales[a]];
-    if (typeof inLen !== 'number' || typeof outLen !== 'number' || scale === undefined) ctx.unsupported(`${ctx.node.opType} gradients need static extents and constant scales or sizes on resized axis ${a}`);
+    if (typeof inLen !== 'number' || typeof outLen !== 'number' || scale === undefined) ctx.unsupported(`${ctx.node.opType} gradients need static extents on resized axis ${a}`);
     const axis: AxisResize = { inLen, outLen, scale, mode: p.mode, coordinate: p.coordinate, nearest: p.nearest };
     const m = interpolationMatrix(axis);
     if (isIdentity(m, inLen, outLen)) return;
