@@ -16,13 +16,15 @@
  * rtol bounds the truncation part: in float64 (steps 1e-3..1e-5) it is below 1e-8 for smooth functions,
  * and rtol = 1e-6 leaves room for curvature; in float32 (u = 6e-8) the best step is near (eps_L/L''')^(1/3)
  * ~ 1e-2, where truncation is ~1e-5 relative, and rtol = 1e-3 leaves a factor of 100 for curvature while a
- * wrong rule errs by 10% or more. Directions that cross a kink (Relu at 0) fail only for the steps that
- * cross it; the best step is kept.
+ * wrong rule errs by 10% or more. L is differenced with every piecewise-linear selection (ReLU masks,
+ * max-pooling taps) frozen at the base point (kinks.ts): a step crossing a kink would otherwise err by the
+ * jump, which in conv nets with thousands of ReLUs happens at every float32 step.
  */
 import { LpcError } from '../errors.js';
 import { buildGradientModel, type GradientRequest } from './autodiff/gradient.js';
 import { isFloat } from './dtype.js';
 import { inferTypes } from './infer.js';
+import { freezeKinks, type FrozenKinks } from './kinks.js';
 import type { Model } from './ir.js';
 import { ParameterSet, promoteParameters, type ParameterOptions } from './params.js';
 import { toFloat64 } from './precision.js';
@@ -102,11 +104,13 @@ export async function checkGradients(model: Model, options: GradCheckOptions = {
   const request: GradientRequest = { vjp: outputs, inputs: inputNames, params: paramNames, overrides: options.overrides };
   const forward = model.clone();
   promoteParameters(forward, paramNames);
+  const kinks = freezeKinks(forward);
   const built = buildGradientModel(model, request);
-  const precision = await choosePrecision(options.precision ?? 'auto', forward, built.model);
+  const precision = await choosePrecision(options.precision ?? 'auto', kinks, built.model);
   try {
-    return await compare(precision, params, inputNames, paramNames, outputs, built, model, types, options);
+    return await compare(precision, kinks, params, inputNames, paramNames, outputs, built, model, types, options);
   } finally {
+    if (precision.capture !== precision.forward) await precision.capture.release();
     await precision.forward.release();
     await precision.gradient.release();
   }
@@ -116,6 +120,7 @@ type Precision = Awaited<ReturnType<typeof choosePrecision>>;
 
 async function compare(
   precision: Precision,
+  kinks: FrozenKinks,
   params: ParameterSet,
   inputNames: string[],
   paramNames: string[],
@@ -138,8 +143,9 @@ async function compare(
     const p = params.get(name);
     feeds[name] = cast(inType(name, p.dims, p.data.slice()));
   }
-  const evaluate = async (f: Record<string, Tensor>) => runSession(precision.forward, f, outputs);
-  const base = await evaluate(feeds);
+  const base = await runSession(precision.capture, feeds, [...outputs, ...kinks.captured]);
+  const selections = kinks.feeds(base);
+  const evaluate = async (f: Record<string, Tensor>) => runSession(precision.forward, { ...f, ...selections }, outputs);
   const projections = Object.fromEntries(outputs.map((o) => [o, rng.normals(base[o].data.length)]));
   const objective = async (f: Record<string, Tensor>) => {
     const y = await evaluate(f);
@@ -209,15 +215,20 @@ async function compare(
   };
 }
 
-async function choosePrecision(wanted: 'auto' | 'float32' | 'float64', forward: Model, gradient: Model) {
+async function choosePrecision(wanted: 'auto' | 'float32' | 'float64', kinks: FrozenKinks, gradient: Model) {
+  const sessions = async (name: 'float32' | 'float64', convert: (m: Model) => Model) => {
+    const forward = await createSession(convert(kinks.frozen));
+    const capture = kinks.capture === kinks.frozen ? forward : await createSession(convert(kinks.capture));
+    return { name, capture, forward, gradient: await createSession(convert(gradient)) };
+  };
   if (wanted !== 'float32') {
     try {
-      return { name: 'float64' as const, forward: await createSession(toFloat64(forward)), gradient: await createSession(toFloat64(gradient)) };
+      return await sessions('float64', toFloat64);
     } catch (error) {
       if (wanted === 'float64') throw error;
     }
   }
-  return { name: 'float32' as const, forward: await createSession(forward), gradient: await createSession(gradient) };
+  return sessions('float32', (m) => m);
 }
 
 function makeInputs(model: Model, types: ReturnType<typeof inferTypes>, options: GradCheckOptions, rng: Rng): Record<string, Tensor> {

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { floatAttr, type AttrInput, type GraphBuilder } from '../../lib/onnx/builder.js';
+import { freezeKinks } from '../../lib/onnx/kinks.js';
+import { createSession, runSession } from '../../lib/onnx/runtime.js';
+import { makeTensor, scalarTensor, type Tensor } from '../../lib/onnx/tensor.js';
+import * as R from './fixtures/reference.js';
+import { normals, toArr } from './fixtures/single-op.js';
+import { opModel } from './support.js';
+
+interface Case {
+  label: string;
+  opset: number;
+  dims: number[];
+  build: (b: GraphBuilder, x: string) => string;
+  /** The frozen function at x1, given the base point x0 (flat arrays). */
+  frozen: (x0: Float32Array, x1: Float32Array) => number[];
+}
+
+const unary = (op: string, attrs: Record<string, AttrInput> = {}) => (b: GraphBuilder, x: string) => b.op(op, [x], attrs);
+const each = (f: (a: number, b: number) => number) => (x0: Float32Array, x1: Float32Array) => Array.from(x0, (a, i) => f(a, x1[i]));
+
+const CASES: Case[] = [
+  { label: 'Relu', opset: 13, dims: [3, 4], build: unary('Relu'), frozen: each((a, x) => (a > 0 ? x : 0)) },
+  { label: 'LeakyRelu', opset: 13, dims: [3, 4], build: unary('LeakyRelu', { alpha: floatAttr(0.2) }), frozen: each((a, x) => (a > 0 ? x : Math.fround(0.2) * x)) },
+  { label: 'Abs', opset: 13, dims: [3, 4], build: unary('Abs'), frozen: each((a, x) => Math.sign(a) * x) },
+  {
+    label: 'HardSigmoid',
+    opset: 13,
+    dims: [3, 4],
+    build: unary('HardSigmoid', { alpha: floatAttr(0.5), beta: floatAttr(0.5) }),
+    frozen: each((a, x) => (0.5 * a + 0.5 >= 1 ? 1 : 0.5 * a + 0.5 > 0 ? 0.5 * x + 0.5 : 0)),
+  },
+  { label: 'Clip with attributes (opset 9)', opset: 9, dims: [3, 4], build: unary('Clip', { min: floatAttr(-0.5), max: floatAttr(0.5) }), frozen: each((a, x) => (a < -0.5 ? -0.5 : a > 0.5 ? 0.5 : x)) },
+  {
+    label: 'Clip with a min input only (opset 13)',
+    opset: 13,
+    dims: [3, 4],
+    build: (b, x) => b.op('Clip', [x, b.constant(scalarTensor('float32', -0.25))]),
+    frozen: each((a, x) => (a < -0.25 ? -0.25 : x)),
+  },
+  {
+    label: "Where on a comparison of the input",
+    opset: 13,
+    dims: [3, 4],
+    build: (b, x) => b.op('Where', [b.op('Greater', [x, b.scalar(0, 'float32')]), x, b.op('Mul', [x, b.scalar(3, 'float32')])]),
+    frozen: each((a, x) => (a > 0 ? x : 3 * x)),
+  },
+  {
+    label: 'MaxPool (gathers at the base maxima)',
+    opset: 13,
+    dims: [1, 2, 4, 4],
+    build: unary('MaxPool', { kernel_shape: [2, 2], strides: [1, 1] }),
+    frozen: (x0, x1) => R.maxPool(R.arr([1, 2, 4, 4], x0), { kernel: [2, 2], strides: [1, 1], pads: [0, 0, 0, 0], out: [3, 3] }).indices.map((i) => x1[i]),
+  },
+];
+
+async function run(model: Parameters<typeof createSession>[0], feeds: Record<string, Tensor>, outputs?: string[]) {
+  return runSession(await createSession(model), feeds, outputs);
+}
+
+describe('kink freezing', () => {
+  for (const c of CASES) {
+    it(`${c.label}: equals the model at the base point and keeps its selections elsewhere`, async () => {
+      const model = opModel(c.opset, (b) => b.output(c.build(b, b.input('x', 'float32', c.dims)), 'y'));
+      const kinks = freezeKinks(model);
+      expect(kinks.frozen).not.toBe(model);
+      const x0 = normals(c.dims, 1);
+      const base = await run(kinks.capture, { x: x0 }, ['y', ...kinks.captured]);
+      const selections = kinks.feeds(base);
+      const atBase = await run(kinks.frozen, { x: x0, ...selections });
+      // Equal values (a frozen ReLU writes -0 for 0: the same number).
+      expect(Array.from(atBase.y.data as Float32Array, (v) => v + 0)).toEqual(Array.from(base.y.data as Float32Array, (v) => v + 0));
+      // A step of 0.8 moves many elements across their kinks; the frozen model keeps the base branches.
+      const x1 = makeTensor('float32', c.dims, Float32Array.from(x0.data as Float32Array, (v, i) => v + 0.8 * Math.sin(3 * i)));
+      const moved = await run(kinks.frozen, { x: x1, ...selections });
+      const want = c.frozen(x0.data as Float32Array, x1.data as Float32Array);
+      // float32 products of the same values in the same order, or copies.
+      (moved.y.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
+      // ... where the model itself has switched branches for some elements (so the step did cross kinks).
+      const plain = await run(model, { x: x1 });
+      expect(Array.from(plain.y.data as Float32Array).some((v, i) => Math.abs(v - want[i]) > 1e-3)).toBe(true);
+    });
+  }
+
+  it('keeps a MaxPool Indices output the model computes', async () => {
+    const model = opModel(13, (b) => {
+      const [y, indices] = b.node('MaxPool', [b.input('x', 'float32', [1, 1, 4, 4])], { kernel_shape: [2, 2], strides: [2, 2] }, { outputs: 2 });
+      b.output(y, 'y');
+      b.output(indices, 'indices');
+    });
+    const kinks = freezeKinks(model);
+    const x0 = normals([1, 1, 4, 4], 2);
+    const base = await run(kinks.capture, { x: x0 });
+    const frozen = await run(kinks.frozen, { x: x0, ...kinks.feeds(base) });
+    expect(Array.from(frozen.indices.data as BigInt64Array)).toEqual(Array.from(base.indices.data as BigInt64Array));
+    expect(Array.from(frozen.y.data as Float32Array)).toEqual(Array.from(R.maxPool(toArr(x0), { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], out: [2, 2] }).y.data));
+  });
+
+  it('returns the model itself when nothing has a kink', () => {
+    const model = opModel(13, (b) => b.output(b.op('Tanh', [b.input('x', 'float32', [2])]), 'y'));
+    const kinks = freezeKinks(model);
+    expect(kinks.frozen).toBe(model);
+    expect(kinks.capture).toBe(model);
+    expect(kinks.captured).toEqual([]);
+  });
+});

@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runCheckGrad } from '../../lib/cli/commands/check-grad.js';
+import { main } from '../../lib/cli/main.js';
+import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
+import { readModel, writeModel } from '../../lib/onnx/convert.js';
+import { inferTypes } from '../../lib/onnx/infer.js';
+import type { Model } from '../../lib/onnx/ir.js';
+import { findOp } from '../../lib/onnx/ops/index.js';
+import type { GradRule } from '../../lib/onnx/ops/types.js';
+import { ParameterSet } from '../../lib/onnx/params.js';
+import { createSession, runSession } from '../../lib/onnx/runtime.js';
+import type { Tensor } from '../../lib/onnx/tensor.js';
+import { betaVaeDecoder, betaVaeEncoder } from './fixtures/beta-vae.js';
+import { pytorchConvDecoder, pytorchConvEncoder, type ConvFixture } from './fixtures/conv-models.js';
+import { normals, toArr } from './fixtures/single-op.js';
+import { expectGradOk } from './support.js';
+
+/** Expects onnxruntime's outputs to equal the fixture's float64 reference, within `tol` of each output's largest magnitude. */
+async function expectMatchesReference(f: ConvFixture, feeds: Record<string, Tensor>, tol: number): Promise<void> {
+  const out = await runSession(await createSession(f.model), feeds);
+  const want = f.reference(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toArr(v)])));
+  expect(Object.keys(out).sort()).toEqual(Object.keys(want).sort());
+  for (const [name, w] of Object.entries(want)) {
+    expect(out[name].dims).toEqual(w.dims);
+    const scale = Math.max(1, ...Array.from(w.data, Math.abs));
+    const err = Math.max(...Array.from(w.data, (v, i) => Math.abs(v - (out[name].data as Float32Array)[i])));
+    expect(err).toBeLessThanOrEqual(tol * scale);
+  }
+}
+
+/**
+ * The gradient check of a whole model, held to 1e-4 rather than the harness's 1e-3: with ReLU and max-pool
+ * selections frozen (kinks.ts) only float32 rounding remains (measured up to 1e-5 on these models), while
+ * the wrong rules below give 4e-4 and more.
+ */
+async function expectModelGradOk(model: Model, options: Parameters<typeof expectGradOk>[1] = {}) {
+  const result = await expectGradOk(model, options);
+  expect(result.maxRelErr).toBeLessThan(1e-4);
+  return result;
+}
+
+/** The gradient graph has default-domain operators only, none of onnxruntime's training kernels. */
+function expectStandardOps(model: Model, outputs: string[], inputs: string[]): void {
+  const grad = buildGradientModel(model, { vjp: outputs, inputs, params: ParameterSet.fromModel(model).names }).model;
+  for (const n of grad.graph.nodes) {
+    expect(n.domain).toBe('');
+    expect(n.opType).not.toMatch(/Grad$/);
+  }
+}
+
+const params = (m: Model) => ParameterSet.fromModel(m).names;
+
+describe('conv decoder exported the PyTorch way', () => {
+  for (const opset of [11, 13, 17, 21]) {
+    const padMode = opset === 13 || opset === 21 ? 'reflect' : 'constant';
+    it(`opset ${opset} (${padMode} pad): through the file format, dynamic batch kept, gradients for z and every parameter`, async () => {
+      const model = readModel(writeModel(pytorchConvDecoder(opset, { padMode }).model));
+      expect(inferTypes(model).get('x_mean')?.shape).toEqual(['batch_size', 12, 12, 1]);
+      const ops = model.graph.nodes.map((n) => n.opType);
+      for (const op of ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape', 'ConvTranspose', 'Resize', 'Pad', 'Conv', 'Sigmoid', 'Transpose']) expect(ops).toContain(op);
+      const result = await expectModelGradOk(model, { batch: 2 });
+      expect(result.tensors.map((t) => t.name)).toEqual(['z', ...params(model)]);
+      expect(params(model)).toEqual(['decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias']);
+      expectStandardOps(model, ['x_mean'], ['z']);
+    });
+  }
+
+  for (const opset of [9, 21]) {
+    it(`opset ${opset}: onnxruntime's forward equals the float64 reference of the same weights`, async () => {
+      // float32 through four layers of sums of at most 48 terms, then a sigmoid: 1e-5 leaves a factor ~10.
+      await expectMatchesReference(pytorchConvDecoder(opset), { z: normals([3, 3], 5) }, 1e-5);
+    });
+  }
+
+  it('gradients also hold at opset 9 (Upsample, Pad and Unsqueeze attributes) and another batch size', async () => {
+    await expectModelGradOk(pytorchConvDecoder(9).model, { batch: 3 });
+  });
+});
+
+describe('conv encoder exported the PyTorch way', () => {
+  for (const opset of [11, 13, 17, 21]) {
+    it(`opset ${opset}: gradients of mu and logsigma for x and every parameter`, async () => {
+      const model = readModel(writeModel(pytorchConvEncoder(opset).model));
+      const types = inferTypes(model);
+      expect(types.get('mu')?.shape).toEqual(['batch_size', 2]);
+      expect(types.get('logsigma')?.shape).toEqual(['batch_size', 2]);
+      const result = await expectModelGradOk(model, { batch: 2 });
+      expect(result.outputs).toEqual(['mu', 'logsigma']);
+      expect(result.tensors.map((t) => t.name)).toEqual(['x', ...params(model)]);
+      expectStandardOps(model, ['mu', 'logsigma'], ['x']);
+    });
+  }
+  it("onnxruntime's forward equals the float64 reference", async () => {
+    // float32 sums of at most 36 terms through three layers.
+    await expectMatchesReference(pytorchConvEncoder(13), { x: normals([2, 1, 8, 8], 6) }, 1e-5);
+  });
+});
+
+describe('beta-VAE style 28x28 decoder and encoder (4x4 kernels, stride 2)', () => {
+  it("decoder: onnxruntime's forward equals the float64 reference; gradients for z and every parameter", async () => {
+    const f = betaVaeDecoder(17);
+    // float32 sums of at most 392 terms through four layers.
+    await expectMatchesReference(f, { z: normals([2, 4], 7) }, 1e-5);
+    const result = await expectModelGradOk(f.model, { batch: 2 });
+    expect(result.tensors.map((t) => t.name)).toEqual(['z', ...params(f.model)]);
+  });
+  it("encoder: onnxruntime's forward equals the float64 reference; gradients for x and every parameter", async () => {
+    const f = betaVaeEncoder(17);
+    await expectMatchesReference(f, { x: normals([2, 1, 28, 28], 8) }, 1e-5);
+    const result = await expectModelGradOk(f.model, { batch: 2 });
+    expect(result.tensors.map((t) => t.name)).toEqual(['x', ...params(f.model)]);
+  });
+  it('at opset 11, energy-style: d/dz of a summed objective matches the vector-Jacobian product', async () => {
+    await expectModelGradOk(betaVaeDecoder(11).model, { batch: 2, wrt: 'inputs' });
+  });
+});
+
+/** Plausible wrong rules: each keeps the right shapes, so only the values can give it away. */
+const WRONG: Record<string, GradRule> = {
+  // Resize's gradient taken as the downsampling "inverse" (every second row and column) instead of the adjoint.
+  Resize: (ctx, [dy]) => [ctx.b.slice(ctx.tensor(dy!), [0, 0], [2 ** 31 - 1, 2 ** 31 - 1], [2, 3], [2, 2])],
+  // Conv's input gradient with the kernel flipped (correlation and convolution confused).
+  Conv: (ctx, dOut) => {
+    const right = findOp(ctx.node, ctx.opset)!.grad!(ctx, dOut);
+    const flipped = ctx.b.slice(ctx.input(1), [-1, -1], [-(2 ** 31), -(2 ** 31)], [2, 3], [-1, -1]);
+    return [ctx.b.op('ConvTranspose', [ctx.tensor(dOut[0]!), flipped]), ...right.slice(1)];
+  },
+};
+
+describe('langevin-pc check-grad on a saved conv decoder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lpc-conv-check-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'conv-decoder.onnx');
+  writeFileSync(path, writeModel(pytorchConvDecoder(17).model));
+
+  it('exits 0 through the command line program', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['node', 'langevin-pc', 'check-grad', path, '--batch', '2'])).toBe(0);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/OK: max relative error/);
+    } finally {
+      write.mockRestore();
+      process.exitCode = undefined;
+    }
+  });
+
+  it('prints per-tensor errors as JSON, every parameter of the decoder included', async () => {
+    let out = '';
+    expect(await runCheckGrad(path, { json: true, seed: '3' }, (s) => (out += s))).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.ok).toBe(true);
+    expect(report.tensors.map((t: { name: string }) => t.name)).toEqual(['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias']);
+  });
+
+  for (const [op, rule] of Object.entries(WRONG)) {
+    it(`exits 1 when the ${op} rule is wrong, failing the parameters upstream of it only`, async () => {
+      let out = '';
+      const code = await runCheckGrad(path, { json: true }, (s) => (out += s), { overrides: { [op]: rule } });
+      expect(code).toBe(1);
+      const report = JSON.parse(out);
+      expect(report.ok).toBe(false);
+      const errors = Object.fromEntries(report.tensors.map((t: { name: string; maxRelErr: number }) => [t.name, t.maxRelErr]));
+      // The ConvTranspose before the wrong rule gets a wrong gradient; the last Conv, after it, a right one
+      // (rounding only: correct rules measure ~1e-6 here).
+      for (const name of ['decoder.deconv1.weight', 'decoder.deconv1.bias']) expect(errors[name]).toBeGreaterThan(report.tolerance);
+      for (const name of ['decoder.conv.weight', 'decoder.conv.bias']) expect(errors[name]).toBeLessThan(1e-5);
+    });
+  }
+});
