@@ -3,14 +3,6 @@
  * and writes the operators whose form changed between opsets (axes and pads as attributes before opset
  * 10/11/13/18, as inputs after) in the form the model's opset requires. Likelihoods, model builders and
  * gradient rules all compose graphs through it.
- *
- * @example
- * const model = new Model(new Graph(), 17);
- * const b = new GraphBuilder(model);
- * const z = b.input('z', 'float32', ['batch', 4]);
- * const w = b.initializer('w', makeTensor('float32', [3, 4], new Float32Array(12)));
- * const y = b.op('Gemm', [z, w], { transB: 1 });
- * b.output(b.op('Relu', [y]), 'y');
  */
 import { LpcError } from '../errors.js';
 import { dtypeCode, type DType } from './dtype.js';
@@ -30,6 +22,7 @@ export function floatsAttr(value: readonly number[]): Attribute {
   return { kind: 'floats', value: [...value] };
 }
 
+/** Options of GraphBuilder.node. */
 export interface NodeOptions {
   /** Output count, or explicit output names. Default 1 fresh output. */
   outputs?: number | readonly string[];
@@ -38,6 +31,17 @@ export interface NodeOptions {
   domain?: string;
 }
 
+/**
+ * Appends to a model's graph (see the file comment).
+ *
+ * @example
+ * const model = new Model(new Graph(), 17);
+ * const b = new GraphBuilder(model);
+ * const z = b.input('z', 'float32', ['batch', 4]);
+ * const w = b.initializer('w', makeTensor('float32', [3, 4], new Float32Array(12)));
+ * const y = b.op('Gemm', [z, w], { transB: 1 });
+ * b.output(b.op('Relu', [y]), 'y');
+ */
 export class GraphBuilder {
   readonly model: Model;
   /** Prefix of fresh node names, e.g. 'grad/' so that emitted nodes are recognisable. */
@@ -47,6 +51,8 @@ export class GraphBuilder {
   private readonly constants = new Map<string, string>();
   /** Values produced by nodes this builder appended (output() may rename these, never others). */
   private readonly created = new Set<string>();
+  /** Values output() renamed, old name -> new name. */
+  private readonly renamed = new Map<string, string>();
 
   constructor(model: Model, prefix = '') {
     this.model = model;
@@ -62,6 +68,7 @@ export class GraphBuilder {
     }
   }
 
+  /** The model's default-domain opset, which decides the form of opset-dependent operators. */
   get opset(): number {
     return this.model.opset;
   }
@@ -140,6 +147,8 @@ export class GraphBuilder {
    * (and it is not already an output), else passed through an Identity.
    */
   output(value: string, name: string = value, dtype?: DType, shape?: Dim[] | null): string {
+    value = this.renamed.get(value) ?? value;
+    if (name === value && this.model.graph.outputs.some((v) => v.name === value)) return value;
     let outName = value;
     if (name !== value) {
       const isOutput = this.model.graph.outputs.some((v) => v.name === value);
@@ -147,6 +156,7 @@ export class GraphBuilder {
         this.used.add(name);
         this.created.delete(value);
         this.created.add(name);
+        this.renamed.set(value, name);
         for (const n of this.model.graph.nodes) {
           n.inputs = n.inputs.map((i) => (i === value ? name : i));
           n.outputs = n.outputs.map((o) => (o === value ? name : o));
@@ -162,10 +172,12 @@ export class GraphBuilder {
 
   // ---- operators whose form depends on the opset ----
 
+  /** Unsqueeze at static axes (attribute before opset 13, input after). */
   unsqueeze(x: string, axes: readonly number[]): string {
     return this.opset >= 13 ? this.op('Unsqueeze', [x, this.ints(axes)]) : this.op('Unsqueeze', [x], { axes });
   }
 
+  /** Squeeze static axes (attribute before opset 13, input after). */
   squeeze(x: string, axes: readonly number[]): string {
     return this.opset >= 13 ? this.op('Squeeze', [x, this.ints(axes)]) : this.op('Squeeze', [x], { axes });
   }
@@ -206,6 +218,7 @@ export class GraphBuilder {
     return this.opset >= 11 ? this.op('Pad', [x, this.ints(pads)]) : this.op('Pad', [x], { pads, mode: 'constant' });
   }
 
+  /** Transpose by a static permutation. */
   transpose(x: string, perm: readonly number[]): string {
     return this.op('Transpose', [x], { perm });
   }
@@ -215,10 +228,12 @@ export class GraphBuilder {
     return this.op('Reshape', [x, typeof shape === 'string' ? shape : this.ints(shape)]);
   }
 
+  /** Shape(x), an int64 vector at run time. */
   shapeOf(x: string): string {
     return this.op('Shape', [x]);
   }
 
+  /** Cast to an element type. */
   cast(x: string, to: DType): string {
     return this.op('Cast', [x], { to: dtypeCode(to) });
   }

@@ -30,6 +30,7 @@ import { Rng } from './random.js';
 import { createSession, runSession } from './runtime.js';
 import { makeTensor, sizeOf, type Tensor } from './tensor.js';
 
+/** Options of checkGradients. */
 export interface GradCheckOptions {
   /** What to check: graph inputs, parameters or both (default 'all'). */
   wrt?: 'inputs' | 'params' | 'all';
@@ -49,6 +50,7 @@ export interface GradCheckOptions {
   overrides?: GradientRequest['overrides'];
 }
 
+/** The check of one input or parameter. */
 export interface TensorCheck {
   name: string;
   kind: 'input' | 'param';
@@ -57,6 +59,7 @@ export interface TensorCheck {
   directions: { analytic: number; numeric: number; step: number; relErr: number }[];
 }
 
+/** The outcome of checkGradients; `ok` when every tensor's maxRelErr is within `tolerance`. */
 export interface GradCheckResult {
   ok: boolean;
   maxRelErr: number;
@@ -125,11 +128,15 @@ async function compare(
   const rng = new Rng(options.seed ?? 0);
   // Feeds are held in the precision of the check, so that perturbations are exact to that precision.
   const cast = (t: Tensor): Tensor => (precision.name === 'float64' && t.dtype === 'float32' ? makeTensor('float64', t.dims, Float64Array.from(t.data as Float32Array)) : t);
+  const inType = (name: string, dims: readonly number[], data: Float32Array): Tensor => {
+    const declared = built.model.graph.input(name)?.dtype;
+    return declared === 'float64' ? makeTensor('float64', dims, Float64Array.from(data)) : makeTensor('float32', dims, data);
+  };
   const feeds: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(makeInputs(model, types, options, rng))) feeds[k] = cast(v);
   for (const name of paramNames) {
     const p = params.get(name);
-    feeds[name] = cast(makeTensor('float32', p.dims, p.data.slice()));
+    feeds[name] = cast(inType(name, p.dims, p.data.slice()));
   }
   const evaluate = async (f: Record<string, Tensor>) => runSession(precision.forward, f, outputs);
   const base = await evaluate(feeds);
@@ -150,7 +157,10 @@ async function compare(
   };
 
   const gradFeeds: Record<string, Tensor> = { ...feeds };
-  for (const o of outputs) gradFeeds[built.upstream.get(o)!] = cast(makeTensor('float32', base[o].dims, projections[o]));
+  for (const o of outputs) {
+    const name = built.upstream.get(o)!;
+    gradFeeds[name] = cast(inType(name, base[o].dims, projections[o]));
+  }
   const grads = await runSession(precision.gradient, gradFeeds);
 
   const settings = SETTINGS[precision.name];
@@ -167,7 +177,7 @@ async function compare(
       let best = { analytic: NaN, numeric: NaN, step: 0, relErr: Infinity };
       for (const h of settings.steps) {
         const shifted = (sign: number) => {
-          const x = precision.name === 'float64' ? new Float64Array(x0.length) : new Float32Array(x0.length);
+          const x = x0 instanceof Float64Array ? new Float64Array(x0.length) : new Float32Array(x0.length);
           for (let i = 0; i < x.length; i++) x[i] = x0[i] + sign * h * s * v[i];
           return x;
         };
@@ -176,8 +186,8 @@ async function compare(
         // The directional derivative along the step actually taken (inputs are rounded to their precision).
         let analytic = 0;
         for (let i = 0; i < xp.length; i++) analytic += (grad[i] * (xp[i] - xm[i])) / (2 * h * s);
-        const plus = await objective({ ...feeds, [name]: makeTensor(precision.name, feeds[name].dims, xp) });
-        const minus = await objective({ ...feeds, [name]: makeTensor(precision.name, feeds[name].dims, xm) });
+        const plus = await objective({ ...feeds, [name]: makeTensor(feeds[name].dtype, feeds[name].dims, xp) });
+        const minus = await objective({ ...feeds, [name]: makeTensor(feeds[name].dtype, feeds[name].dims, xm) });
         const numeric = (plus.value - minus.value) / (2 * h * s);
         const noise = (ROUNDING_GROWTH * settings.unit * (plus.magnitude + minus.magnitude)) / 2 / (h * s);
         const relErr = Math.abs(numeric - analytic) / (Math.abs(analytic) + noise / settings.rtol);
@@ -225,7 +235,8 @@ function makeInputs(model: Model, types: ReturnType<typeof inferTypes>, options:
     const dims = shape.map((d) => (typeof d === 'number' ? d : batch));
     if (sizeOf(dims) > MAX_INPUT_ELEMENTS) throw new LpcError('LPC_INVALID_ARGUMENT', `input '${v.name}' would have ${sizeOf(dims)} elements (dims [${dims.join(', ')}]); use a smaller --batch`);
     if (v.dtype !== 'float32' && v.dtype !== 'float64') throw new LpcError('LPC_INVALID_ARGUMENT', `input '${v.name}' has element type ${v.dtype ?? 'unknown'}; give its value in options.inputs`);
-    feeds[v.name] = makeTensor('float32', dims, rng.normals(sizeOf(dims)));
+    const data = rng.normals(sizeOf(dims));
+    feeds[v.name] = v.dtype === 'float64' ? makeTensor('float64', dims, Float64Array.from(data)) : makeTensor('float32', dims, data);
   }
   return feeds;
 }

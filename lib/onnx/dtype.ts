@@ -37,6 +37,7 @@ export interface TypedArrayOf {
   bool: Uint8Array;
 }
 
+/** Any typed array the IR holds tensor data in. */
 export type TensorData = TypedArrayOf[DType];
 
 interface DTypeInfo {
@@ -90,6 +91,7 @@ export function requireDtype(code: number, where: string): DType {
   return dtype;
 }
 
+/** Bytes per element. */
 export function dtypeBytes(dtype: DType): number {
   return INFO[dtype].bytes;
 }

@@ -15,8 +15,10 @@ import type { InferContext, OpDef, ValueType } from './ops/types.js';
 import { formatDims, toNumbers, tensorOf, type Tensor } from './tensor.js';
 import { sortNodes } from './topo.js';
 
+/** Inferred types by value name. */
 export type TypeMap = Map<string, ValueType>;
 
+/** Options of inferTypes. */
 export interface InferOptions {
   /**
    * Nodes that must be supported: for these an unknown operator or attribute raises LPC_UNSUPPORTED_OP.

@@ -36,6 +36,7 @@ export type Attribute =
   | { kind: 'strings'; value: string[] }
   | { kind: 'opaque'; type: string; proto: AttributeProto };
 
+/** The kinds of attribute: float, int, string, tensor, floats, ints, strings, opaque. */
 export type AttributeKind = Attribute['kind'];
 
 /** One operator application. */

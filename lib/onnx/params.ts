@@ -16,6 +16,7 @@ export interface Parameter {
   readonly dtype: 'float32' | 'float64';
 }
 
+/** Options of ParameterSet.fromModel. */
 export interface ParameterOptions {
   /** Which float initializers are parameters. Default: float32/float64 initializers of rank 1 or more (rank-0 ones are folded constants in exports). */
   include?: (name: string, t: Tensor) => boolean;

@@ -9,6 +9,7 @@ import type { DType } from './dtype.js';
 import type { Model } from './ir.js';
 import { makeTensor, type Tensor } from './tensor.js';
 
+/** Options of createSession. */
 export interface SessionOptions {
   /** Intra-op threads (default: onnxruntime's choice, one per core). */
   threads?: number;

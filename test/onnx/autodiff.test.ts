@@ -97,6 +97,18 @@ describe('reverse-mode autodiff', () => {
     await expectGradOk(m);
   });
 
+  it('names each gradient output even when several inputs share one gradient tensor', async () => {
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [3, 4]);
+      const y = b.input('y', 'float32', [3, 4]);
+      b.output(b.op('Tanh', [b.op('Add', [x, y])]), 'out');
+    });
+    const { model } = buildGradientModel(m, { vjp: ['out'], inputs: ['x', 'y'] });
+    const out = await runSession(await createSession(model), { x: randn([3, 4], 1), y: randn([3, 4], 2), 'grad_in/out': randn([3, 4], 3) });
+    expect(out.grad_x.data).toEqual(out.grad_y.data);
+    await expectGradOk(m);
+  });
+
   it('gives a zero gradient to an input the objective does not depend on', async () => {
     const m = opModel(13, (b) => {
       const x = b.input('x', 'float32', ['n', 2]);

@@ -7,7 +7,9 @@ import { main } from '../../lib/cli/main.js';
 import { checkGradients } from '../../lib/onnx/check-grad.js';
 import { writeModel } from '../../lib/onnx/convert.js';
 import type { GradRule } from '../../lib/onnx/ops/types.js';
+import { makeTensor } from '../../lib/onnx/tensor.js';
 import { pytorchMlp } from './fixtures.js';
+import { opModel } from './support.js';
 
 /** Wrong rules that each look plausible: the check must catch every one. */
 const WRONG: Record<string, GradRule> = {
@@ -43,6 +45,19 @@ describe('gradient check', () => {
       });
     }
   }
+
+  it('checks a model that is float64 throughout', async () => {
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float64', ['n', 3]);
+      const w = b.initializer('w', makeTensor('float64', [3, 2], Float64Array.from([0.1, -0.4, 0.7, 0.2, -0.3, 0.5])));
+      b.output(b.op('Tanh', [b.op('MatMul', [x, w])]), 'y');
+    });
+    for (const precision of ['auto', 'float32'] as const) {
+      const result = await checkGradients(m, { precision });
+      expect(result.ok).toBe(true);
+      expect(result.tensors.map((t) => t.name)).toEqual(['x', 'w']);
+    }
+  });
 
   it('checks only parameters, or only inputs, when asked', async () => {
     const params = await checkGradients(pytorchMlp(13, [3, 4, 2]), { wrt: 'params' });

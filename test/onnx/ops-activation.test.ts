@@ -67,6 +67,32 @@ describe('activation gradients', () => {
     expect(dx[0]).toBe(0.5);
   });
 
+  it('writes a ReduceSum of Softplus over the last axis with chunked products, exact to float32 rounding', async () => {
+    // The rewrite takes the largest divisor of the extent up to 64 (48: one chunk; 96: two of 48); 7 has none from 8 up.
+    for (const extent of [48, 96, 7]) {
+      const m = opModel(13, (b) => {
+        const l = b.input('l', 'float32', ['n', extent]);
+        b.output(b.reduce('ReduceSum', b.op('Softplus', [l]), [1], false), 'e');
+      });
+      const g = buildGradientModel(m, { objective: 'e', inputs: ['l'] });
+      expect(g.model.graph.nodes.some((n) => n.opType === 'ReduceProd')).toBe(extent !== 7);
+      const rows = 3;
+      const values = Float32Array.from({ length: rows * extent }, (_, i) => [0, 30, -30, 88, -88, 1e-3][i % 6] + (i % 5) * 0.37 - 0.7);
+      const out = await runSession(await createSession(g.model), { l: makeTensor('float32', [rows, extent], values) });
+      for (let r = 0; r < rows; r++) {
+        let expected = 0;
+        for (let j = 0; j < extent; j++) {
+          const v = values[r * extent + j];
+          expected += Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+        }
+        // Relative 1e-6: float32 sums of ~100 terms of size up to 90.
+        expect(Math.abs((out.e.data as Float32Array)[r] - expected)).toBeLessThan(1e-6 * expected + 1e-5);
+        for (let j = 0; j < extent; j++) expect((out.grad_l.data as Float32Array)[r * extent + j]).toBeCloseTo(1 / (1 + Math.exp(-values[r * extent + j])), 6);
+      }
+      await expectGradOk(m, { batch: 2 });
+    }
+  });
+
   describe('Clip', () => {
     it('opset 9 with min/max attributes', async () => {
       await expectGradOk(act('Clip', { min: floatAttr(-0.5), max: floatAttr(0.7) }, 9), { inputs: { x: randn([3, 5], 3) } });

@@ -8,6 +8,7 @@ import { LpcError, invalidArgument } from '../../errors.js';
 import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../../onnx/check-grad.js';
 import { readModel } from '../../onnx/convert.js';
 
+/** The command's options as commander passes them (strings from the command line). */
 export interface CheckGradCliOptions {
   wrt?: string;
   batch?: string | number;
@@ -68,6 +69,7 @@ function formatReport(path: string, r: GradCheckResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Adds the check-grad subcommand to the program. */
 export function register(program: Command): void {
   program
     .command('check-grad')

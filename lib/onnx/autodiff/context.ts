@@ -17,6 +17,8 @@ import { tensorOf, type Tensor } from '../tensor.js';
 export class GradSession {
   readonly materialised = new Map<string, string>();
   readonly shapes = new Map<string, string>();
+  /** Outputs of emitted Neg nodes -> their inputs: sums subtract these instead of adding a negation. */
+  readonly negations = new Map<string, string>();
 
   constructor(
     readonly b: GraphBuilder,
@@ -48,6 +50,13 @@ export class GradSession {
       this.materialised.set(key, t);
     }
     return t;
+  }
+
+  /** -x, remembered so that a sum containing it becomes a subtraction. */
+  neg(x: string): string {
+    const out = this.b.op('Neg', [x]);
+    this.negations.set(out, x);
+    return out;
   }
 
   tensor(g: Grad): string {
@@ -93,11 +102,11 @@ export function makeGradContext(session: GradSession, node: Node, opset: number,
         const k = g.uniform * factor;
         if (expr === null) return { uniform: k, like: g.like };
         if (k === 1) return expr;
-        if (k === -1) return b.op('Neg', [expr]);
+        if (k === -1) return session.neg(expr);
         return b.op('Mul', [expr, b.scalar(k, session.floatType(g.like))]);
       }
       let out = expr === null ? g : b.op('Mul', [g, expr]);
-      if (factor === -1) out = b.op('Neg', [out]);
+      if (factor === -1) out = session.neg(out);
       else if (factor !== 1) out = b.op('Mul', [out, ctx.scalar(factor)]);
       return out;
     },

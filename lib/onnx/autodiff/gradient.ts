@@ -172,7 +172,7 @@ function neededValues(nodes: Node[], wrt: string[], targets: string[], diff: Map
   return useful;
 }
 
-/** The sum of a value's gradient contributions (uniform ones fold into one scalar). */
+/** The sum of a value's gradient contributions (uniform ones fold into one scalar, negated ones are subtracted). */
 function sumGrads(session: GradSession, list: Grad[] | undefined): Grad | undefined {
   if (list === undefined || list.length === 0) return undefined;
   if (list.length === 1) return list[0];
@@ -181,7 +181,10 @@ function sumGrads(session: GradSession, list: Grad[] | undefined): Grad | undefi
   const c = uniforms.reduce((s, g) => s + g.uniform, 0);
   if (tensors.length === 0) return { uniform: c, like: uniforms[0].like };
   const b = session.b;
-  let sum = tensors.length === 1 ? tensors[0] : b.op('Sum', tensors);
+  const plus = tensors.filter((t) => !session.negations.has(t));
+  const minus = tensors.filter((t) => session.negations.has(t)).map((t) => session.negations.get(t) as string);
+  const total = (ts: string[]) => (ts.length === 1 ? ts[0] : ts.length === 2 ? b.op('Add', ts) : b.op('Sum', ts));
+  let sum = plus.length === 0 ? session.neg(total(minus)) : minus.length === 0 ? total(plus) : b.op('Sub', [total(plus), total(minus)]);
   // Tensor contributions have the value's full shape, so a scalar constant broadcasts correctly.
   if (uniforms.length > 0 && c !== 0) sum = b.op('Add', [sum, b.scalar(c, session.floatType(uniforms[0].like))]);
   return sum;

@@ -40,6 +40,12 @@ const binary = (opType: string, grad: OpDef['grad'], valueOp?: (x: number, y: nu
   grad,
 });
 
+/** The value of input i when it is a known constant with one element (a scalar factor). */
+export function scalarConstant(ctx: GradContext, i: number): number | undefined {
+  const t = ctx.constant(i);
+  return t !== undefined && t.data.length === 1 && t.dtype !== 'float16' && t.dtype !== 'bfloat16' ? toNumbers(t)[0] : undefined;
+}
+
 /** Elementwise a == b on floats: Equal takes floats only from opset 11, so earlier opsets compare twice. */
 export function floatEqual(ctx: GradContext, a: string, b: string): string {
   if (ctx.opset >= 11) return ctx.b.op('Equal', [a, b]);
@@ -90,6 +96,7 @@ const variadic = (opType: string): OpDef => ({
   grad: selectGrad,
 });
 
+/** Definitions of the broadcasting arithmetic operators. */
 export const arithmeticOps: OpDef[] = [
   binary('Add', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.unbroadcast(dy, 1)]), (x, y) => x + y),
   binary('Sub', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.needs(1) ? ctx.unbroadcast(ctx.scale(dy, null, -1), 1) : undefined]), (x, y) => x - y),
@@ -97,10 +104,13 @@ export const arithmeticOps: OpDef[] = [
     'Mul',
     (ctx, [dy]) => {
       if (dy === undefined) return [];
-      return [
-        ctx.needs(0) ? ctx.unbroadcast(times(ctx, dy, ctx.input(1), ctx.inType(1).shape), 0) : undefined,
-        ctx.needs(1) ? ctx.unbroadcast(times(ctx, dy, ctx.input(0), ctx.inType(0).shape), 1) : undefined,
-      ];
+      const grad = (i: number) => {
+        if (!ctx.needs(i)) return undefined;
+        // Multiplying by a known scalar scales the gradient (and keeps a uniform one symbolic).
+        const k = scalarConstant(ctx, 1 - i);
+        return ctx.unbroadcast(k !== undefined ? ctx.scale(dy, null, k) : times(ctx, dy, ctx.input(1 - i), ctx.inType(1 - i).shape), i);
+      };
+      return [grad(0), grad(1)];
     },
     (x, y) => x * y,
   ),
@@ -109,6 +119,8 @@ export const arithmeticOps: OpDef[] = [
     (ctx, [dy]) => {
       if (dy === undefined) return [];
       const b = ctx.b;
+      const k = scalarConstant(ctx, 1);
+      if (k !== undefined) return [ctx.needs(0) ? ctx.unbroadcast(ctx.scale(dy, null, 1 / k), 0) : undefined];
       const g = ctx.tensor(dy);
       const da = ctx.needs(0) ? ctx.unbroadcast(b.op('Div', [g, ctx.input(1)]), 0) : undefined;
       // d(a/b)/db = -a/b^2 = -y/b.

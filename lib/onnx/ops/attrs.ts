@@ -7,6 +7,7 @@ import { describeNode, type Attribute, type Node } from '../ir.js';
 import type { Tensor } from '../tensor.js';
 import type { AttrReader } from './types.js';
 
+/** An AttrReader over a node's attributes. */
 export function attrReader(node: Node): AttrReader {
   const get = <K extends Attribute['kind']>(name: string, kind: K, fallback: unknown) => {
     const a = node.attrs.get(name);

@@ -18,6 +18,7 @@ export function constantValue(ctx: InferContext): Tensor {
   return ctx.unsupported('Constant needs a tensor, float(s) or int(s) value (sparse and string constants are not supported)');
 }
 
+/** Definitions of the constant operators. */
 export const constantOps: OpDef[] = [
   {
     opType: 'Constant',

@@ -11,8 +11,9 @@
  *      broadcasting inputs and ctx.scale to keep uniform gradients symbolic.
  *   2. Add one line to FAMILIES below.
  *   3. Add `test/onnx/ops-<family>.test.ts` that builds one small model per operator and attribute variant
- *      with `opModel` / `checkOp` from test/onnx/support.ts (the gradient check of lib/onnx/check-grad.ts),
- *      across the opsets whose signatures differ.
+ *      with `opModel` and checks it with `expectGradOk` (test/onnx/support.ts, which runs lib/onnx/check-grad.ts:
+ *      float64 where onnxruntime has double kernels for the whole graph, float32 otherwise, e.g. for Conv),
+ *      across the opsets whose signatures differ. Inference-only checks use inferTypes (lib/onnx/infer.ts).
  * An operator may have several definitions covering disjoint opset ranges; the one whose range holds the
  * model's opset is used.
  */
@@ -41,8 +42,9 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean
 ];
 
-/** The lowest and highest default-domain opsets the toolkit handles. */
+/** The lowest default-domain opset the toolkit handles. */
 export const MIN_OPSET = 9;
+/** The highest default-domain opset the toolkit handles. */
 export const MAX_OPSET = 21;
 
 const registry = new Map<string, OpDef[]>();
@@ -111,4 +113,5 @@ export function requireOp(node: Node, opset: number): OpDef {
   return def;
 }
 
+/** The operator definition type, re-exported for family files. */
 export type { OpDef } from './types.js';

@@ -136,6 +136,7 @@ function matmulGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
   return [dA, dB];
 }
 
+/** Definitions of the Gemm and MatMul. */
 export const linalgOps: OpDef[] = [
   {
     opType: 'Gemm',

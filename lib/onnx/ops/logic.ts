@@ -15,6 +15,7 @@ const compare = (opType: string, opsets: readonly [number, number]): OpDef => ({
   differentiable: [],
 });
 
+/** Definitions of the comparison and boolean operators. */
 export const logicOps: OpDef[] = [
   compare('Equal', [9, 21]),
   compare('Greater', [9, 21]),

@@ -70,6 +70,7 @@ function count(ctx: GradContext, axes: number[]): number | string {
   return b.cast(b.op('Div', [b.op('Size', [ctx.input(0)]), b.op('Size', [ctx.output(0)])]), ctx.outType(0).dtype ?? 'float32');
 }
 
+/** Definitions of the sum and mean reductions. */
 export const reduceOps: OpDef[] = [
   reduction('ReduceSum', 13, (ctx, dy, axes) => {
     if (typeof dy !== 'string') return { uniform: dy.uniform, like: ctx.input(0) };

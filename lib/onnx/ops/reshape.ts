@@ -110,6 +110,7 @@ const relayout = (opType: string, infer: OpDef['infer'], attributes: OpDef['attr
   grad: (ctx, [dy]) => (dy === undefined ? [] : [reshapeTo(ctx, dy, 0)]),
 });
 
+/** Definitions of the shape queries and layout operators. */
 export const reshapeOps: OpDef[] = [
   {
     opType: 'Shape',

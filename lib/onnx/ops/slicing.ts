@@ -267,6 +267,7 @@ function splitGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undefi
   return [ctx.b.op('Concat', parts, { axis })];
 }
 
+/** Definitions of the Gather, Slice, Concat and Split. */
 export const slicingOps: OpDef[] = [
   { opType: 'Gather', opsets: ALL, attributes: { axis: { kind: 'int' } }, inputs: [2, 2], outputs: [1, 1], infer: inferGather, differentiable: [0], grad: gatherGrad },
   {

@@ -30,6 +30,7 @@ export function chain(ctx: GradContext, dy: Grad, expr: string, factor = 1): Gra
   return times(ctx, dy, expr, ctx.outType(0).shape, factor);
 }
 
+/** Definitions of the unary elementwise operators and pass-throughs. */
 export const unaryOps: OpDef[] = [
   {
     ...elementwise('Neg', (ctx, dy) => ctx.scale(dy, null, -1)),

@@ -1,0 +1,30 @@
+/**
+ * The ONNX toolkit: codec, graph IR and builder, shape inference, parameters, reverse-mode autodiff into
+ * standard ONNX operators, gradient checks and export. Higher layers (models, likelihoods, inference)
+ * import from here.
+ *
+ * @example
+ * const model = readModel(readFileSync('decoder.onnx'));
+ * const params = ParameterSet.fromModel(model);
+ * const { model: grad } = buildGradientModel(model, { vjp: ['x_mean'], inputs: ['z'], params: params.names });
+ * const session = await createSession(grad, { threads: 1 });
+ */
+export { decodeModel, encodeModel, MAX_NESTING } from './codec.js';
+export { modelFromProto, modelToProto, readModel, validateGraph, writeModel } from './convert.js';
+export { allocate, dtypeCode, dtypeFromCode, isFloat, isIntegral, type DType, type TypedArrayOf } from './dtype.js';
+export { Graph, Model, describeNode, type Attribute, type Dim, type Node, type OpsetImport, type Shape, type ValueInfo } from './ir.js';
+export { makeTensor, int64Vector, scalarTensor, sizeOf, tensorOf, toNumbers, type Tensor } from './tensor.js';
+export { GraphBuilder, floatAttr, floatsAttr, type AttrInput, type NodeOptions } from './builder.js';
+export { inferTypes, type InferOptions, type TypeMap } from './infer.js';
+export { foldConstants } from './fold.js';
+export { liveValues, removeDeadNodes, sortNodes } from './topo.js';
+export { ParameterSet, isTrainableInitializer, promoteParameters, type Parameter, type ParameterOptions } from './params.js';
+export { buildGradientModel, inputGradName, paramGradName, upstreamName, type GradientModel, type GradientRequest } from './autodiff/gradient.js';
+export { rewriteSoftplus } from './autodiff/rewrite.js';
+export { findOp, requireOp, supportedOps, MAX_OPSET, MIN_OPSET } from './ops/index.js';
+export type { Grad, GradContext, GradRule, InferContext, OpDef, ValueType } from './ops/types.js';
+export { checkGradients, type GradCheckOptions, type GradCheckResult, type TensorCheck } from './check-grad.js';
+export { exportModel, type ParameterValues } from './export.js';
+export { createSession, fromOrt, runSession, toOrt, type SessionOptions } from './runtime.js';
+export { toFloat64 } from './precision.js';
+export { Rng } from './random.js';
