@@ -46,9 +46,8 @@ export function discretized(sigma: SigmaSpec, bins = DEFAULT_BINS): Likelihood {
       const diff = b.op('Sub', [x, mean]);
       const sse = b.reduce('ReduceSumSquare', diff, [2], false);
       const s = emitSigma(b, spec, sse, pixels);
-      const inv = b.op('Exp', [b.op('Neg', [s.logSigma])]);
-      const c = b.op('Mul', [diff, inv]);
-      const h = b.op('Mul', [inv, f(delta)]);
+      const c = b.op('Mul', [diff, s.inverse]);
+      const h = b.op('Mul', [s.inverse, f(delta)]);
       // Fold: the open-above bin keeps c, the open-below bin mirrors to -c, inner bins take |c|.
       const below = b.op('Less', [x, f(lo + delta)]);
       const above = b.op('Greater', [x, f(hi - delta)]);

@@ -16,7 +16,7 @@ export function gaussian(sigma: SigmaSpec): Likelihood {
       const f = (v: number) => b.scalar(v, 'float32');
       const sse = b.reduce('ReduceSumSquare', b.op('Sub', [mean, x]), [2], false);
       const s = emitSigma(b, spec, sse, pixels);
-      const precision = b.op('Exp', [b.op('Mul', [s.logSigma, f(-2)])]);
+      const precision = b.op('Mul', [s.inverse, s.inverse]);
       const quadratic = b.op('Mul', [b.op('Mul', [sse, precision]), f(0.5)]);
       const normaliser = b.op('Add', [b.op('Mul', [s.logSigma, f(pixels)]), f(0.5 * pixels * Math.log(2 * Math.PI))]);
       return { nll: b.op('Add', [quadratic, normaliser]), sse, mean, stopGradient: s.stopGradient, params: s.params };

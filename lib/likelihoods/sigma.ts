@@ -16,6 +16,8 @@ export const DEFAULT_MIN_SIGMA = 1e-3;
 export interface SigmaValues {
   /** log sigma: a scalar or a [1] tensor (both broadcast against [B, K]). */
   logSigma: string;
+  /** 1 / sigma, likewise (a constant for a fixed sigma: exp(-log sigma) in float32 would err by ~|log sigma| ulps). */
+  inverse: string;
   stopGradient: string[];
   params: Parameter[];
 }
@@ -39,14 +41,15 @@ export function checkSigma(spec: SigmaSpec): SigmaSpec {
  * Emits log sigma. `sse` ([B, K], squared errors summed over the D pixels) is read by the optimal mode only.
  */
 export function emitSigma(b: GraphBuilder, spec: SigmaSpec, sse: string, pixels: number): SigmaValues {
-  if (spec.mode === 'fixed') return { logSigma: b.scalar(Math.log(spec.sigma), 'float32'), stopGradient: [], params: [] };
+  if (spec.mode === 'fixed') return { logSigma: b.scalar(Math.log(spec.sigma), 'float32'), inverse: b.scalar(1 / spec.sigma, 'float32'), stopGradient: [], params: [] };
   if (spec.mode === 'learned') {
     const data = Float32Array.of(Math.log(spec.init ?? 1));
     const name = b.initializer(LOG_SIGMA_PARAM, makeTensor('float32', [1], data));
-    return { logSigma: name, stopGradient: [], params: [{ name, dims: [1], data: data.slice(), dtype: 'float32' }] };
+    return { logSigma: name, inverse: b.op('Exp', [b.op('Neg', [name])]), stopGradient: [], params: [{ name, dims: [1], data: data.slice(), dtype: 'float32' }] };
   }
   const floor = (spec.min ?? DEFAULT_MIN_SIGMA) ** 2;
   const perPixel = b.op('Mul', [b.reduce('ReduceMean', sse, null, false), b.scalar(1 / pixels, 'float32')]);
   const variance = b.op('Max', [perPixel, b.scalar(floor, 'float32')]);
-  return { logSigma: b.op('Mul', [b.op('Log', [variance]), b.scalar(0.5, 'float32')]), stopGradient: [variance], params: [] };
+  const logSigma = b.op('Mul', [b.op('Log', [variance]), b.scalar(0.5, 'float32')]);
+  return { logSigma, inverse: b.op('Reciprocal', [b.op('Sqrt', [variance])]), stopGradient: [variance], params: [] };
 }

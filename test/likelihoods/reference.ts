@@ -58,6 +58,7 @@ export function sse(mean: ArrayLike<number>, x: ArrayLike<number>): number {
 /** erf(z) = (2 / sqrt pi) exp(-z^2) sum_n 2^n z^(2n+1) / (1 3 5 ... (2n+1)): all terms positive for z >= 0. */
 function erf(z: number): number {
   if (z < 0) return -erf(-z);
+  if (z > 6) return 1; // erfc(6) = 2e-17: 1 to double precision (and the series would overflow)
   let term = z;
   let sum = z;
   for (let n = 1; n < 500 && term > 1e-18 * sum; n++) {
