@@ -4,7 +4,8 @@
  * at the same batch, measured in the same run (the ceiling on this machine).
  *
  * FLOPs: F = 2 B sum(in * out) for the forward pass, 2F for energy + dE/dz, 3F with dE/dtheta.
- * Run: npm run bench:onnx   (writes bench/out/onnx-mlp.json)
+ * Run: npm run bench:onnx   (writes bench/out/onnx-mlp.json; BENCH_BATCHES=1024 BENCH_THREADS=2 times one configuration
+ *      into bench/out/onnx-mlp.subset.json)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -17,8 +18,10 @@ import { Rng } from '../lib/onnx/random.js';
 import { makeTensor, scalarTensor } from '../lib/onnx/tensor.js';
 
 const SIZES = [32, 512, 512, 784];
-const BATCHES = [64, 256, 1024];
-const THREADS = [1, 2];
+/** Configurations; BENCH_BATCHES / BENCH_THREADS (comma lists) select a subset, e.g. to repeat one that was disturbed. */
+const list = (env: string | undefined, fallback: number[]) => (env ? env.split(',').map(Number) : fallback);
+const BATCHES = list(process.env.BENCH_BATCHES, [64, 256, 1024]);
+const THREADS = list(process.env.BENCH_THREADS, [1, 2]);
 /** Time spent timing each session of a configuration, over all rounds; medians over the runs that fit. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 1000);
 const MIN_RUNS = 3;
@@ -137,7 +140,8 @@ async function main() {
   }
   // npm scripts run from the package root.
   mkdirSync('bench/out', { recursive: true });
-  const out = 'bench/out/onnx-mlp.json';
+  const subset = process.env.BENCH_BATCHES !== undefined || process.env.BENCH_THREADS !== undefined;
+  const out = subset ? 'bench/out/onnx-mlp.subset.json' : 'bench/out/onnx-mlp.json';
   writeFileSync(out, JSON.stringify({ sizes: SIZES, flops: 'forward 2*B*sum(in*out); x2 with dE/dz; x3 with dE/dtheta', ortVersion: ort.env.versions.common, results }, null, 2));
   console.log(`wrote ${out}`);
 }

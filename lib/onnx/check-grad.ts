@@ -205,7 +205,7 @@ async function compare(
     precision: precision.name,
     outputs,
     tensors,
-    rule: `${precision.name}: pass iff |fd - an| <= ${settings.rtol} |an| + ${ROUNDING_GROWTH} u sum|r y| / step (u = ${precision.name === 'float64' ? '2^-53' : '2^-24'}), best of steps ${settings.steps.join(', ')} x max(rms(w), 1)`,
+    rule: `${precision.name}: pass iff |fd - an| <= ${settings.rtol.toExponential()} |an| + ${ROUNDING_GROWTH} u sum|r y| / step (u = ${precision.name === 'float64' ? '2^-53' : '2^-24'}), best of steps ${settings.steps.map((h) => h.toExponential()).join(', ')} x max(rms(w), 1)`,
   };
 }
 

@@ -15,7 +15,7 @@ describe('layout gradients', () => {
     it(`Reshape: ${label}`, async () => {
       const m = opModel(opset ?? 13, (b) => {
         const x = b.input('x', 'float32', shape);
-        const attrs = opset === 14 ? { allowzero: 0 } : {};
+        const attrs: Record<string, number> = opset === 14 ? { allowzero: 0 } : {};
         b.output(b.op('Tanh', [b.op('Reshape', [x, b.ints(target)], attrs)]), 'y');
       });
       await expectGradOk(m, { batch: 2 });

@@ -64,8 +64,8 @@ function formatReport(path: string, r: GradCheckResult): string {
   for (const t of r.tensors) {
     lines.push(`  ${t.name.padEnd(width)}  ${t.kind.padEnd(6)}  ${t.maxRelErr.toExponential(2).padStart(9)}  ${t.maxRelErr <= r.tolerance ? 'ok' : 'FAIL'}`);
   }
-  lines.push(`tolerance ${r.tolerance} (${r.rule})`);
-  lines.push(r.ok ? `OK: max relative error ${r.maxRelErr.toExponential(2)}` : `FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance}`);
+  lines.push(`tolerance ${r.tolerance.toExponential()} (${r.rule})`);
+  lines.push(r.ok ? `OK: max relative error ${r.maxRelErr.toExponential(2)}` : `FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance.toExponential()}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -21,12 +21,15 @@ import { LpcError } from '../../errors.js';
 import { describeNode, type Node } from '../ir.js';
 import { activationOps } from './activation.js';
 import { arithmeticOps } from './arithmetic.js';
+import { batchNormOps } from './batchnorm.js';
 import { constantOps } from './constants.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
+import { normalizationOps } from './normalization.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { slicingOps } from './slicing.js';
+import { softmaxOps } from './softmax.js';
 import type { OpDef } from './types.js';
 import { unaryOps } from './unary.js';
 
@@ -39,7 +42,10 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   slicingOps, // Gather Slice Concat Split
   constantOps, // Constant ConstantOfShape
   logicOps, // comparisons and boolean ops (no gradient: they cut paths)
-  reduceOps, // ReduceSum ReduceSumSquare ReduceMean
+  reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
+  softmaxOps, // Softmax LogSoftmax
+  batchNormOps, // BatchNormalization
+  normalizationOps, // InstanceNormalization LayerNormalization
 ];
 
 /** The lowest default-domain opset the toolkit handles. */

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../lib/onnx/builder.js';
+import { readModel, writeModel } from '../../lib/onnx/convert.js';
+import { foldConstants } from '../../lib/onnx/fold.js';
+import { inferTypes } from '../../lib/onnx/infer.js';
+import { Graph, Model } from '../../lib/onnx/ir.js';
+import { ParameterSet, promoteParameters } from '../../lib/onnx/params.js';
+import { int64Vector, makeTensor, scalarTensor, tensorOf } from '../../lib/onnx/tensor.js';
+import { removeDeadNodes, sortNodes } from '../../lib/onnx/topo.js';
+import { opModel, randn } from './support.js';
+
+describe('graph IR and builder', () => {
+  it('gives fresh, unique names and refuses a taken one', () => {
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2]);
+      const a = b.op('Relu', [x]);
+      const c = b.op('Relu', [a]);
+      expect(a).not.toBe(c);
+      expect(b.fresh('x')).toBe('x_1');
+      expect(() => b.input('x', 'float32', [2])).toThrow(expect.objectContaining({ code: 'LPC_INVALID_ARGUMENT' }));
+      expect(() => b.op('LeakyRelu', [x], { alpha: 0.5 })).toThrow(/floatAttr/);
+      b.output(c, 'y');
+    });
+    expect(new Set(m.graph.nodes.map((n) => n.name)).size).toBe(m.graph.nodes.length);
+    expect(m.graph.outputs.map((o) => o.name)).toEqual(['y']);
+  });
+
+  it('sorts nodes topologically and keeps an already sorted order', () => {
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2]);
+      b.output(b.op('Exp', [b.op('Relu', [x])]), 'y');
+    });
+    const sorted = sortNodes(m.graph).map((n) => n.opType);
+    expect(sorted).toEqual(['Relu', 'Exp']);
+    m.graph.nodes.reverse();
+    expect(sortNodes(m.graph).map((n) => n.opType)).toEqual(['Relu', 'Exp']);
+    // Reading a file with nodes out of order sorts them.
+    expect(readModel(writeModel(m)).graph.nodes.map((n) => n.opType)).toEqual(['Relu', 'Exp']);
+  });
+
+  it('removes dead nodes and the initializers only they read, keeping graph inputs', () => {
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2]);
+      b.input('unused', 'float32', [2]);
+      const w = b.initializer('w', randn([2]));
+      b.op('Mul', [x, w]);
+      b.output(b.op('Relu', [x]), 'y');
+    });
+    expect(removeDeadNodes(m.graph)).toBe(1);
+    expect(m.graph.nodes.map((n) => n.opType)).toEqual(['Relu']);
+    expect(m.graph.initializers.has('w')).toBe(false);
+    expect(m.graph.inputs.map((v) => v.name)).toEqual(['x', 'unused']);
+  });
+
+  it('clones deeply enough to edit the copy alone', () => {
+    const m = opModel(13, (b) => b.output(b.op('Relu', [b.input('x', 'float32', [2])]), 'y'));
+    const c = m.clone();
+    c.graph.nodes[0].inputs[0] = 'z';
+    c.graph.inputs.push({ name: 'z', dtype: 'float32', shape: [2] });
+    expect(m.graph.nodes[0].inputs[0]).toBe('x');
+    expect(m.graph.inputs).toHaveLength(1);
+  });
+
+  it('infers Constant value_* attributes, allowzero and symbolic arithmetic on shapes', () => {
+    const m = opModel(14, (b) => {
+      b.output(b.op('Constant', [], { value_ints: [4, 5] }), 'ints');
+      const x = b.input('x', 'float32', ['n', 0, 3]);
+      b.output(b.op('Reshape', [x, b.ints([0, 3])], { allowzero: 1 }), 'empty');
+      const shape = b.op('Shape', [x]);
+      const n = b.op('Gather', [shape, b.constant(tensorOf('int64', [1], [0]))], { axis: 0 });
+      b.output(b.op('Mul', [b.op('Slice', [shape, b.ints([1]), b.ints([3])]), b.constant(int64Vector([2]))]), 'doubled');
+      b.output(n, 'n');
+    });
+    const types = inferTypes(m);
+    expect(types.get('ints')?.value).toEqual([4, 5]);
+    expect(types.get('empty')?.shape).toEqual([0, 3]);
+    expect(types.get('doubled')?.value).toEqual([0, 6]);
+    expect(types.get('n')?.value).toEqual(['n']);
+  });
+
+  it('folds integer shape arithmetic on static shapes but never floating-point values', () => {
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2, 6]);
+      const w = b.initializer('w', randn([2, 6]));
+      const rows = b.op('Gather', [b.op('Shape', [x]), b.constant(scalarTensor('int64', 0))], { axis: 0 });
+      const target = b.op('Concat', [b.unsqueeze(rows, [0]), b.ints([3, 2])], { axis: 0 });
+      b.output(b.reshape(b.op('Add', [x, b.op('Neg', [w])]), target), 'y');
+    });
+    expect(foldConstants(m)).toBe(4); // Shape, Gather, Unsqueeze and Concat
+    expect(m.graph.nodes.map((n) => n.opType).sort()).toEqual(['Add', 'Neg', 'Reshape']);
+    expect(m.graph.initializers.get(m.graph.nodes.find((n) => n.opType === 'Reshape')!.inputs[1])?.data).toEqual(BigInt64Array.of(2n, 3n, 2n));
+  });
+});
+
+describe('parameters', () => {
+  const model = () =>
+    opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2, 3]);
+      const w = b.initializer('fc.weight', randn([3, 3]));
+      const s = b.initializer('onnx::Mul_7', makeTensor('float32', [], Float32Array.of(0.5)));
+      const idx = b.initializer('idx', tensorOf('int64', [2], [0, 1]));
+      const d = b.initializer('scale64', makeTensor('float64', [3], Float64Array.of(1, 2, 3)));
+      b.output(b.op('Gather', [b.op('Mul', [b.op('Mul', [b.op('MatMul', [x, w]), s]), b.cast(d, 'float32')]), idx], { axis: 1 }), 'y');
+    });
+
+  it('takes float initializers of rank 1 or more; integer and scalar ones stay constants', () => {
+    const params = ParameterSet.fromModel(model());
+    expect(params.names).toEqual(['fc.weight', 'scale64']);
+    expect(params.get('scale64').data).toEqual(Float32Array.of(1, 2, 3));
+    expect(params.get('scale64').dtype).toBe('float64');
+    expect(params.elementCount).toBe(12);
+    expect(() => params.get('idx')).toThrow(expect.objectContaining({ code: 'LPC_NOT_FOUND' }));
+    const all = ParameterSet.fromModel(model(), { include: () => true });
+    expect(all.names).toEqual(['fc.weight', 'onnx::Mul_7', 'scale64']);
+  });
+
+  it('checks lengths on set and copies on clone', () => {
+    const params = ParameterSet.fromModel(model());
+    expect(() => params.set('fc.weight', new Float32Array(4))).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH' }));
+    const copy = params.clone();
+    params.set('fc.weight', new Float32Array(9).fill(1));
+    expect(copy.get('fc.weight').data[0]).not.toBe(1);
+  });
+
+  it('promotes initializers to inputs, refusing integer ones', () => {
+    const m = model();
+    promoteParameters(m, ['fc.weight']);
+    expect(m.graph.inputs.map((v) => [v.name, v.shape])).toEqual([['x', [2, 3]], ['fc.weight', [3, 3]]]);
+    expect(m.graph.initializers.has('fc.weight')).toBe(false);
+    expect(() => promoteParameters(m, ['idx'])).toThrow(expect.objectContaining({ code: 'LPC_INVALID_ARGUMENT' }));
+    expect(() => promoteParameters(m, ['nope'])).toThrow(expect.objectContaining({ code: 'LPC_NOT_FOUND' }));
+  });
+});
+
+describe('models built from scratch', () => {
+  it('get an IR version that matches their opset', () => {
+    expect(new Model(new Graph(), 9).irVersion).toBe(4);
+    expect(new Model(new Graph(), 17).irVersion).toBe(8);
+    expect(new Model(new Graph(), 21).irVersion).toBe(10);
+    const b = new GraphBuilder(new Model(new Graph(), 13));
+    expect(b.opset).toBe(13);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
+import { readModel, writeModel } from '../../lib/onnx/convert.js';
+import { inferTypes } from '../../lib/onnx/infer.js';
+import { ParameterSet } from '../../lib/onnx/params.js';
+import { expectGradOk } from './support.js';
+import { pytorchBatchNormMlp, pytorchNormClassifier } from './fixtures-norm.js';
+
+const MLP_PARAMS = ['fc1.weight', 'fc1.bias', 'bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var', 'fc2.weight', 'fc2.bias', 'bn2.weight', 'bn2.bias', 'bn2.running_mean', 'bn2.running_var', 'fc3.weight', 'fc3.bias'];
+
+describe('whole models with normalisation layers, exported the PyTorch way', () => {
+  const mlpCases: [number, boolean][] = [[9, false], [14, false], [17, false], [9, true], [13, true], [15, true], [21, true]];
+  for (const [opset, training] of mlpCases) {
+    it(`MLP decoder Gemm -> BatchNormalization -> Relu, ${training ? 'training mode (batch statistics)' : 'eval mode (running statistics)'}, opset ${opset}`, async () => {
+      const model = readModel(writeModel(pytorchBatchNormMlp(opset, [3, 8, 6, 4], training)));
+      expect(inferTypes(model).get('x_mean')?.shape).toEqual(['batch_size', 4]);
+      const result = await expectGradOk(model, { batch: 4 });
+      expect(result.tensors.map((t) => t.name)).toEqual(['z', ...MLP_PARAMS]);
+      expect(result.precision).toBe('float64');
+      // Batch statistics make each row's output depend on the other rows; running statistics do not.
+      const running = result.tensors.find((t) => t.name === 'bn1.running_mean')!;
+      if (training) expect(running.directions.every((d) => d.analytic === 0 && d.numeric === 0)).toBe(true);
+      else expect(running.directions.every((d) => d.analytic !== 0)).toBe(true);
+    });
+  }
+
+  for (const [opset, training] of [[13, false], [13, true], [17, false], [17, true]] as const) {
+    it(`classifier with a 4-D BatchNormalization, ${opset >= 17 ? 'LayerNormalization' : 'decomposed LayerNorm'} and LogSoftmax, ${training ? 'training' : 'eval'} mode, opset ${opset}`, async () => {
+      const model = readModel(writeModel(pytorchNormClassifier(opset, training)));
+      const result = await expectGradOk(model, { batch: 3 });
+      // onnxruntime's LeakyRelu has a double kernel from opset 16 only; before, the check runs in float32.
+      expect(result.precision).toBe(opset >= 16 ? 'float64' : 'float32');
+      expect(result.tensors).toHaveLength(1 + ParameterSet.fromModel(model).size);
+    });
+  }
+
+  it('the emitted gradient graphs use standard ONNX operators of the default domain only', () => {
+    for (const model of [pytorchBatchNormMlp(15, [3, 8, 4], true), pytorchNormClassifier(17, true)]) {
+      const input = model.graph.inputs[0].name;
+      const output = model.graph.outputs[0].name;
+      const g = buildGradientModel(model, { vjp: [output], inputs: [input], params: ParameterSet.fromModel(model).names });
+      for (const n of g.model.graph.nodes) {
+        expect(n.domain).toBe('');
+        expect(n.opType).not.toMatch(/Grad$/);
+      }
+    }
+  });
+});
