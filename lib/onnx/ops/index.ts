@@ -23,11 +23,15 @@ import { activationOps } from './activation.js';
 import { arithmeticOps } from './arithmetic.js';
 import { batchNormOps } from './batchnorm.js';
 import { constantOps } from './constants.js';
+import { convOps } from './conv.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
 import { normalizationOps } from './normalization.js';
+import { padOps } from './pad.js';
+import { poolOps } from './pool.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
+import { resizeOps } from './resize.js';
 import { slicingOps } from './slicing.js';
 import { softmaxOps } from './softmax.js';
 import type { OpDef } from './types.js';
@@ -46,6 +50,10 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   softmaxOps, // Softmax LogSoftmax
   batchNormOps, // BatchNormalization
   normalizationOps, // InstanceNormalization LayerNormalization
+  convOps, // Conv ConvTranspose
+  poolOps, // MaxPool AveragePool GlobalAveragePool
+  padOps, // Pad
+  resizeOps, // Resize Upsample
 ];
 
 /** The lowest default-domain opset the toolkit handles. */
