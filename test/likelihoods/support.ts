@@ -122,3 +122,55 @@ export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder,
   const theta = await model.thetaGradients(x, B, z);
   for (const name of model.params.names) expectClose(theta.get(name)!, full.gradients.get(name)!, 1e-6, 1e-6, `grad/${name} (theta graph)`);
 }
+
+/**
+ * For decoders without a float64 reference (convolutions: onnxruntime has no double Conv), checks the model's
+ * dE/dz and dE/dtheta along random directions against central differences of its own float32 energies
+ * (parameters perturbed in place, then restored), as lib/onnx/check-grad.ts does: a direction passes when, for
+ * the best of the steps tried, |fd - an| <= 1e-3 |an| + eps / step, eps = 32 u sum|E| the rounding of the summed
+ * energy (u = 2^-24). Truncation at the best step is ~1e-5 relative; a wrong gradient errs by far more than 1e-3.
+ * Steps that move ReLU pre-activations across 0 err more; the smaller steps avoid most crossings.
+ */
+export async function expectGradientsMatchFloat32(model: EnergyModel, data: { x: Float32Array; z: Float32Array; B: number }, directions = 2): Promise<void> {
+  const { x, z, B } = data;
+  const full = await model.evaluateWithGradients(x, B, z);
+  const total = async (zz: Float32Array) => {
+    const e = (await model.evaluateMetrics(x, B, zz)).energy;
+    return { value: e.reduce((a, v) => a + v, 0), magnitude: e.reduce((a, v) => a + Math.abs(v), 0) };
+  };
+  const rng = new Rng(31);
+  const check = async (what: string, analytic: Float32Array, base: Float32Array, shifted: (delta: Float32Array) => Promise<{ value: number; magnitude: number }>) => {
+    let rms = 0;
+    for (const v of base) rms += v * v;
+    const s = Math.max(Math.sqrt(rms / base.length), 1);
+    for (let k = 0; k < directions; k++) {
+      const v = rng.normals(base.length);
+      let best = Infinity;
+      let report = '';
+      for (const h of [1e-2, 3e-3, 1e-3, 3e-4]) {
+        const step = h * s;
+        const plus = await shifted(v.map((t) => t * step));
+        const minus = await shifted(v.map((t) => -t * step));
+        const fd = (plus.value - minus.value) / (2 * step);
+        const an = directional(analytic, v).value;
+        const noise = (32 * 2 ** -24 * (plus.magnitude + minus.magnitude)) / 2 / step;
+        const rel = Math.abs(fd - an) / (Math.abs(an) + noise / 1e-3);
+        if (rel < best) [best, report] = [rel, `analytic ${an}, numeric ${fd} at step ${step}`];
+      }
+      if (!(best <= 1e-3)) expect.fail(`${what}: ${report} (relative error ${best.toExponential(2)})`);
+    }
+  };
+  await check('dE/dz', full.gradZ, z, (delta) => total(z.map((t, i) => t + delta[i])));
+  for (const name of model.params.names) {
+    const p = model.params.get(name).data;
+    const saved = p.slice();
+    await check(`dE/d${name}`, full.gradients.get(name)!, saved, async (delta) => {
+      p.set(saved.map((t, i) => t + delta[i]));
+      try {
+        return await total(z);
+      } finally {
+        p.set(saved);
+      }
+    });
+  }
+}
