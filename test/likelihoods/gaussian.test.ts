@@ -50,7 +50,7 @@ describe('Gaussian likelihood', () => {
     expect(logSigma[0]).toBeCloseTo(Math.log(0.5), 7);
     logSigma[0] = Math.log(0.2);
     const m = await model.evaluateMetrics(data.x, data.B, data.z);
-    const ref = referenceEnergies(decoder, SPECS.learned, data.x, data.B, data.z, undefined, undefined, Math.log(0.2));
+    const ref = referenceEnergies(decoder, SPECS.learned, data.x, data.B, data.z, { logSigma: Math.log(0.2) });
     expectClose(m.nll, ref.nll, 1e-5, 1e-5, 'nll at the updated sigma');
   });
 

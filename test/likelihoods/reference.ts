@@ -4,7 +4,9 @@
  * The normal tail here is computed independently of lib/likelihoods/normal-tail.ts: erf by its everywhere
  * positive series for t < 3, the Mills-ratio continued fraction (500 terms) beyond.
  */
+import { convPlan } from '../../lib/models/conv.js';
 import type { Decoder } from '../../lib/models/networks.js';
+import { arr, convTranspose } from '../onnx/fixtures/reference.js';
 
 /** Parameter values by name (float32 values read as doubles, or float64 perturbations of them). */
 export type Values = Map<string, ArrayLike<number>>;
@@ -29,6 +31,36 @@ export function mlpPreactivation(values: Values, layers: number, z: ArrayLike<nu
     h = out;
   }
   return h;
+}
+
+/**
+ * The output of a convDecoder before its final activation, for one z: fc1..fcN with ReLU, reshape to
+ * [top, 4, 4], deconv1..deconvL (4x4, stride 2, padding 1; the last padded by the plan's outer padding) with
+ * ReLU between, using the float64 ConvTranspose of test/onnx/fixtures/reference.ts.
+ */
+export function convPreactivation(values: Values, decoder: Decoder, z: ArrayLike<number>): Float64Array {
+  const plan = convPlan(decoder.imageShape[1]);
+  const fcs = decoder.params.names.filter((n) => /^fc\d+\.weight$/.test(n)).length;
+  let h = Float64Array.from(z);
+  for (let l = 1; l <= fcs; l++) {
+    const w = values.get(`fc${l}.weight`)!;
+    const b = values.get(`fc${l}.bias`)!;
+    h = Float64Array.from(b, (bo, o) => Math.max(h.reduce((s, v, i) => s + w[o * h.length + i] * v, bo), 0));
+  }
+  let x = arr([1, h.length / 16, 4, 4], h);
+  for (let l = 1; l <= plan.layers; l++) {
+    const dims = decoder.params.get(`deconv${l}.weight`).dims;
+    const pad = l === plan.layers ? plan.outerPad : 1;
+    x = convTranspose(x, arr([...dims], values.get(`deconv${l}.weight`)!), arr([dims[1]], values.get(`deconv${l}.bias`)!), { strides: [2, 2], pads: [pad, pad, pad, pad], dilations: [1, 1] });
+    if (l < plan.layers) x = { dims: x.dims, data: x.data.map((v) => Math.max(v, 0)) };
+  }
+  return x.data;
+}
+
+/** The pre-activation forward of a built decoder (mlpDecoder or convDecoder). */
+export function preactivation(values: Values, decoder: Decoder, z: ArrayLike<number>): Float64Array {
+  if (decoder.params.has('deconv1.weight')) return convPreactivation(values, decoder, z);
+  return mlpPreactivation(values, decoder.params.names.filter((n) => n.endsWith('.weight')).length, z);
 }
 
 /** sum_j softplus(l_j) - t_j l_j. */

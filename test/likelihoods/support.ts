@@ -9,7 +9,7 @@ import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
 import { mlpDecoder } from '../../lib/models/mlp.js';
 import type { Decoder } from '../../lib/models/networks.js';
 import { Rng } from '../../lib/onnx/random.js';
-import { bernoulliNll, centralDifference, directional, discretizedLogMass, gaussianNll, mlpPreactivation, sse, valuesOf, type Values } from './reference.js';
+import { bernoulliNll, centralDifference, directional, discretizedLogMass, gaussianNll, preactivation, sse, valuesOf, type Values } from './reference.js';
 
 /** d = 3 -> 8 -> 16 = [1, 4, 4]: small enough for float64 finite differences of every parameter. */
 export function smallDecoder(output: 'sigmoid' | 'tanh' = 'sigmoid', seed = 1): Decoder {
@@ -39,17 +39,24 @@ export interface ReferenceEnergies {
   sigma: number;
 }
 
-/**
- * The float64 energies of every chain. `sigma` overrides the scale (to hold the optimal sigma fixed, as the
- * stop-gradient does); `logSigma` is the learned parameter's value.
- */
-export function referenceEnergies(decoder: Decoder, spec: LikelihoodSpec, x: ArrayLike<number>, B: number, z: ArrayLike<number>, values: Values = valuesOf(decoder), sigma?: number, logSigma?: number): ReferenceEnergies {
+/** Overrides of referenceEnergies. */
+export interface ReferenceOptions {
+  /** Parameter values (default the decoder's current ones). */
+  values?: Values;
+  /** The scale, held fixed (the optimal sigma under its stop-gradient). */
+  sigma?: number;
+  /** The learned log sigma. */
+  logSigma?: number;
+}
+
+/** The float64 energies of every chain of a built decoder (MLP or conv) under `spec`. */
+export function referenceEnergies(decoder: Decoder, spec: LikelihoodSpec, x: ArrayLike<number>, B: number, z: ArrayLike<number>, options: ReferenceOptions = {}): ReferenceEnergies {
+  const { values = valuesOf(decoder), sigma, logSigma } = options;
   const d = decoder.latentDim;
   const D = x.length / B;
   const chains = z.length / d;
   const K = chains / B;
-  const layers = decoder.params.names.filter((n) => n.endsWith('.weight')).length;
-  const pre = Array.from({ length: chains }, (_, c) => mlpPreactivation(values, layers, Array.from(z).slice(c * d, (c + 1) * d)));
+  const pre = Array.from({ length: chains }, (_, c) => preactivation(values, decoder, Array.from(z).slice(c * d, (c + 1) * d)));
   const act = (u: number) => (decoder.range === '01' ? 1 / (1 + Math.exp(-u)) : Math.tanh(u));
   const means = pre.map((u) => u.map(act));
   const xs = Array.from({ length: B }, (_, b) => Array.from(x).slice(b * D, (b + 1) * D));
@@ -93,17 +100,17 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  * Tolerance: 2e-4 of sum |g_i v_i|, since the graph's gradients are float32 sums over at most a few hundred
  * terms (relative rounding ~1e-6..1e-5 each); the float64 differences (step 1e-6) err below 1e-9.
  */
-export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder, spec: LikelihoodSpec, data: { x: Float32Array; z: Float32Array; B: number }, holdSigma = false): Promise<void> {
+export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder, spec: LikelihoodSpec, data: { x: Float32Array; z: Float32Array; B: number }, holdSigma = false, directions = 2): Promise<void> {
   const { x, z, B } = data;
   const full = await model.evaluateWithGradients(x, B, z);
   const base = valuesOf(decoder);
   const logSigma = model.params.has('likelihood/log_sigma') ? model.params.get('likelihood/log_sigma').data[0] : undefined;
-  const sigma = holdSigma ? referenceEnergies(decoder, spec, x, B, z, base, undefined, logSigma).sigma : undefined;
-  const total = (zz: ArrayLike<number>, values: Values, ls = logSigma) => referenceEnergies(decoder, spec, x, B, zz, values, sigma, ls).energy.reduce((a, e) => a + e, 0);
+  const sigma = holdSigma ? referenceEnergies(decoder, spec, x, B, z, { logSigma }).sigma : undefined;
+  const total = (zz: ArrayLike<number>, values: Values, ls = logSigma) => referenceEnergies(decoder, spec, x, B, zz, { values, sigma, logSigma: ls }).energy.reduce((a, e) => a + e, 0);
   const rng = new Rng(17);
   const h = 1e-6;
   const check = (what: string, analytic: ArrayLike<number>, f: (t: number, v: Float32Array) => number) => {
-    for (let k = 0; k < 2; k++) {
+    for (let k = 0; k < directions; k++) {
       const v = rng.normals(analytic.length);
       const an = directional(analytic, v);
       const fd = centralDifference((t) => f(t, v), h);
