@@ -3,3 +3,5 @@ export * from './native/index.js';
 export * from './data/index.js';
 export * from './report/index.js';
 export * from './training/index.js';
+export * from './models/index.js';
+export * from './likelihoods/index.js';
