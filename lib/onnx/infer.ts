@@ -70,7 +70,16 @@ export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
       node.outputs.forEach((o, i) => o !== '' && types.set(o, recorded[i]));
       continue;
     }
-    const out = def.infer(makeInferContext(node, model.opset, types));
+    let out: ValueType[];
+    try {
+      out = def.infer(makeInferContext(node, model.opset, types));
+    } catch (error) {
+      // A node that need not be supported (not strict) whose form inference does not handle, e.g. a reduction
+      // over axes known only at run time that the autodiff emitted, keeps its recorded types (or unknown ones).
+      if (strict(node) || !(error instanceof LpcError && error.code === 'LPC_UNSUPPORTED_OP')) throw error;
+      node.outputs.forEach((o, i) => o !== '' && types.set(o, recorded[i]));
+      continue;
+    }
     node.outputs.forEach((o, i) => {
       if (o === '') return;
       const t = out[i] ?? { dtype: undefined, shape: null };

@@ -50,6 +50,19 @@ export class ParameterSet {
     return set;
   }
 
+  /**
+   * A set of the given parameters, sharing their arrays (updates through one set show in the other).
+   * Throws LPC_INVALID_ARGUMENT when two have the same name.
+   */
+  static of(params: Iterable<Parameter>): ParameterSet {
+    const set = new ParameterSet();
+    for (const p of params) {
+      if (set.map.has(p.name)) throw new LpcError('LPC_INVALID_ARGUMENT', `two parameters are named '${p.name}'`);
+      set.map.set(p.name, p);
+    }
+    return set;
+  }
+
   get names(): string[] {
     return [...this.map.keys()];
   }

@@ -31,6 +31,11 @@ export interface GradientRequest {
   params?: readonly string[];
   /** Parameters to feed as inputs without differentiating them (all others stay initializers, frozen). */
   feedParams?: readonly string[];
+  /**
+   * Values whose gradient is cut: they are treated as constants (stop-gradient), so nothing flows through
+   * them to what they depend on. E.g. the batch variance of the optimal-sigma Gaussian likelihood.
+   */
+  stopGradient?: readonly string[];
   /** Gradient rules replacing the registry's, by op type (tests use this to inject a wrong rule). */
   overrides?: Readonly<Record<string, GradRule>>;
 }
@@ -77,6 +82,10 @@ export function buildGradientModel(forward: Model, request: GradientRequest): Gr
 
   const nodes = sortNodes(graph);
   const wrt = [...inputs, ...params];
+  const stopped = new Set(request.stopGradient ?? []);
+  const known = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.keys(), ...nodes.flatMap((n) => n.outputs)]);
+  for (const name of stopped) if (!known.has(name)) throw new LpcError('LPC_NOT_FOUND', `stop-gradient value '${name}' is not a value of the graph`);
+  for (const name of wrt) if (stopped.has(name)) throw new LpcError('LPC_INVALID_ARGUMENT', `'${name}' is both differentiated and stop-gradient`);
   const onPath = structuralPath(nodes, wrt, targets);
   const types = inferTypes(model, { strict: (n) => onPath.has(n) });
   for (const name of [...wrt, ...targets]) {
@@ -90,7 +99,7 @@ export function buildGradientModel(forward: Model, request: GradientRequest): Gr
     const d = def?.differentiable ?? [];
     diffInputs.set(n, new Set(typeof d === 'function' ? d(makeInferContext(n, model.opset, types)) : d));
   }
-  const need = neededValues(nodes, wrt, targets, diffInputs, (v) => isFloat(types.get(v)?.dtype));
+  const need = neededValues(nodes, wrt, targets, diffInputs, (v) => isFloat(types.get(v)?.dtype) && !stopped.has(v));
 
   const b = new GraphBuilder(model, 'grad/');
   const session = new GradSession(b, types);
@@ -155,13 +164,13 @@ function structuralPath(nodes: Node[], wrt: string[], targets: string[]): Set<No
   return path;
 }
 
-/** Float values that depend on a wrt value through differentiable inputs and reach a target. */
-function neededValues(nodes: Node[], wrt: string[], targets: string[], diff: Map<Node, Set<number>>, isFloatValue: (v: string) => boolean): Set<string> {
+/** Values that carry gradients (float, not stop-gradient), depend on a wrt value through differentiable inputs and reach a target. */
+function neededValues(nodes: Node[], wrt: string[], targets: string[], diff: Map<Node, Set<number>>, carries: (v: string) => boolean): Set<string> {
   const active = new Set(wrt);
   for (const n of nodes) {
     const d = diff.get(n);
     if (d === undefined) continue;
-    if (n.inputs.some((input, i) => d.has(i) && active.has(input))) n.outputs.forEach((o) => o !== '' && isFloatValue(o) && active.add(o));
+    if (n.inputs.some((input, i) => d.has(i) && active.has(input))) n.outputs.forEach((o) => o !== '' && carries(o) && active.add(o));
   }
   const useful = new Set(targets.filter((t) => active.has(t)));
   for (const n of [...nodes].reverse()) {

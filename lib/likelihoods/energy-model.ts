@@ -1,0 +1,164 @@
+/**
+ * EnergyModel: a decoder and a likelihood as an EnergyFunction run by onnxruntime, plus the parameter
+ * gradients and metrics trainers and evaluation need (graphs in energy-runs.ts). Every call is one
+ * session.run over all B*K chains.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ImageShape } from '../data/index.js';
+import { invalidArgument, LpcError, shapeMismatch } from '../errors.js';
+import { GraphRunner } from '../models/graph-runner.js';
+import type { Decoder, OutputRange, ParameterGradients } from '../models/networks.js';
+import { paramGradName } from '../onnx/autodiff/gradient.js';
+import { ParameterSet } from '../onnx/params.js';
+import { buildEnergyGraph, type EnergyGraph } from './energy-graph.js';
+import type { EnergyEvaluation, EnergyFunction } from './energy-function.js';
+import { energyRunModel, runOutputs, type EnergyRun } from './energy-runs.js';
+import type { LikelihoodSpec } from './spec.js';
+
+/** Options of EnergyModel.create. */
+export interface EnergyModelOptions {
+  likelihood: LikelihoodSpec;
+  /**
+   * true: parameters are graph inputs fed from `params` (the decoder's own arrays plus the likelihood's), so
+   * in-place optimiser updates take effect at the next call, and theta-gradients are available.
+   * false (default): parameters are frozen into the graphs as initializers at creation (faster: prepacked).
+   */
+  trainable?: boolean;
+  /** Intra-op threads of each onnxruntime session (default: onnxruntime's choice). */
+  threads?: number;
+}
+
+
+/** Energies, latent and parameter gradients, and -log p(x|z), from one run. */
+export interface FullEvaluation extends EnergyEvaluation {
+  /** -log p(x|z) per chain, [B*K]. */
+  readonly nll: Float32Array;
+  readonly gradients: ParameterGradients;
+}
+
+/** Per-chain metrics and decoder means. */
+export interface EnergyMetrics {
+  readonly energy: Float32Array;
+  /** -log p(x|z) per chain (for Bernoulli on grey values: the cross-entropy, not a density). */
+  readonly nll: Float32Array;
+  /** Squared error of the mean summed over pixels, per chain, in the decoder's range. */
+  readonly sse: Float32Array;
+  /** Decoder mean per chain, [B*K, C*H*W] NCHW, in the decoder's range. */
+  readonly mean: Float32Array;
+}
+
+/**
+ * E(z; x) = -log p(x|z) + |z|^2 / 2 for a decoder and likelihood.
+ *
+ * @example
+ * const decoder = mlpDecoder({ latentDim: 16, imageShape: [1, 28, 28] });
+ * const energy = await EnergyModel.create(decoder, { likelihood: { kind: 'bernoulli' }, trainable: true });
+ * const { energy: e, gradZ } = await energy.evaluate(x, batch, z);   // z: [batch * K, 16]
+ * const grads = await energy.thetaGradients(x, batch, z);             // Map 'fc1.weight' -> Float32Array
+ * await energy.dispose();
+ */
+export class EnergyModel implements EnergyFunction {
+  readonly latentDim: number;
+  readonly dataSize: number;
+  readonly imageShape: ImageShape;
+  /** The interval data must be scaled to (the decoder's output range). */
+  readonly range: OutputRange;
+  readonly trainable: boolean;
+  /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
+  readonly params: ParameterSet;
+  readonly graph: EnergyGraph;
+  private readonly runner: GraphRunner<EnergyRun>;
+
+  private constructor(decoder: Decoder, graph: EnergyGraph, options: EnergyModelOptions) {
+    this.graph = graph;
+    this.latentDim = graph.latentDim;
+    this.dataSize = graph.dataSize;
+    this.imageShape = graph.imageShape;
+    this.range = decoder.range;
+    this.trainable = options.trainable ?? false;
+    this.params = ParameterSet.of([...decoder.params, ...graph.likelihoodParams]);
+    if (this.trainable) {
+      for (const p of decoder.params) {
+        if (p.dtype !== 'float32') throw new LpcError('LPC_INVALID_MODEL', `parameter '${p.name}' is stored as ${p.dtype}; trainable decoders need float32 parameters`);
+      }
+    }
+    const names = this.params.names;
+    this.runner = new GraphRunner('EnergyModel', (kind) => energyRunModel(graph, kind, names, this.trainable), this.params, { threads: options.threads });
+  }
+
+  /** Builds the energy graph and creates the sampling session (other sessions are created on first use). */
+  static async create(decoder: Decoder, options: EnergyModelOptions): Promise<EnergyModel> {
+    if (typeof options !== 'object' || options === null) invalidArgument('options', '{ likelihood, trainable?, threads? }', options);
+    if (options.trainable !== undefined && typeof options.trainable !== 'boolean') invalidArgument('options.trainable', 'a boolean', options.trainable);
+    if (options.threads !== undefined && (!Number.isSafeInteger(options.threads) || options.threads < 1)) invalidArgument('options.threads', 'a positive integer', options.threads);
+    const model = new EnergyModel(decoder, buildEnergyGraph(decoder, options.likelihood), options);
+    await model.runner.prepare('sample');
+    return model;
+  }
+
+  /** Energies and dE/dz of every chain (the EnergyFunction contract). */
+  async evaluate(x: Float32Array, batch: number, z: Float32Array): Promise<EnergyEvaluation> {
+    const out = await this.runner.run('sample', this.feeds(x, batch, z), runOutputs('sample', []));
+    return { energy: out.energy, gradZ: out.grad_z };
+  }
+
+  /**
+   * Gradients of the energy summed over all chains with respect to every parameter (trainers divide by the
+   * number of chains and kept states for a mean). Needs a trainable model.
+   */
+  async thetaGradients(x: Float32Array, batch: number, z: Float32Array): Promise<ParameterGradients> {
+    this.requireTrainable('thetaGradients');
+    const names = this.params.names;
+    const out = await this.runner.run('theta', this.feeds(x, batch, z), runOutputs('theta', names));
+    return new Map(names.map((n) => [n, out[paramGradName(n)]]));
+  }
+
+  /** Energy, dE/dz, -log p(x|z) and the parameter gradients in one run (the VAE step). Needs a trainable model. */
+  async evaluateWithGradients(x: Float32Array, batch: number, z: Float32Array): Promise<FullEvaluation> {
+    this.requireTrainable('evaluateWithGradients');
+    const names = this.params.names;
+    const out = await this.runner.run('full', this.feeds(x, batch, z), runOutputs('full', names));
+    return { energy: out.energy, gradZ: out.grad_z, nll: out.nll, gradients: new Map(names.map((n) => [n, out[paramGradName(n)]])) };
+  }
+
+  /** Energies, -log p(x|z), squared errors and decoder means, without gradients. */
+  async evaluateMetrics(x: Float32Array, batch: number, z: Float32Array): Promise<EnergyMetrics> {
+    const out = await this.runner.run('eval', this.feeds(x, batch, z), runOutputs('eval', []));
+    return { energy: out.energy, nll: out.nll, sse: out.sse, mean: out.mean };
+  }
+
+  /** True once dispose() has run. */
+  get disposed(): boolean {
+    return this.runner.disposed;
+  }
+
+  /** Releases the onnxruntime sessions; later calls throw LPC_DISPOSED. */
+  async dispose(): Promise<void> {
+    await this.runner.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  private requireTrainable(method: string): void {
+    this.runner.checkOpen();
+    if (!this.trainable) throw new LpcError('LPC_INVALID_STATE', `EnergyModel.${method} needs a model created with trainable: true (this one froze its parameters)`);
+  }
+
+  /** Checks the arrays and wraps them as tensors (no copy). */
+  private feeds(x: Float32Array, batch: number, z: Float32Array): Record<string, ort.Tensor> {
+    this.runner.checkOpen();
+    if (!Number.isSafeInteger(batch) || batch < 1) invalidArgument('batch', 'a positive integer', batch);
+    if (!(x instanceof Float32Array) || x.length !== batch * this.dataSize) shapeMismatch('x', `a Float32Array of batch * ${this.dataSize} = ${batch * this.dataSize} values`, x);
+    const perChainSet = batch * this.latentDim;
+    if (!(z instanceof Float32Array) || z.length === 0 || z.length % perChainSet !== 0) {
+      shapeMismatch('z', `a Float32Array of batch * K * ${this.latentDim} values (a positive multiple of ${perChainSet})`, z);
+    }
+    const [C, H, W] = this.imageShape;
+    return {
+      x: new ort.Tensor('float32', x, [batch, C, H, W]),
+      z: new ort.Tensor('float32', z, [z.length / this.latentDim, this.latentDim]),
+    };
+  }
+}
