@@ -4,3 +4,4 @@ export * from './data/index.js';
 export * from './report/index.js';
 export * from './training/index.js';
 export * from './inference/index.js';
+export * from './eval/index.js';
