@@ -6,7 +6,7 @@
  *   npm run train:feature-classifiers                      # both datasets (builds dist/ first)
  *   node scripts/train-feature-classifier.mjs --dataset mnist [--epochs N] [--seed S] [--out DIR]
  *
- * Settings per dataset (chosen by test accuracy among a handful of runs, see the README): Fashion-MNIST,
+ * Settings per dataset (chosen by test accuracy among a handful of runs, see models/README.md): Fashion-MNIST,
  * its 60,000 training images, 20 epochs; MNIST, the 8,000 training digits of the `mnist` package, 80 epochs
  * with random shifts of up to 2 pixels (without them the MLP overfits the small set at ~95%).
  */
