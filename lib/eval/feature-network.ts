@@ -62,7 +62,7 @@ export class FeatureNetwork {
   }
 
   /**
-   * Opens a classifier written by trainFeatureClassifier (bytes or a path read by readModel's caller).
+   * Opens a classifier from the bytes of its ONNX file (as trainFeatureClassifier writes it).
    * Throws LPC_INVALID_MODEL when the graph lacks the input `x` [batch, c, h, w] or the outputs
    * `features` [batch, d] and `logits` [batch, classes] with static c, h, w, d, classes.
    */
