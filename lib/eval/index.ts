@@ -1,0 +1,25 @@
+/**
+ * Evaluation. The Fréchet distance ("fd") between real and generated images under the package's own
+ * feature classifiers (not Inception FID), with the float64 linear algebra behind it and the code that
+ * builds and trains those classifiers.
+ */
+export { buildFeatureClassifier, CLASSIFIER_IO, FEATURE_CLASSIFIER_OPSET, FEATURE_CLASSIFIER_SIZES, type FeatureClassifierOptions, NETWORK_NAME_KEY, withNllHead } from './feature-classifier.js';
+export { type ClassifierScore, FeatureNetwork, type FeatureNetworkOptions, type NetworkImages } from './feature-network.js';
+export { featureStatistics, type FeatureStatistics } from './feature-statistics.js';
+export { type FrechetParts, frechetDistanceOfMoments, type GaussianMoments } from './frechet-distance.js';
+export { frechetDistance, type FrechetDistanceOptions, type FrechetDistanceResult, type FrechetInput } from './image-frechet-distance.js';
+export { randomShift } from './random-shift.js';
+export { randomSourceOf } from './rng-source.js';
+export {
+  FEATURE_DATASETS,
+  type FeatureClassifierRecord,
+  type FeatureDataset,
+  featureClassifierPath,
+  featureClassifierRecordPath,
+  loadFeatureClassifier,
+  MODELS_DIR,
+  readFeatureClassifierRecord,
+  sharedFeatureClassifier,
+} from './shipped-classifiers.js';
+export { type PsdSqrt, PSD_TOLERANCE, sqrtPsd, symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
+export { type EpochReport, type TrainedFeatureClassifier, trainFeatureClassifier, type TrainFeatureClassifierOptions } from './train-feature-classifier.js';
