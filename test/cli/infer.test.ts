@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../lib/data/npy.js';
 import { DecoderMeans } from '../../lib/models/decoder-means.js';
 import { transpileChildScript, type ChildScript } from '../support/child-script.js';
-import { torchConvDecoder } from '../inference/support/decoders.js';
+import { torchBetaVaeDecoder, torchConvDecoder, torchMlpDecoder } from '../inference/support/decoders.js';
 import { pytorchNhwcDecoder } from '../models/fixtures.js';
 import { readPng, runCli, saveImages, saveModel, tempFolder, type SavedImages } from './support.js';
 
@@ -131,6 +131,32 @@ describe('langevin-pc infer', () => {
     expect(run.stdout).toMatch(/^images +2$/m);
     expect(run.stdout).toMatch(/recon MSE/);
     expect(run.stdout).toMatch(/infer\.png/);
+  });
+
+  // Each form torch.onnx.export writes: Upsample (opset 9) or Resize (with an empty roi at 11, without at 13+),
+  // Pad with attributes or inputs, Unsqueeze with attributes or inputs; an NCHW beta-VAE decoder of two
+  // ConvTranspose layers; an MLP whose Sigmoid comes before a Shape-built view.
+  const exported: [string, () => ReturnType<typeof torchConvDecoder>][] = [
+    ['conv at opset 9', () => torchConvDecoder({ latent: 3, gain: 8, opset: 9 })],
+    ['conv at opset 11', () => torchConvDecoder({ latent: 3, gain: 8, opset: 11 })],
+    ['conv at opset 21', () => torchConvDecoder({ latent: 3, gain: 8, opset: 21 })],
+    ['beta-VAE 28x28', () => torchBetaVaeDecoder({ latent: 4, gain: 4 })],
+    ['MLP 28x28', () => torchMlpDecoder({ latent: 6, side: 28, gain: 2 })],
+  ];
+  it.each(exported)('infers and samples with the %s decoder', async (name, build) => {
+    const dir = path.join(tmp.dir, name.replace(/\W+/g, '-'));
+    const file = saveModel(build(), path.join(tmp.dir, `${name.replace(/\W+/g, '-')}.onnx`));
+    const saved = await saveImages(file, dir, 4, 29);
+    const run = await runCli(['infer', file, '--images', saved.pngDir, '--json', '--steps', '150', '--out', dir]);
+    expect(run.stderr).toBe('');
+    const summary = summaryOf(run.stdout);
+    expect(summary.reconMse).toBeLessThan(0.25 * summary.priorMeanMse); // the brief's bar
+    const sample = await runCli(['sample', file, '-n', '4', '--out', dir]);
+    expect(sample.code).toBe(0);
+    const [c, h, w] = saved.decoder.imageShape;
+    expect(c).toBe(1);
+    const grid = readPng(path.join(dir, 'samples.png'));
+    expect([grid.width, grid.height]).toEqual([2 * w + 3 * 2, 2 * h + 3 * 2]); // 4 samples in 2 x 2 cells
   });
 
   it('documents its options and the measured defaults in --help, which exits 0', async () => {
