@@ -9,9 +9,9 @@ import path from 'node:path';
 import { loadImages } from '../../data/load-images.js';
 import { writeNpy } from '../../data/npy.js';
 import { scaleImages } from '../../data/scale.js';
-import { imageSize, UNIT_RANGE, type ImageSet } from '../../data/image-set.js';
+import { imageSize, type ImageSet } from '../../data/image-set.js';
 import { invalidArgument, LpcError } from '../../errors.js';
-import { inferPosterior } from '../../inference/posterior-inference.js';
+import { inferPosterior, type PosteriorInference } from '../../inference/posterior-inference.js';
 import { EnergyModel } from '../../likelihoods/energy-model.js';
 import { rangeValues } from '../../models/networks.js';
 import { writeImageGrid } from '../../report/image-grid.js';
@@ -83,7 +83,7 @@ export async function runInfer(decoderPath: string, options: InferCliOptions, wr
   const size = imageSize(set.shape);
 
   const energy = await EnergyModel.create(decoder, { likelihood });
-  let inference;
+  let inference: PosteriorInference;
   let priorMeans: Float32Array;
   try {
     const burnIn = Math.floor(steps / 2);
