@@ -3,19 +3,27 @@
  * The `langevin-pc` command line. Each subcommand lives in its own file under ./commands and
  * registers itself on the program; this file only assembles them.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LpcError } from '../errors.js';
 import { register as registerCheckGrad } from './commands/check-grad.js';
+import { register as registerInfer } from './commands/infer.js';
+import { register as registerSample } from './commands/sample.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('langevin-pc')
     .description('Langevin predictive coding and VAE training for ONNX latent-variable models')
-    .version(pkg.version);
+    .version(pkg.version)
+    // Usage errors (unknown options, missing arguments) are thrown, not exited on, so that main() reports
+    // them like every other error; subcommands inherit both settings.
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
   registerCheckGrad(program);
+  registerInfer(program);
+  registerSample(program);
   return program;
 }
 
@@ -25,7 +33,11 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof LpcError) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0 and their text already printed.
+      if (error.exitCode === 0) return 0;
+      process.stderr.write(`langevin-pc: LPC_INVALID_ARGUMENT: ${error.message.replace(/^error: /, '')}\n`);
+    } else if (error instanceof LpcError) {
       process.stderr.write(`langevin-pc: ${error.code}: ${error.message}\n`);
     } else {
       process.stderr.write(`langevin-pc: ${error instanceof Error ? error.stack : String(error)}\n`);

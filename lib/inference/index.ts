@@ -5,3 +5,5 @@ export { SAMPLER_STREAM_BASE } from './options.js';
 export type { KeepOptions, LangevinOptions, MalaSettings, ResolvedLangevinOptions, SamplerKind } from './options.js';
 export { fitDiagonalGaussian, posteriorMean } from './summaries.js';
 export type { DiagonalGaussian } from './summaries.js';
+export { defaultEnergyGap, defaultKeep, inferPosterior } from './posterior-inference.js';
+export type { DecodingEnergy, PosteriorInference, PosteriorInferenceOptions } from './posterior-inference.js';

@@ -9,10 +9,16 @@ import type { DecoderHead } from './networks.js';
 
 /** Operators that only move values around, so an elementwise activation before them commutes with them. */
 const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Flatten', 'Identity', 'Squeeze', 'Unsqueeze']);
+/**
+ * Operators that read only the shape of their input. torch.onnx.export writes `h.view(h.size(0), ...)` as a
+ * Shape of h beside the Reshape; cutting an elementwise activation before h does not change what they see.
+ */
+const SHAPE_READERS = new Set(['Shape', 'Size']);
 
 /**
  * The Sigmoid or Tanh that produces `output`, directly or through layout operators whose results nothing
- * else reads; null when there is none (e.g. a linear output, or a Clip or a scaling after the activation).
+ * else reads (except for their shape); null when there is none (e.g. a linear output, or a Clip or a scaling
+ * after the activation).
  */
 export function findHead(model: Model, output: string): DecoderHead | null {
   const g = model.graph;
@@ -28,7 +34,8 @@ export function findHead(model: Model, output: string): DecoderHead | null {
     }
     if (!LAYOUT_OPS.has(node.opType)) return null;
     const source = node.inputs[0];
-    if ((consumers.get(source) ?? []).length !== 1 || outputs.has(source)) return null;
+    const readers = (consumers.get(source) ?? []).filter((n) => !SHAPE_READERS.has(n.opType));
+    if (readers.length !== 1 || outputs.has(source)) return null;
     value = source;
   }
 }

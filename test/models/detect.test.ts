@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findHead, readImageAxes } from '../../lib/models/detect.js';
 import { GraphBuilder } from '../../lib/onnx/builder.js';
 import { Graph, Model } from '../../lib/onnx/ir.js';
+import { int64Vector, makeTensor } from '../../lib/onnx/tensor.js';
 import { expectLpcError } from '../support/expect-error.js';
 
 /** z -> Sigmoid -> `after` ops -> output (plus, when `leak`, a second output reading the Sigmoid's result). */
@@ -10,7 +11,13 @@ function headModel(after: string[], leak = false): Model {
   const b = new GraphBuilder(model);
   let h = b.op('Sigmoid', [b.input('z', 'float32', ['n', 4])], {}, { name: 'head' });
   if (leak) b.output(b.op('Identity', [h]), 'other');
-  for (const op of after) h = op === 'Transpose' ? b.transpose(h, [1, 0]) : op === 'Reshape' ? b.reshape(h, [-1, 2, 2]) : b.op(op, [h]);
+  for (const op of after) {
+    if (op === 'View') {
+      // h.view(h.size(0), 2, 2) as torch.onnx.export writes it: the new shape built from Shape(h).
+      const n = b.unsqueeze(b.op('Gather', [b.shapeOf(h), b.constant(makeTensor('int64', [], BigInt64Array.of(0n)))], { axis: 0 }), [0]);
+      h = b.op('Reshape', [h, b.op('Concat', [n, b.constant(int64Vector([2, 2]))], { axis: 0 })]);
+    } else h = op === 'Transpose' ? b.transpose(h, [1, 0]) : op === 'Reshape' ? b.reshape(h, [-1, 2, 2]) : b.op(op, [h]);
+  }
   b.output(h, 'y');
   return model;
 }
@@ -19,6 +26,7 @@ describe('detection', () => {
   it('finds a final Sigmoid through layout operators only, and only when nothing else reads them', () => {
     expect(findHead(headModel([]), 'y')).toEqual({ op: 'Sigmoid', node: 'head' });
     expect(findHead(headModel(['Reshape', 'Transpose', 'Identity']), 'y')).toEqual({ op: 'Sigmoid', node: 'head' });
+    expect(findHead(headModel(['View', 'Identity']), 'y')).toEqual({ op: 'Sigmoid', node: 'head' }); // a Shape reader is no second reader
     expect(findHead(headModel(['Relu']), 'y')).toBeNull();
     expect(findHead(headModel(['Transpose'], true), 'y')).toBeNull();
   });

@@ -1,0 +1,156 @@
+/**
+ * Options several commands share (infer, sample, train, eval): the decoder's layout, range and latent size,
+ * the likelihood and its sigma, the seed and the output folder. Commander hands every value over as a
+ * string; each parser here turns one into its meaning or throws LPC_INVALID_ARGUMENT naming the flag.
+ */
+import type { Command } from 'commander';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ImageLayout, ImageShape } from '../data/index.js';
+import { describeValue, invalidArgument, LpcError } from '../errors.js';
+import { likelihoodFromFlags, type LikelihoodSpec } from '../likelihoods/spec.js';
+import { loadDecoder } from '../models/load-decoder.js';
+import type { Decoder, OutputRange } from '../models/networks.js';
+import { readModel } from '../onnx/convert.js';
+
+/** The decoder flags as commander passes them. */
+export interface DecoderFlags {
+  layout?: string;
+  range?: string;
+  latent?: string;
+}
+
+/** The likelihood flags as commander passes them. */
+export interface LikelihoodFlags {
+  likelihood?: string;
+  sigma?: string;
+}
+
+/** Adds --layout, --range and --latent (how to read a pretrained decoder when its graph does not say). */
+export function addDecoderOptions(command: Command): Command {
+  return command
+    .option('--layout <layout>', "axis order of the decoder's image output, nchw or nhwc (default: detected from its shape)")
+    .option('--range <range>', 'output range of the decoder, 01 (sigmoid) or 11 (tanh) (default: detected from its last operator)')
+    .option('--latent <d>', "latent size, when the decoder's input shape leaves it open");
+}
+
+/** Adds --likelihood and --sigma. */
+export function addLikelihoodOptions(command: Command): Command {
+  return command
+    .option('--likelihood <kind>', 'bernoulli, gaussian or discretized (default: bernoulli for 01 decoders, discretized for 11 decoders)')
+    .option('--sigma <sigma>', 'scale of the gaussian and discretized likelihoods: fixed:S, learned or optimal (default optimal)');
+}
+
+/** Adds --seed. */
+export function addSeedOption(command: Command, fallback = '0'): Command {
+  return command.option('--seed <n>', 'seed of every random number (a non-negative integer below 2^64)', fallback);
+}
+
+/** Adds --out (a folder, created when absent). */
+export function addOutOption(command: Command, fallback: string): Command {
+  return command.option('--out <dir>', 'output folder (created when absent)', fallback);
+}
+
+/** An integer flag in [min, max]; `fallback` when the flag is absent. */
+export function parseInteger(flag: string, value: string | number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) invalidArgument(flag, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`, value);
+  return n;
+}
+
+/** A finite number flag > 0; `fallback` when absent. */
+export function parsePositive(flag: string, value: string | number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n <= 0) invalidArgument(flag, 'a finite number > 0', value);
+  return n;
+}
+
+/** One of a fixed set of words; `fallback` when absent. */
+export function parseChoice<T extends string>(flag: string, value: string | undefined, choices: readonly T[], fallback: T): T;
+export function parseChoice<T extends string>(flag: string, value: string | undefined, choices: readonly T[]): T | undefined;
+export function parseChoice<T extends string>(flag: string, value: string | undefined, choices: readonly T[], fallback?: T): T | undefined {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) invalidArgument(flag, `one of ${choices.join(', ')}`, value);
+  return value as T;
+}
+
+/** --seed: a Philox key, a decimal integer in [0, 2^64). */
+export function parseSeed(value: string | number | undefined, flag = '--seed'): bigint {
+  if (value === undefined) return 0n;
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text) || BigInt(text) >= 1n << 64n) invalidArgument(flag, 'an integer in [0, 2^64)', value);
+  return BigInt(text);
+}
+
+/** --layout. */
+export function parseLayout(value: string | undefined): ImageLayout | undefined {
+  return parseChoice('--layout', value, ['nchw', 'nhwc'] as const);
+}
+
+/** --range. */
+export function parseRange(value: string | undefined): OutputRange | undefined {
+  return parseChoice('--range', value, ['01', '11'] as const);
+}
+
+/**
+ * --likelihood and --sigma for a decoder of output range `range`. Without --likelihood: Bernoulli for a
+ * sigmoid ('01') decoder, the discretised Gaussian (the Langevin PC paper's) for a tanh ('11') decoder.
+ */
+export function parseLikelihood(flags: LikelihoodFlags, range: OutputRange): LikelihoodSpec {
+  const kind = parseChoice('--likelihood', flags.likelihood, ['bernoulli', 'gaussian', 'discretized'] as const, range === '01' ? 'bernoulli' : 'discretized');
+  if (kind === 'bernoulli' && flags.sigma !== undefined) invalidArgument('--sigma', 'absent with --likelihood bernoulli (it has no scale)', flags.sigma);
+  try {
+    return likelihoodFromFlags(kind, flags.sigma);
+  } catch (error) {
+    if (error instanceof LpcError) throw new LpcError(error.code, `--${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Reads a decoder file and works out how to use it (lib/models loadDecoder), with the flags' overrides and,
+ * when given, the data's image shape. A latent size that neither the model nor --latent fixes is a coded
+ * error naming the input and the flag.
+ */
+export async function openDecoder(file: string, flags: DecoderFlags, imageShape?: ImageShape): Promise<Decoder> {
+  const layout = parseLayout(flags.layout);
+  const range = parseRange(flags.range);
+  const latent = flags.latent === undefined ? undefined : parseInteger('--latent', flags.latent, 0, 1);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new LpcError(code === 'ENOENT' ? 'LPC_NOT_FOUND' : 'LPC_INVALID_ARGUMENT', `cannot read the decoder file '${file}': ${(error as Error).message}`, { cause: error });
+  }
+  const model = readModel(bytes);
+  const g = model.graph;
+  const feeds = g.inputs.filter((v) => !g.initializers.has(v.name));
+  const dims = feeds.length === 1 ? feeds[0].shape : null;
+  if (latent === undefined && dims?.length === 2 && typeof dims[1] !== 'number') {
+    throw new LpcError('LPC_INVALID_ARGUMENT', `the input '${feeds[0].name}' of ${file} has shape [${dims.map((v) => v ?? '?').join(', ')}], which leaves the latent size open; pass --latent d`);
+  }
+  const decoder = await loadDecoder(model, { layout, range, latentDim: latent, imageShape });
+  return { ...decoder, source: bytes };
+}
+
+/** Creates the output folder (and its parents); a file in its place is a coded error. Returns the path. */
+export function prepareOutDir(dir: string | undefined, flag = '--out'): string {
+  if (typeof dir !== 'string' || dir.trim() === '') invalidArgument(flag, 'a folder path', dir);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new LpcError('LPC_INVALID_ARGUMENT', `${flag} ${describeValue(dir)} cannot be used as a folder: ${(error as Error).message}`, { cause: error });
+  }
+  if (!statSync(dir).isDirectory()) invalidArgument(flag, 'a folder (a file has this name)', dir);
+  return dir;
+}
+
+/** Writes `value` as indented JSON to `dir/name`, returning the path. */
+export function writeJson(dir: string, name: string, value: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  return file;
+}
