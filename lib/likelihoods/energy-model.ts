@@ -8,7 +8,7 @@ import type { ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError, shapeMismatch } from '../errors.js';
 import { GraphRunner } from '../models/graph-runner.js';
 import type { Decoder, OutputRange, ParameterGradients } from '../models/networks.js';
-import { paramGradName } from '../onnx/autodiff/gradient.js';
+import { paramGradName, upstreamName } from '../onnx/autodiff/gradient.js';
 import { ParameterSet } from '../onnx/params.js';
 import { buildEnergyGraph, type EnergyGraph } from './energy-graph.js';
 import type { EnergyEvaluation, EnergyFunction } from './energy-function.js';
@@ -110,6 +110,26 @@ export class EnergyModel implements EnergyFunction {
     this.requireTrainable('thetaGradients');
     const names = this.params.names;
     const out = await this.runner.run('theta', this.feeds(x, batch, z), runOutputs('theta', names));
+    return new Map(names.map((n) => [n, out[paramGradName(n)]]));
+  }
+
+  /**
+   * Gradients of sum_c weights[c] * E_c with respect to every parameter ([B*K] weights, one per chain of z):
+   * a weighted mean when the weights sum to one. A zero weight removes its chain exactly (trainers drop
+   * restarted chains this way; IWAE weights its samples by their normalised importance weights). Needs a
+   * trainable model.
+   */
+  async weightedThetaGradients(x: Float32Array, batch: number, z: Float32Array, weights: Float32Array): Promise<ParameterGradients> {
+    this.requireTrainable('weightedThetaGradients');
+    const feeds = this.feeds(x, batch, z);
+    const chains = z.length / this.latentDim;
+    if (!(weights instanceof Float32Array) || weights.length !== chains) shapeMismatch('weights', `a Float32Array of one weight per chain (${chains})`, weights);
+    for (let c = 0; c < chains; c++) {
+      if (!Number.isFinite(weights[c])) invalidArgument(`weights[${c}]`, 'a finite number', weights[c]);
+    }
+    feeds[upstreamName('energy')] = new ort.Tensor('float32', weights, [chains]);
+    const names = this.params.names;
+    const out = await this.runner.run('weighted', feeds, runOutputs('weighted', names));
     return new Map(names.map((n) => [n, out[paramGradName(n)]]));
   }
 
