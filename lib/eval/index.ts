@@ -6,3 +6,5 @@ export { elbo, type ElboOptions, type ElboResult } from './elbo.js';
 export { importanceSampledLogLikelihood, type ImportanceSampleResult } from './importance-sampling.js';
 export { DEFAULT_CHUNK_ROWS, forEachProposalChunk, type DrawOptions, type LikelihoodFunction, type ProposalChunk } from './proposal-draws.js';
 export { checkProposal, inflateProposal, klToStandardNormal, proposalFromVariance, type GaussianProposal } from './proposal.js';
+export { MarginalBernoulli, type MarginalBernoulliOptions, type MarginalBernoulliScore } from './marginal-bernoulli.js';
+export { checkEvaluable, isBinary, isNormalised } from './units.js';
