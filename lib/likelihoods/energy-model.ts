@@ -64,6 +64,8 @@ export class EnergyModel implements EnergyFunction {
   /** The interval data must be scaled to (the decoder's output range). */
   readonly range: OutputRange;
   readonly trainable: boolean;
+  /** The likelihood the energy uses (evaluation reads it to name its units). */
+  readonly likelihood: LikelihoodSpec;
   /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
   readonly params: ParameterSet;
   readonly graph: EnergyGraph;
@@ -76,6 +78,7 @@ export class EnergyModel implements EnergyFunction {
     this.imageShape = graph.imageShape;
     this.range = decoder.range;
     this.trainable = options.trainable ?? false;
+    this.likelihood = options.likelihood;
     this.params = ParameterSet.of([...decoder.params, ...graph.likelihoodParams]);
     if (this.trainable) {
       for (const p of decoder.params) {
@@ -145,6 +148,15 @@ export class EnergyModel implements EnergyFunction {
   async evaluateMetrics(x: Float32Array, batch: number, z: Float32Array): Promise<EnergyMetrics> {
     const out = await this.runner.run('eval', this.feeds(x, batch, z), runOutputs('eval', []));
     return { energy: out.energy, nll: out.nll, sse: out.sse, mean: out.mean };
+  }
+
+  /**
+   * -log p(x|z) of every chain, [B*K], with the likelihood's normalising constants (no prior term): the one
+   * output importance sampling needs, so no gradient is computed and no decoder mean is copied out.
+   */
+  async negLogLikelihood(x: Float32Array, batch: number, z: Float32Array): Promise<Float32Array> {
+    const out = await this.runner.run('eval', this.feeds(x, batch, z), ['nll']);
+    return out.nll;
   }
 
   /** True once dispose() has run. */
