@@ -9,11 +9,11 @@ import { LangevinSampler } from '../inference/langevin-sampler.js';
 import type { LangevinOptions } from '../inference/options.js';
 import type { Encoder } from '../models/networks.js';
 import { checkOneOf } from '../native/validate.js';
-import { addLatentGradients, forwardKl, reverseKl, type EncoderObjective, type LatentGradients } from './encoder-objectives.js';
+import type { EncoderObjective } from './encoder-objectives.js';
+import { encoderStepGradients } from './encoder-step.js';
 import type { EncoderSpec } from './network-spec.js';
 import { keptStateWeights, meanThetaGradients } from './theta-gradient.js';
 import { checkKnownKeys, createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
-import { encoderGradients } from './vae-objective.js';
 
 /** The Langevin settings of an LPC trainer (the sampler's options; the trainer supplies its noise and keeps states itself). */
 export type LpcLangevinOptions = Omit<LangevinOptions, 'keep' | 'seed' | 'rng'>;
@@ -107,23 +107,21 @@ export class LpcTrainer extends Trainer {
     const kept = keptStateWeights(result.restarts, batch, result.chains, perChain);
     if (kept.survivors > 0) this.thetaOptimizer.step(await meanThetaGradients(this.energy, x, batch, states, kept.weights));
     const losses: Record<string, number> = { energy: keptEnergy(result.energyTrace, this.sampler.options.keep) };
-    if (encoded !== null && this.encoderModel !== null && this.phiOptimizer !== null) {
-      const objective = this.encoderObjective;
-      let grads: LatentGradients | null = null;
-      if ((objective === 'forward' || objective === 'jeffreys') && kept.survivors > 0) {
-        const fwd = forwardKl(encoded.mu, encoded.logSigma, states, perChain * result.chains, kept.weights);
-        losses.forwardKl = fwd.loss;
-        grads = fwd;
-      }
-      if (objective === 'reverse' || objective === 'jeffreys') {
-        const eps = this.streams.get('reparam').normal(encoded.mu.length);
-        const z = encoded.mu.map((m, i) => m + Math.exp(encoded.logSigma[i]) * eps[i]);
-        const at = await this.energy.evaluate(x, batch, z);
-        const rev = reverseKl(encoded.mu, encoded.logSigma, eps, z, at.energy, at.gradZ);
-        losses.reverseKl = rev.loss;
-        grads = grads === null ? rev : addLatentGradients(grads, rev);
-      }
-      if (grads !== null) this.phiOptimizer.step(await encoderGradients(this.encoderModel, x, batch, grads.gradMu, grads.gradLogSigma));
+    if (encoded !== null && this.encoderModel !== null && this.phiOptimizer !== null && this.encoderObjective !== null) {
+      const step = await encoderStepGradients({
+        objective: this.encoderObjective,
+        encoder: this.encoderModel,
+        energy: this.energy,
+        x,
+        batch,
+        encoded,
+        states,
+        rowsPer: perChain * result.chains,
+        weights: kept.weights,
+        drawEps: () => this.streams.get('reparam').normal(encoded.mu.length),
+      });
+      Object.assign(losses, step.losses);
+      if (step.phi !== null) this.phiOptimizer.step(step.phi);
     }
     let stepSize = 0;
     for (const s of result.stepSizes) stepSize += s;
