@@ -180,7 +180,13 @@ export abstract class Trainer {
   async *run(options: RunOptions): AsyncGenerator<TrainEvent, void, undefined> {
     const limits = checkRunOptions(options);
     this.#enter('run');
-    const cursor = this.#openCursor(options);
+    let cursor: BatchCursor;
+    try {
+      cursor = this.#openCursor(options);
+    } catch (error) {
+      this.#busy = false;
+      throw error;
+    }
     this.#cursor = cursor;
     try {
       for (;;) {
