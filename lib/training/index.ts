@@ -7,6 +7,8 @@ export { VaeTrainer, type VaeTrainerOptions } from './vae-trainer.js';
 export { Trainer, type TrainerOptions } from './trainer.js';
 export type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
 export type { DecoderSpec, EncoderSpec } from './network-spec.js';
+export { TrainingWorker, type TrainingWorkerOptions, type WorkerRunOptions, type WorkerTrainEvent, type WorkerUpdateEvent } from './training-worker.js';
+export type { ExportedNetworks, WorkerTrainerConfig } from './worker-protocol.js';
 export { addLatentGradients, forwardKl, reverseKl, type EncoderObjective, type ForwardKl, type LatentGradients, type ReverseKl } from './encoder-objectives.js';
 export { encoderStepGradients, type EncoderStepInput } from './encoder-step.js';
 export { encoderGradients, vaeGradients, type VaeGradients } from './vae-objective.js';
