@@ -14,13 +14,13 @@ import { firstImages, mnist } from './support/data.js';
 
 const NET = { latentDim: 8, imageShape: [1, 28, 28] as const, hidden: [128] };
 // T = 40 steps on 100 chains and a theta-gradient over 4,000 kept states: each update takes tens of milliseconds.
-const LPC: LpcTrainerOptions & { decoder: { kind: 'mlp'; options: typeof NET } } = {
+const LPC = {
   decoder: { kind: 'mlp', options: NET },
   langevin: { steps: 40, stepSize: 0.1 },
   binarize: true,
   seed: 8,
   threads: 1,
-};
+} satisfies LpcTrainerOptions;
 const NET_SMALL = { latentDim: 4, imageShape: [1, 28, 28] as const, hidden: [32] };
 const VAE = { decoder: { kind: 'mlp', options: NET_SMALL }, encoder: { kind: 'mlp', options: NET_SMALL }, binarize: true, seed: 5, threads: 1 } satisfies VaeTrainerOptions;
 
