@@ -55,6 +55,7 @@ export class BatchCursor {
   readonly set: ImageSet;
   readonly batchSize: number;
   readonly batchesPerEpoch: number;
+  readonly dropLast: boolean;
   readonly #options: BatchCursorOptions;
   readonly #x: Float32Array;
   readonly #uniforms: Float32Array | null;
@@ -70,6 +71,7 @@ export class BatchCursor {
     this.set = set;
     this.batchSize = options.batchSize;
     this.batchesPerEpoch = perEpoch;
+    this.dropLast = options.dropLast ?? false;
     this.#options = options;
     this.#x = new Float32Array(Math.min(options.batchSize, set.count) * imageSize(set.shape));
     this.#uniforms = options.binarize ? new Float32Array(this.#x.length) : null;

@@ -5,7 +5,7 @@
  * imports it continues exactly as the exporting one would have.
  *
  * Names: trainer/kind (1 lpc, 2 vae), trainer/version, progress/updates, progress/epoch, progress/batch,
- * progress/order, data/count, data/batchSize, theta/<param>, phi/<param>, optimizer/<theta|phi>/{t, lr,
+ * progress/order, data/count, data/batchSize, data/dropLast (0 or 1), theta/<param>, phi/<param>, optimizer/<theta|phi>/{t, lr,
  * s0/<param>, s1/<param>}, rng/<purpose>/{seed, stream, counter}.
  */
 import { LpcError } from '../errors.js';
@@ -27,6 +27,8 @@ export interface DataPosition extends CursorPosition {
   dataCount: number;
   /** The batch size of the runs so far (0 before any run). */
   batchSize: number;
+  /** Whether those runs dropped a short last batch. */
+  dropLast: boolean;
 }
 
 /** The live objects a state is read from and written into. */
@@ -56,6 +58,7 @@ export function exportTrainerState(parts: TrainerParts, counters: TrainerCounter
     'progress/order': counters.position.order.slice(),
     'data/count': counters.position.dataCount,
     'data/batchSize': counters.position.batchSize,
+    'data/dropLast': counters.position.dropLast ? 1 : 0,
   };
   for (const [group, params, optimizer] of groups(parts)) {
     for (const p of params) r[`${group}/${p.name}`] = Float32Array.from(p.data);
@@ -95,6 +98,7 @@ export function importTrainerState(parts: TrainerParts, record: StateRecord): Tr
       order: read.array('progress/order', Uint32Array, null),
       dataCount: read.count('data/count'),
       batchSize: read.count('data/batchSize'),
+      dropLast: read.count('data/dropLast') === 1,
     },
   };
   const writes: (() => void)[] = [];

@@ -121,7 +121,7 @@ export abstract class Trainer {
   protected readonly streams: TrainingStreams;
   readonly #binarize: boolean;
   #updates = 0;
-  #position: DataPosition = { epoch: 0, batch: 0, order: new Uint32Array(0), dataCount: 0, batchSize: 0 };
+  #position: DataPosition = { epoch: 0, batch: 0, order: new Uint32Array(0), dataCount: 0, batchSize: 0, dropLast: false };
   #cursor: BatchCursor | null = null;
   #busy = false;
   #disposed = false;
@@ -196,7 +196,7 @@ export abstract class Trainer {
         if (batch.lastInEpoch) yield { type: 'epoch', epoch: cursor.epoch, update: this.#updates } satisfies EpochEvent;
       }
     } finally {
-      this.#position = { ...cursor.getPosition(), dataCount: cursor.set.count, batchSize: cursor.batchSize };
+      this.#position = this.#positionOf(cursor);
       this.#cursor = null;
       this.#busy = false;
     }
@@ -209,7 +209,7 @@ export abstract class Trainer {
    */
   getState(): StateRecord {
     this.#checkOpen();
-    const position = this.#cursor === null ? this.#position : { ...this.#cursor.getPosition(), dataCount: this.#cursor.set.count, batchSize: this.#cursor.batchSize };
+    const position = this.#cursor === null ? this.#position : this.#positionOf(this.#cursor);
     return exportTrainerState(this.#parts(), { updates: this.#updates, position });
   }
 
@@ -278,20 +278,28 @@ export abstract class Trainer {
     const data = options.data;
     const shape = this.energy.imageShape;
     if (data.shape.join() !== shape.join()) invalidArgument('data', `images of shape [${shape.join(', ')}] (the decoder's)`, `images of shape [${data.shape.join(', ')}]`);
+    const dropLast = options.dropLast ?? false;
     const cursor = new BatchCursor(data, {
       batchSize: options.batchSize,
-      dropLast: options.dropLast ?? false,
+      dropLast,
       binarize: this.#binarize,
       range: rangeValues(this.energy.range),
       order: new PhiloxSource(this.streams.get('order')),
       binarizer: new PhiloxSource(this.streams.get('binarize')),
     });
     const saved = this.#position;
-    if (saved.order.length > 0 && (saved.dataCount !== data.count || saved.batchSize !== options.batchSize)) {
-      throw new LpcError('LPC_CHECKPOINT', `the state stopped mid-epoch on ${saved.dataCount} images in batches of ${saved.batchSize}; continue with the same data and batch size (got ${data.count} images, batches of ${options.batchSize})`);
+    if (saved.order.length > 0 && (saved.dataCount !== data.count || saved.batchSize !== options.batchSize || saved.dropLast !== dropLast)) {
+      throw new LpcError(
+        'LPC_CHECKPOINT',
+        `the state stopped mid-epoch on ${saved.dataCount} images in batches of ${saved.batchSize} (dropLast ${saved.dropLast}); continue with the same data and batching (got ${data.count} images, batches of ${options.batchSize}, dropLast ${dropLast})`,
+      );
     }
     cursor.setPosition(saved);
     return cursor;
+  }
+
+  #positionOf(cursor: BatchCursor): DataPosition {
+    return { ...cursor.getPosition(), dataCount: cursor.set.count, batchSize: cursor.batchSize, dropLast: cursor.dropLast };
   }
 
   #batchOf(x: Float32Array): number {

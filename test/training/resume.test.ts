@@ -119,5 +119,10 @@ describe('resume', () => {
     other.setState(mid);
     await expect(other.run({ batchSize: 20, data: data(), updates: 10 }).next()).rejects.toMatchObject({ code: 'LPC_CHECKPOINT' });
     await expect(other.run({ ...RUN, data: firstImages(mnist().train, 100), updates: 10 }).next()).rejects.toMatchObject({ code: 'LPC_CHECKPOINT' });
+    await expect(other.run({ ...RUN, data: data(), dropLast: true, updates: 10 }).next()).rejects.toMatchObject({ code: 'LPC_CHECKPOINT' });
+    // With the same batching it goes on.
+    const going = other.run({ ...RUN, data: data(), updates: 4 });
+    expect((await going.next()).value).toMatchObject({ type: 'update', update: 4 });
+    await going.return();
   });
 });
