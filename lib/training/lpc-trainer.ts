@@ -76,7 +76,9 @@ export class LpcTrainer extends Trainer {
     if (!hasEncoder && options.encoderObjective !== undefined) invalidArgument('encoderObjective', 'absent without an encoder', options.encoderObjective);
     const encoderObjective = hasEncoder ? checkOneOf('encoderObjective', options.encoderObjective ?? 'jeffreys', ['forward', 'reverse', 'jeffreys'] as const) : null;
     const thetaGrad = checkOneOf('thetaGrad', options.thetaGrad ?? 'mean', ['mean', 'last'] as const);
-    if (thetaGrad === 'last' && (options.burnIn !== undefined || options.thin !== undefined)) invalidArgument('burnIn', "absent with thetaGrad 'last' (which uses the final states only)", options.burnIn ?? options.thin);
+    for (const key of ['burnIn', 'thin'] as const) {
+      if (thetaGrad === 'last' && options[key] !== undefined) invalidArgument(key, "absent with thetaGrad 'last' (which uses the final states only)", options[key]);
+    }
     if (typeof options.langevin !== 'object' || options.langevin === null) invalidArgument('langevin', 'Langevin options { steps, stepSize, ... }', options.langevin);
     for (const key of ['keep', 'seed', 'rng']) {
       if (key in options.langevin) invalidArgument(`langevin.${key}`, 'absent: the trainer keeps states by thetaGrad/burnIn/thin and draws noise from its seed', key);
