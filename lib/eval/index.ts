@@ -1,8 +1,14 @@
 /**
- * Evaluation. The Fréchet distance ("fd") between real and generated images under the package's own
- * feature classifiers (not Inception FID), with the float64 linear algebra behind it and the code that
- * builds and trains those classifiers.
+ * Evaluation of trained models in nats per image: the test ELBO, the importance-sampled log-likelihood
+ * (IWAE-K) with encoder or Langevin proposals, reconstructions and samples, and the Fréchet distance ("fd")
+ * between real and generated images under the package's own feature classifiers (not Inception FID).
  */
+export { elbo, type ElboOptions, type ElboResult } from './elbo.js';
+export { importanceSampledLogLikelihood, type ImportanceSampleResult } from './importance-sampling.js';
+export { DEFAULT_CHUNK_ROWS, forEachProposalChunk, type DrawOptions, type LikelihoodFunction, type ProposalChunk } from './proposal-draws.js';
+export { checkProposal, inflateProposal, klToStandardNormal, proposalFromVariance, type GaussianProposal } from './proposal.js';
+export { MarginalBernoulli, type MarginalBernoulliOptions, type MarginalBernoulliScore } from './marginal-bernoulli.js';
+export { checkEvaluable, isBinary, isNormalised } from './units.js';
 export { buildFeatureClassifier, CLASSIFIER_IO, FEATURE_CLASSIFIER_OPSET, FEATURE_CLASSIFIER_SIZES, type FeatureClassifierOptions, NETWORK_NAME_KEY, withNllHead } from './feature-classifier.js';
 export { type ClassifierScore, FeatureNetwork, type FeatureNetworkOptions, type NetworkImages } from './feature-network.js';
 export { featureStatistics, type FeatureStatistics } from './feature-statistics.js';

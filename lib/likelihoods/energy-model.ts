@@ -8,7 +8,7 @@ import type { ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError, shapeMismatch } from '../errors.js';
 import { GraphRunner } from '../models/graph-runner.js';
 import type { Decoder, OutputRange, ParameterGradients } from '../models/networks.js';
-import { paramGradName } from '../onnx/autodiff/gradient.js';
+import { paramGradName, upstreamName } from '../onnx/autodiff/gradient.js';
 import { ParameterSet } from '../onnx/params.js';
 import { buildEnergyGraph, type EnergyGraph } from './energy-graph.js';
 import type { EnergyEvaluation, EnergyFunction } from './energy-function.js';
@@ -64,6 +64,8 @@ export class EnergyModel implements EnergyFunction {
   /** The interval data must be scaled to (the decoder's output range). */
   readonly range: OutputRange;
   readonly trainable: boolean;
+  /** The likelihood the energy uses (evaluation reads it to name its units). */
+  readonly likelihood: LikelihoodSpec;
   /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
   readonly params: ParameterSet;
   readonly graph: EnergyGraph;
@@ -76,6 +78,7 @@ export class EnergyModel implements EnergyFunction {
     this.imageShape = graph.imageShape;
     this.range = decoder.range;
     this.trainable = options.trainable ?? false;
+    this.likelihood = options.likelihood;
     this.params = ParameterSet.of([...decoder.params, ...graph.likelihoodParams]);
     if (this.trainable) {
       for (const p of decoder.params) {
@@ -113,6 +116,26 @@ export class EnergyModel implements EnergyFunction {
     return new Map(names.map((n) => [n, out[paramGradName(n)]]));
   }
 
+  /**
+   * Gradients of sum_c weights[c] * E_c with respect to every parameter ([B*K] weights, one per chain of z):
+   * a weighted mean when the weights sum to one. A zero weight removes its chain exactly (trainers drop
+   * restarted chains this way; IWAE weights its samples by their normalised importance weights). Needs a
+   * trainable model.
+   */
+  async weightedThetaGradients(x: Float32Array, batch: number, z: Float32Array, weights: Float32Array): Promise<ParameterGradients> {
+    this.requireTrainable('weightedThetaGradients');
+    const feeds = this.feeds(x, batch, z);
+    const chains = z.length / this.latentDim;
+    if (!(weights instanceof Float32Array) || weights.length !== chains) shapeMismatch('weights', `a Float32Array of one weight per chain (${chains})`, weights);
+    for (let c = 0; c < chains; c++) {
+      if (!Number.isFinite(weights[c])) invalidArgument(`weights[${c}]`, 'a finite number', weights[c]);
+    }
+    feeds[upstreamName('energy')] = new ort.Tensor('float32', weights, [chains]);
+    const names = this.params.names;
+    const out = await this.runner.run('weighted', feeds, runOutputs('weighted', names));
+    return new Map(names.map((n) => [n, out[paramGradName(n)]]));
+  }
+
   /** Energy, dE/dz, -log p(x|z) and the parameter gradients in one run (the VAE step). Needs a trainable model. */
   async evaluateWithGradients(x: Float32Array, batch: number, z: Float32Array): Promise<FullEvaluation> {
     this.requireTrainable('evaluateWithGradients');
@@ -125,6 +148,15 @@ export class EnergyModel implements EnergyFunction {
   async evaluateMetrics(x: Float32Array, batch: number, z: Float32Array): Promise<EnergyMetrics> {
     const out = await this.runner.run('eval', this.feeds(x, batch, z), runOutputs('eval', []));
     return { energy: out.energy, nll: out.nll, sse: out.sse, mean: out.mean };
+  }
+
+  /**
+   * -log p(x|z) of every chain, [B*K], with the likelihood's normalising constants (no prior term): the one
+   * output importance sampling needs, so no gradient is computed and no decoder mean is copied out.
+   */
+  async negLogLikelihood(x: Float32Array, batch: number, z: Float32Array): Promise<Float32Array> {
+    const out = await this.runner.run('eval', this.feeds(x, batch, z), ['nll']);
+    return out.nll;
   }
 
   /** True once dispose() has run. */
