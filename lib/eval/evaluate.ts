@@ -158,7 +158,7 @@ export async function evaluateModel(model: EnergyModel, images: ImageSet, option
       nllStdErr: summary.stdErr,
       mcStdErr: Math.sqrt(sumVar) / N,
       essMean: meanAndStdErr(ess).mean,
-      essMin: Math.min(...ess),
+      essMin: ess.reduce((a, e) => Math.min(a, e), Infinity),
       inflation: kind === 'encoder' ? null : o.inflation,
       restarts: kind === 'encoder' ? null : restarts,
     };
