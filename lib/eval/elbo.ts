@@ -7,6 +7,7 @@
  * every normalising constant: log p(x|z) carries the likelihood's, and the KL is a difference of two
  * normalised densities (the -(d/2) log 2 pi of prior and q cancel exactly inside it).
  */
+import { invalidArgument } from '../errors.js';
 import type { Rng } from '../native/rng.js';
 import { checkInteger } from '../native/validate.js';
 import { forEachProposalChunk, type LikelihoodFunction } from './proposal-draws.js';
@@ -39,6 +40,7 @@ export interface ElboResult {
  * -elbo[0]; // the negative ELBO of datapoint 0 in nats
  */
 export async function elbo(model: LikelihoodFunction, x: Float32Array, batch: number, proposal: GaussianProposal, options: ElboOptions): Promise<ElboResult> {
+  if (typeof options !== 'object' || options === null) invalidArgument('options', '{ samples?, chunkSize?, rng }', options);
   const samples = checkInteger('samples', options.samples ?? 1, 1, 2 ** 31 - 1);
   const sums = new Float64Array(batch);
   await forEachProposalChunk(model, x, batch, proposal, { samples, chunkSize: options.chunkSize, rng: options.rng }, (chunk) => {

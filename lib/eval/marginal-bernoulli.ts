@@ -6,6 +6,7 @@
 import { UNIT_RANGE, type ImageSet } from '../data/image-set.js';
 import { scaleImages } from '../data/scale.js';
 import { invalidArgument, shapeMismatch } from '../errors.js';
+import { meanAndStdErr } from './statistics.js';
 import { isBinary } from './units.js';
 
 /** Options of MarginalBernoulli.fit. */
@@ -79,14 +80,8 @@ export class MarginalBernoulli {
   score(images: ImageSet): MarginalBernoulliScore {
     const set = this.check(images);
     const nll = this.nllOf(set);
-    const n = nll.length;
-    let m = 0;
-    for (const v of nll) m += v;
-    m /= n;
-    let ss = 0;
-    for (const v of nll) ss += (v - m) ** 2;
-    const nllStdErr = n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN;
-    return { images: n, nll: m, nllStdErr, normalised: isBinary(set.images, UNIT_RANGE) };
+    const { mean, stdErr } = meanAndStdErr(nll);
+    return { images: nll.length, nll: mean, nllStdErr: stdErr, normalised: isBinary(set.images, UNIT_RANGE) };
   }
 
   private nllOf(set: ImageSet<Float32Array>): Float64Array {

@@ -4,7 +4,7 @@
  * of z (d values each) and of per-sample numbers, never B * K * D values.
  */
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
-import type { Rng } from '../native/rng.js';
+import { Rng } from '../native/rng.js';
 import { checkInteger } from '../native/validate.js';
 import { checkProposal, HALF_LOG_2PI, type GaussianProposal } from './proposal.js';
 
@@ -76,6 +76,7 @@ export async function forEachProposalChunk(
     shapeMismatch('x', `a Float32Array of batch * ${model.dataSize} = ${batch * model.dataSize} values`, x);
   }
   if (typeof options !== 'object' || options === null) invalidArgument('options', '{ samples, chunkSize?, rng }', options);
+  if (!(options.rng instanceof Rng)) invalidArgument('options.rng', 'an Rng (the native generator of the draws)', options.rng);
   const { mean, logSigma } = checkProposal(proposal, batch, d);
   const chunk = resolveChunkSize(options, batch);
   if (batch * chunk * d > 2 ** 31 - 1) shapeMismatch('batch * chunkSize * d', 'at most 2^31 - 1 values', batch * chunk * d);

@@ -128,6 +128,8 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     await expect(importanceSampledLogLikelihood(model, x, B, { mean: q.mean, logSigma: bad }, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('datapoint 1, latent 1') });
     await expect(importanceSampledLogLikelihood(model, x, B, q, { samples: 0, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('samples') });
     await expect(importanceSampledLogLikelihood(model, x.subarray(1), B, q, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH' });
+    // @ts-expect-error: a missing generator is a coded error, not a TypeError from deep inside.
+    await expect(importanceSampledLogLikelihood(model, x, B, q, { samples: 4 })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('options.rng') });
     const nan: LikelihoodFunction = { latentDim: 3, dataSize: 16, negLogLikelihood: async (_x, _b, z) => new Float32Array(z.length / 3).fill(NaN) };
     await expect(importanceSampledLogLikelihood(nan, x, B, q, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_DIVERGED' });
   });

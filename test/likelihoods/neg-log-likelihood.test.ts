@@ -13,6 +13,12 @@ describe('EnergyModel.negLogLikelihood', () => {
     const metrics = await model.evaluateMetrics(x, B, z);
     // Same session, same graph: bit-identical.
     expect(Array.from(nll)).toEqual(Array.from(metrics.nll));
+    // A trainable model feeds its parameters as inputs (what trainers evaluate with): the same values to
+    // float32 rounding of a differently packed GEMM.
+    const trainable = await EnergyModel.create(decoder, { likelihood: spec, trainable: true, threads: 1 });
+    const fed = await trainable.negLogLikelihood(x, B, z);
+    for (let i = 0; i < nll.length; i++) expect(fed[i]).toBeCloseTo(nll[i], 4);
+    await trainable.dispose();
     await model.dispose();
     await expect(model.negLogLikelihood(x, B, z)).rejects.toMatchObject({ code: 'LPC_DISPOSED' });
   });
