@@ -262,8 +262,10 @@ function isNamed(dataset: string): boolean {
 
 /**
  * The configuration a run starts from: the flags given, laid over the checkpoint's configuration when resuming.
- * A given --epochs or --updates replaces the other.
+ * A given --epochs or --updates replaces the other. --worker concerns this process only and is not inherited.
  */
 export function mergeConfig(given: GivenConfig, saved: TrainConfig | null): GivenConfig {
-  return saved === null ? { ...given } : { ...saved, ...given };
+  if (saved === null) return { ...given };
+  const { worker: _worker, ...inherited } = saved;
+  return { ...inherited, ...given };
 }
