@@ -78,13 +78,16 @@ export async function openRunFolder(run: RunFolder, f: EvalModelFlags, imageShap
   let encoder: Encoder | null = null;
   if (f.encoder !== undefined) encoder = await flags.openEncoder(f.encoder, f, imageShape, decoder.latentDim);
   else if (checkpoint.encoder !== null) encoder = await loadEncoder(checkpoint.encoder, { imageShape, latentDim: config.latent, layout: config.encoderLayout ?? undefined, encoderOutput: config.encoderOutput ?? undefined });
-  const overridden = f.likelihood !== undefined || f.sigma !== undefined;
-  const likelihood = overridden ? flags.parseLikelihood(f, decoder.range) : likelihoodFromFlags(config.likelihood, config.sigma ?? undefined);
+  // Flags given replace the run's likelihood; --sigma alone keeps the run's kind.
+  const kind = f.likelihood ?? config.likelihood;
+  const sigma = f.sigma ?? (kind === config.likelihood ? (config.sigma ?? undefined) : undefined);
+  const likelihood = f.likelihood === undefined && f.sigma === undefined ? likelihoodFromFlags(kind, sigma) : flags.parseLikelihood({ likelihood: kind, sigma }, decoder.range);
   return {
     decoder,
     encoder,
     likelihood,
-    logSigma: overridden ? null : learnedLogSigma(checkpoint.state),
+    // Used only when the likelihood's sigma is 'learned': the run's trained value.
+    logSigma: learnedLogSigma(checkpoint.state),
     dataset: config.dataset,
     binarize: config.binarize,
     seed: config.seed,

@@ -34,7 +34,7 @@ export const TRAIN_DEFAULTS = {
   // Evaluation during training, on the first evalImages test images.
   /** Evaluate every this many updates, or 'epoch': at the end of each epoch. Always also at the end of the run. */
   evalEvery: 'epoch' as number | 'epoch',
-  evalImages: 500,
+  evalImages: 200,
   /** Importance samples per image (K of nllK). */
   evalIwae: 100,
   /** Checkpoint every this many updates (and at the end of each epoch and of the run). */

@@ -25,6 +25,7 @@ export class TrainProgress {
   readonly #stream: NodeJS.WritableStream;
   readonly #multi: MultiBar | null = null;
   readonly #bar: SingleBar | null = null;
+  #active = false;
 
   constructor(mode: ProgressMode, stream: NodeJS.WritableStream, start: number, total: number) {
     this.#mode = mode;
@@ -41,6 +42,7 @@ export class TrainProgress {
         Presets.shades_classic,
       );
       this.#bar = this.#multi.create(total, start, { epoch: '-', energy: '-', rate: '-' });
+      this.#active = true;
     }
   }
 
@@ -52,12 +54,19 @@ export class TrainProgress {
   /** Prints one line (above the bar when there is one). */
   log(line: string): void {
     if (this.#mode === 'silent') return;
-    if (this.#multi !== null) this.#multi.log(`${line}\n`);
-    else this.#stream.write(`${line}\n`);
+    if (this.#multi !== null) {
+      this.#multi.log(`${line}\n`);
+      // Logs are written at the next redraw; draw now, so a line is not lost when the bar stops next.
+      if (this.#active) this.#multi.update();
+    } else {
+      this.#stream.write(`${line}\n`);
+    }
   }
 
   /** Leaves the bar as it is and restores the cursor. */
   stop(): void {
+    if (!this.#active) return;
+    this.#active = false;
     this.#multi?.stop();
   }
 }

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../lib/data/npy.js';
+import { loadMnist } from '../../lib/data/mnist.js';
 import { RunDirectory } from '../../lib/training/run-directory.js';
 import { readPng, runCli, tempFolder } from './support.js';
 import { bytes, checkpointUpdates, expectSameRun, LPC, readMetrics, TINY } from './train-support.js';
@@ -15,6 +17,8 @@ import { bytes, checkpointUpdates, expectSameRun, LPC, readMetrics, TINY } from 
 const tmp = tempFolder('lpc-train-');
 afterAll(() => tmp.dispose());
 const dir = (name: string) => path.join(tmp.dir, name);
+let digits: ReturnType<typeof loadMnist> | null = null;
+const mnist = () => (digits ??= loadMnist());
 
 async function train(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const run = await runCli([...TINY, ...args]);
@@ -120,6 +124,41 @@ describe('langevin-pc train', () => {
     const other = await runCli([...args, '--out', out, '--resume', '--updates', '4', '--decoder', path.join(dir('vae'), 'decoder.onnx')]);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/^langevin-pc: LPC_CONFIG_MISMATCH: --decoder has SHA-256/);
+  });
+});
+
+describe('langevin-pc train: likelihoods and data', () => {
+  it('evaluates a learned sigma at its trained value, in training and in eval; the optimal sigma is not evaluated', async () => {
+    const common = ['train', '--dataset', 'mnist', '--train-images', '50', '--batch', '25', '--hidden', '16', '--latent', '3', '--threads', '1', '--eval-images', '6', '--eval-iwae', '6', '--steps', '6', '--likelihood', 'gaussian', '--updates', '4', '--eval-every', '4'];
+    const learned = dir('learned');
+    expect((await runCli([...common, '--sigma', 'learned', '--lr', '0.01', '--out', learned])).code).toBe(0);
+    const last = readMetrics(learned).history.at(-1)!;
+    const logSigma = (new RunDirectory(learned).readCheckpoint().state['theta/likelihood/log_sigma'] as Float32Array)[0];
+    // Four Adam steps of 0.01 move log sigma from 0 by about 0.04.
+    expect(Math.abs(logSigma)).toBeGreaterThan(0.02);
+    const s = JSON.parse((await runCli(['eval', learned, '--images', '6', '--iwae', '6', '--threads', '1', '--json'])).stdout);
+    expect(s).toMatchObject({ likelihood: `gaussian, sigma fixed at ${Math.exp(logSigma).toPrecision(4)}`, normalised: true, binarized: false });
+    expect(s.nll).toBe(last.nll);
+
+    const optimal = dir('optimal');
+    expect((await runCli([...common, '--sigma', 'optimal', '--out', optimal])).code).toBe(0);
+    for (const p of readMetrics(optimal).history) expect(p).toMatchObject({ nll: null, negElbo: null, note: expect.stringContaining('optimal sigma') });
+    expect((await runCli(['eval', optimal, '--images', '6'])).stderr).toMatch(/^langevin-pc: LPC_INVALID_ARGUMENT: --sigma: the optimal sigma/);
+    const fixed = await runCli(['eval', optimal, '--images', '6', '--iwae', '6', '--sigma', 'fixed:0.3', '--json']);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ images: 6, likelihood: 'gaussian, sigma fixed at 0.3000' });
+  });
+
+  it('trains on images from a path, holding out its last tenth for testing; eval has no feature network for it', async () => {
+    const train = mnist().train;
+    const file = path.join(tmp.dir, 'digits.npy');
+    writeNpy(file, { dtype: 'uint8', shape: [60, 28, 28], data: train.images.slice(0, 60 * 784) });
+    const out = dir('from-path');
+    const run = await runCli(['train', '--dataset', file, '--batch', '18', '--hidden', '16', '--latent', '3', '--binarize', '--threads', '1', '--eval-iwae', '5', '--steps', '4', '--updates', '3', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    // 60 images: 54 to train on, the last 6 held out (and all 6 evaluated: fewer than --eval-images).
+    expect(readMetrics(out).config).toMatchObject({ dataset: path.resolve(file), trainImages: 54, evalImages: 6, evalEvery: 3 });
+    const s = JSON.parse((await runCli(['eval', out, '--iwae', '5', '--json'])).stdout);
+    expect(s).toMatchObject({ images: 6, fd: null, fdReason: expect.stringContaining('no shipped feature classifier') });
   });
 });
 
