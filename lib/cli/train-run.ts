@@ -73,6 +73,10 @@ export async function runTrain(options: TrainFlags, io: TrainIo): Promise<TrainM
       throw error;
     }
     checkSameConfig(saved, plan.config, run.dir);
+    if (checkpoint.rejected.length > 0 && options.json !== true) {
+      const damaged = checkpoint.rejected.map((r) => `generation ${r.generation} (${r.problem})`).join('; ');
+      io.stderr.write(`resuming from checkpoint generation ${checkpoint.generation} at update ${checkpoint.updates}: newer ones are damaged: ${damaged}\n`);
+    }
   } else {
     if (run.hasCheckpoint()) {
       throw new LpcError('LPC_INVALID_ARGUMENT', `--out ${run.dir} already holds a run (${RUN_FILES.checkpoint}/manifest.json); pass --resume to continue it, or choose another --out`);
@@ -113,6 +117,9 @@ class TrainLoop {
   }
 
   async run(): Promise<TrainMetrics> {
+    if (this.#updates > this.plan.totalUpdates) {
+      this.#progress.log(`the run already has ${this.#updates} updates, more than the ${this.plan.totalUpdates} asked for: nothing to train`);
+    }
     const guard = new InterruptGuard((text) => this.io.stderr.write(text));
     try {
       for (;;) {
@@ -129,6 +136,7 @@ class TrainLoop {
         this.dir.writeResult(RUN_FILES.metrics, `${JSON.stringify(result, null, 2)}\n`);
         this.#progress.stop();
         this.io.stderr.write(`stopped after update ${this.#updates}: checkpoint written to ${this.dir.store.dir}; continue with the same command and --resume\n`);
+        if (this.json) this.io.stdout(`${JSON.stringify(result)}\n`);
         return result;
       }
       this.#progress.stop();

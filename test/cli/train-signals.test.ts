@@ -47,6 +47,7 @@ afterEach(() => running?.kill('SIGKILL'));
 interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  stdout: string;
   stderr: string;
 }
 
@@ -61,9 +62,11 @@ function generation(dir: string): number {
  */
 function spawnAndAct(args: string[], dir: string, after: number, act: (proc: ChildProcess) => void): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child.file, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, [child.file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     running = proc;
+    let stdout = '';
     let stderr = '';
+    proc.stdout!.on('data', (chunk) => (stdout += chunk));
     proc.stderr!.on('data', (chunk) => (stderr += chunk));
     const poll = setInterval(() => {
       if (generation(dir) > after) {
@@ -75,15 +78,16 @@ function spawnAndAct(args: string[], dir: string, after: number, act: (proc: Chi
     proc.on('exit', (code, signal) => {
       clearInterval(poll);
       running = undefined;
-      resolve({ code, signal, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
 
 describe('langevin-pc train under signals', () => {
-  for (const mode of [[], ['--worker']]) {
+  // With --worker also --json: the metrics are then printed on the way out as well.
+  for (const mode of [[], ['--worker', '--json']]) {
     it(`SIGINT${mode.length > 0 ? ' with --worker' : ''} finishes the update, checkpoints it, exits 130, and the resumed run equals the uninterrupted one`, async () => {
-      const dir = path.join(tmp.dir, `sigint${mode.join('')}`);
+      const dir = path.join(tmp.dir, `sigint${mode.length}`);
       const exit = await spawnAndAct([...RUN, ...mode, '--out', dir], dir, 0, (proc) => proc.kill('SIGINT'));
       expect(exit.signal, exit.stderr).toBeNull();
       expect(exit.code, exit.stderr).toBe(130);
@@ -95,6 +99,8 @@ describe('langevin-pc train under signals', () => {
       const metrics = readMetrics(dir);
       expect(metrics).toMatchObject({ interrupted: true, updates: stopped });
       expect(metrics.traces.update.at(-1)).toBe(stopped);
+      if (mode.includes('--json')) expect(JSON.parse(exit.stdout)).toEqual(metrics);
+      else expect(exit.stdout).toBe('');
       expect(existsSync(path.join(dir, 'decoder.onnx'))).toBe(false);
       // Resumed in this process (--worker is not inherited): the same bits either way.
       const resumed = await runCli([...RESUME, '--out', dir]);
