@@ -148,6 +148,25 @@ describe('langevin-pc train: likelihoods and data', () => {
     expect(JSON.parse(fixed.stdout)).toMatchObject({ images: 6, likelihood: 'gaussian, sigma fixed at 0.3000' });
   });
 
+  it('trains the other variants the flags select: conv with MALA and 2 chains, adam momentum on the last state, the discretised Gaussian', async () => {
+    const base = ['train', '--dataset', 'mnist', '--train-images', '50', '--batch', '25', '--latent', '3', '--updates', '3', '--eval-images', '4', '--eval-iwae', '4', '--threads', '1', '--json'];
+    const variants: [string[], Record<string, unknown>][] = [
+      [['--binarize', '--arch', 'conv', '--hidden', '32', '--sampler', 'mala', '--steps', '6', '--chains', '2'], { arch: 'conv', sampler: 'mala', chains: 2, burnIn: 3 }],
+      [['--binarize', '--hidden', '16', '--precond', 'adam', '--momentum', '--theta-grad', 'last', '--steps', '5'], { precond: 'adam', momentum: true, thetaGrad: 'last', burnIn: null }],
+      [['--hidden', '16', '--likelihood', 'discretized', '--sigma', 'fixed:0.1', '--steps', '4'], { likelihood: 'discretized', sigma: 'fixed:0.1', range: '11' }],
+    ];
+    for (const [args, config] of variants) {
+      const run = await runCli([...base, ...args, '--out', dir(`variant-${args.join('')}`)]);
+      expect(run.code, run.stderr).toBe(0);
+      const m = JSON.parse(run.stdout);
+      expect(m.config, args.join(' ')).toMatchObject(config);
+      expect(Number.isFinite(m.history.at(-1).nll), args.join(' ')).toBe(true);
+      // MALA reports its acceptance rate per update; ULA none.
+      const rates: (number | null)[] = m.traces.acceptRate;
+      expect(rates.every((r) => (args.includes('mala') ? r !== null && r >= 0 && r <= 1 : r === null)), args.join(' ')).toBe(true);
+    }
+  });
+
   it('trains on images from a path, holding out its last tenth for testing; eval has no feature network for it', async () => {
     const train = mnist().train;
     const file = path.join(tmp.dir, 'digits.npy');
