@@ -1,7 +1,7 @@
 /**
  * What `train` shows on stderr while it runs: a progress bar (cli-progress) when stderr is a terminal, with
  * evaluation lines printed above it; plain evaluation lines when stderr is a file or pipe; nothing with
- * --json (stdout then carries one JSON object, stderr only errors).
+ * --json (stdout then carries one JSON object; stderr only errors and what a Ctrl-C does).
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { UpdateEvent } from '../training/events.js';
