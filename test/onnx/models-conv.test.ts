@@ -8,8 +8,6 @@ import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
 import { readModel, writeModel } from '../../lib/onnx/convert.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import type { Model } from '../../lib/onnx/ir.js';
-import { findOp } from '../../lib/onnx/ops/index.js';
-import type { GradRule } from '../../lib/onnx/ops/types.js';
 import { ParameterSet } from '../../lib/onnx/params.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import type { Tensor } from '../../lib/onnx/tensor.js';
@@ -17,6 +15,7 @@ import { betaVaeDecoder, betaVaeEncoder } from './fixtures/beta-vae.js';
 import { pytorchConvDecoder, pytorchConvEncoder, type ConvFixture } from './fixtures/conv-models.js';
 import { normals, toArr } from './fixtures/single-op.js';
 import { expectGradOk } from './support.js';
+import { WRONG_RULES } from './fixtures/wrong-rules.js';
 
 /** Expects onnxruntime's outputs to equal the fixture's float64 reference, within `tol` of each output's largest magnitude. */
 async function expectMatchesReference(f: ConvFixture, feeds: Record<string, Tensor>, tol: number): Promise<void> {
@@ -32,13 +31,13 @@ async function expectMatchesReference(f: ConvFixture, feeds: Record<string, Tens
 }
 
 /**
- * The gradient check of a whole model, held to 1e-4 rather than the harness's 1e-3: with ReLU and max-pool
- * selections frozen (kinks.ts) only float32 rounding remains (measured up to 1e-5 on these models), while
- * the wrong rules below give 4e-4 and more.
+ * The gradient check of a whole model, with a margin: correct rules leave every direction within about
+ * one standard deviation of the measured finite-difference noise, i.e. relErr <= 0.33 of the tolerance
+ * over the whole suite (the tolerance adds 8 standard deviations), so half the tolerance still passes.
  */
 async function expectModelGradOk(model: Model, options: Parameters<typeof expectGradOk>[1] = {}) {
   const result = await expectGradOk(model, options);
-  expect(result.maxRelErr).toBeLessThan(1e-4);
+  expect(result.maxRelErr).toBeLessThan(result.tolerance / 2);
   return result;
 }
 
@@ -118,18 +117,6 @@ describe('beta-VAE style 28x28 decoder and encoder (4x4 kernels, stride 2)', () 
   });
 });
 
-/** Plausible wrong rules: each keeps the right shapes, so only the values can give it away. */
-const WRONG: Record<string, GradRule> = {
-  // Resize's gradient taken as the downsampling "inverse" (every second row and column) instead of the adjoint.
-  Resize: (ctx, [dy]) => [ctx.b.slice(ctx.tensor(dy!), [0, 0], [2 ** 31 - 1, 2 ** 31 - 1], [2, 3], [2, 2])],
-  // Conv's input gradient with the kernel flipped (correlation and convolution confused).
-  Conv: (ctx, dOut) => {
-    const right = findOp(ctx.node, ctx.opset)!.grad!(ctx, dOut);
-    const flipped = ctx.b.slice(ctx.input(1), [-1, -1], [-(2 ** 31), -(2 ** 31)], [2, 3], [-1, -1]);
-    return [ctx.b.op('ConvTranspose', [ctx.tensor(dOut[0]!), flipped]), ...right.slice(1)];
-  },
-};
-
 describe('langevin-pc check-grad on a saved conv decoder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lpc-conv-check-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -155,7 +142,7 @@ describe('langevin-pc check-grad on a saved conv decoder', () => {
     expect(report.tensors.map((t: { name: string }) => t.name)).toEqual(['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias']);
   });
 
-  for (const [op, rule] of Object.entries(WRONG)) {
+  for (const [op, rule] of Object.entries({ Resize: WRONG_RULES.resizeSubsample, Conv: WRONG_RULES.convFlipped })) {
     it(`exits 1 when the ${op} rule is wrong, failing the parameters upstream of it only`, async () => {
       let out = '';
       const code = await runCheckGrad(path, { json: true }, (s) => (out += s), { overrides: { [op]: rule } });
@@ -164,9 +151,9 @@ describe('langevin-pc check-grad on a saved conv decoder', () => {
       expect(report.ok).toBe(false);
       const errors = Object.fromEntries(report.tensors.map((t: { name: string; maxRelErr: number }) => [t.name, t.maxRelErr]));
       // The ConvTranspose before the wrong rule gets a wrong gradient; the last Conv, after it, a right one
-      // (rounding only: correct rules measure ~1e-6 here).
-      for (const name of ['decoder.deconv1.weight', 'decoder.deconv1.bias']) expect(errors[name]).toBeGreaterThan(report.tolerance);
-      for (const name of ['decoder.conv.weight', 'decoder.conv.bias']) expect(errors[name]).toBeLessThan(1e-5);
+      // (within the measured noise, as in the correct model).
+      for (const name of ['decoder.deconv1.weight', 'decoder.deconv1.bias']) expect(errors[name]).toBeGreaterThan(100 * report.tolerance);
+      for (const name of ['decoder.conv.weight', 'decoder.conv.bias']) expect(errors[name]).toBeLessThan(report.tolerance / 2);
     });
   }
 });

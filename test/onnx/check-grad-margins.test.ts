@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { checkGradients } from '../../lib/onnx/check-grad.js';
+import type { GradRule } from '../../lib/onnx/ops/types.js';
+import { betaVaeDecoder } from './fixtures/beta-vae.js';
+import { pytorchConvDecoder } from './fixtures/conv-models.js';
+import { WRONG_RULES } from './fixtures/wrong-rules.js';
+
+/**
+ * The float32 check's margins on the PyTorch-style conv decoder (z -> Gemm -> Relu -> view ->
+ * ConvTranspose -> Relu -> Resize -> Pad -> Conv -> Sigmoid -> NHWC) and the 28x28 beta-VAE decoder. Each
+ * wrong rule must fail on z and on every parameter upstream of the node it breaks, by a clear factor over
+ * the tolerance, while the parameters downstream of it (whose gradients do not pass through the rule) stay
+ * within half the tolerance, as in the correct model. Measured (relErr / tolerance, seed 0): correct models
+ * <= 0.22 (conv) and 0.14 (beta-VAE); 1% Gemm 8.6 on z and >= 20 on its parameters (conv), >= 79 (beta-VAE);
+ * wrong Resize, flipped Conv and pass-through Relu >= 680 (the check before this one passed the wrong
+ * Resize, at 0.99 of its tolerance on z).
+ */
+interface Case {
+  label: string;
+  model: () => ReturnType<typeof pytorchConvDecoder>['model'];
+  op: string;
+  rule: GradRule;
+  /** The smallest relErr / tolerance required of the failing tensors. */
+  factor: number;
+  failing: string[];
+  passing: string[];
+}
+
+const conv = () => pytorchConvDecoder(17).model;
+const upstream = ['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias'];
+const CASES: Case[] = [
+  { label: 'Resize subsampling instead of the adjoint', model: conv, op: 'Resize', rule: WRONG_RULES.resizeSubsample, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
+  { label: 'Conv input gradient with the kernel flipped', model: conv, op: 'Conv', rule: WRONG_RULES.convFlipped, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
+  { label: 'Relu passing every gradient', model: conv, op: 'Relu', rule: WRONG_RULES.reluPassThrough, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
+  { label: 'Gemm 1% too large', model: conv, op: 'Gemm', rule: WRONG_RULES.gemmOnePercent, factor: 5, failing: ['z', 'decoder.fc.weight', 'decoder.fc.bias'], passing: ['decoder.deconv1.weight', 'decoder.conv.weight'] },
+  {
+    label: 'Gemm 1% too large, 28x28 beta-VAE decoder',
+    model: () => betaVaeDecoder(17).model,
+    op: 'Gemm',
+    rule: WRONG_RULES.gemmOnePercent,
+    factor: 5,
+    failing: ['z', 'decoder.fc1.weight', 'decoder.fc1.bias', 'decoder.fc2.weight', 'decoder.fc2.bias'],
+    passing: ['decoder.deconv1.weight', 'decoder.deconv2.bias'],
+  },
+];
+
+describe('float32 gradient check margins', () => {
+  for (const c of CASES) {
+    it(`fails on z and the parameters upstream when the rule is wrong: ${c.label}`, async () => {
+      const result = await checkGradients(c.model(), { batch: 2, precision: 'float32', overrides: { [c.op]: c.rule } });
+      expect(result.ok).toBe(false);
+      const ratio = Object.fromEntries(result.tensors.map((t) => [t.name, t.maxRelErr / result.tolerance]));
+      for (const name of c.failing) expect(ratio[name], name).toBeGreaterThan(c.factor);
+      for (const name of c.passing) expect(ratio[name], name).toBeLessThan(0.5);
+    });
+  }
+
+  it('reports the measured noise and the allowance it gives each direction', async () => {
+    const result = await checkGradients(conv(), { batch: 2, precision: 'float32', wrt: 'inputs' });
+    const [z] = result.tensors;
+    expect(z.noise).toBeGreaterThan(0);
+    for (const d of z.directions) {
+      // The allowance holds at least the 8 standard deviations of noise the rule names.
+      expect(d.allowance).toBeGreaterThanOrEqual((8 * 1.08 * z.noise) / d.step);
+      expect(Math.abs(d.numeric - d.analytic)).toBeLessThanOrEqual(result.tolerance * Math.abs(d.analytic) + d.allowance);
+    }
+    expect(result.rule).toMatch(/6th-order central difference/);
+    expect(result.rule).toMatch(/frozen at the base point/);
+    expect(result.rule).toMatch(/5th and 6th differences/);
+  });
+});
