@@ -114,6 +114,9 @@ function refine(node: Node, name: string, inferred: ValueType, recorded: ValueTy
       if (typeof d === 'number' && typeof r === 'number' && d !== r) {
         throw new LpcError('LPC_SHAPE_MISMATCH', `node ${describeNode(node)}: output '${name}' has inferred shape ${formatDims(inferred.shape)} but the model records ${formatDims(recorded.shape)}`);
       }
+      // A product of symbols inference derived (symbolic-dims.ts) yields to a symbol the model records:
+      // the model's name for the same extent is the one the rest of the graph uses ('chains' = 'K*batch').
+      if (typeof d === 'string' && d.includes('*') && typeof r === 'string') return r;
       return d ?? r;
     }) as Shape;
   }
