@@ -75,9 +75,13 @@ describe('langevin-pc check-grad', () => {
     let out = '';
     const code = await runCheckGrad(path, { json: true, batch: '3', seed: '2' }, (s) => (out += s));
     expect(code).toBe(0);
+    // One line, one object, with the fields the issue names and their types.
+    expect(out.trimEnd().split('\n')).toHaveLength(1);
     const report = JSON.parse(out);
-    expect(report.ok).toBe(true);
+    expect(report).toMatchObject({ ok: true, maxRelErr: expect.any(Number), tolerance: expect.any(Number), precision: 'float64', rule: expect.any(String) });
+    for (const t of report.tensors) expect(t).toEqual({ name: expect.any(String), kind: expect.stringMatching(/^(input|param)$/), maxRelErr: expect.any(Number), noise: expect.any(Number) });
     expect(report.tensors.map((t: { name: string; kind: string }) => `${t.kind}:${t.name}`)).toEqual(['input:z', 'param:fc1.weight', 'param:fc1.bias', 'param:fc2.weight', 'param:fc2.bias']);
+    expect(report.maxRelErr).toBe(Math.max(...report.tensors.map((t: { maxRelErr: number }) => t.maxRelErr)));
     expect(report.maxRelErr).toBeLessThanOrEqual(report.tolerance);
   });
 
