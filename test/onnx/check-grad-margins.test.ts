@@ -83,8 +83,9 @@ describe('float32 gradient check margins', () => {
   };
   for (const [act, attrs] of [['Elu', { alpha: floatAttr(0.5) }], ['Selu', {}], ['Max', {}]] as const) {
     it(`keeps correct ${act} decoders within half the tolerance: the jump in slope at its kink is frozen too`, async () => {
-      // Measured 0.13-0.17 of the tolerance (0.46, 0.83 and 0.40 before these kinks were frozen).
-      const result = await checkGradients(kinked(act, attrs), { batch: 4 });
+      // Measured 0.06-0.16 of the tolerance; before these kinks were frozen the correct Elu and Max decoders
+      // failed (1.07 and 1.53 of the tolerance) and Selu reached 0.64.
+      const result = await checkGradients(kinked(act, attrs), { batch: 2 });
       expect(result.precision).toBe('float32');
       expect(result.maxRelErr).toBeLessThan(result.tolerance / 2);
     });

@@ -14,7 +14,8 @@ import { expectGradOk, opModel, randn } from './support.js';
 const WEIGHTS = ['decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias'];
 
 describe('conv decoder whose upsampling scales torch folded into float initializers', () => {
-  for (const opset of [9, 10, 11, 13, 17]) {
+  // Upsample (9), Resize with roi (11) and without (13).
+  for (const opset of [9, 11, 13]) {
     it(`opset ${opset}: the scales are frozen, inference reads them, and z and every weight differentiate`, async () => {
       const model = readModel(writeModel(pytorchConvDecoder(opset, { foldedScales: true }).model));
       const folded = [...model.graph.initializers.keys()].filter((n) => n.startsWith('onnx::'));

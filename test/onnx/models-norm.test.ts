@@ -19,13 +19,17 @@ describe('whole models with normalisation layers, exported the PyTorch way', () 
       expect(ParameterSet.fromModel(model).names).toEqual(MLP_PARAMS);
       const all = ParameterSet.fromModel(model, { include: () => true }).names;
       expect(all.filter((n) => !MLP_PARAMS.includes(n))).toEqual(RUNNING);
-      const result = await expectGradOk(model, { batch: 4, paramOptions: { include: () => true } });
-      expect(result.tensors.map((t) => t.name)).toEqual(['z', ...all]);
+      // At opset 9 the statistics are checked as well (their rules are also checked per operator).
+      const everything = opset === 9;
+      const result = await expectGradOk(model, { batch: 4, ...(everything ? { paramOptions: { include: () => true } } : {}) });
+      expect(result.tensors.map((t) => t.name)).toEqual(['z', ...(everything ? all : MLP_PARAMS)]);
       expect(result.precision).toBe('float64');
-      // Batch statistics make each row's output depend on the other rows; running statistics do not.
-      const running = result.tensors.find((t) => t.name === 'bn1.running_mean')!;
-      if (training) expect(running.directions.every((d) => d.analytic === 0 && d.numeric === 0)).toBe(true);
-      else expect(running.directions.every((d) => d.analytic !== 0)).toBe(true);
+      if (everything) {
+        // Batch statistics make each row's output depend on the other rows; running statistics do not.
+        const running = result.tensors.find((t) => t.name === 'bn1.running_mean')!;
+        if (training) expect(running.directions.every((d) => d.analytic === 0 && d.numeric === 0)).toBe(true);
+        else expect(running.directions.every((d) => d.analytic !== 0)).toBe(true);
+      }
     });
   }
 
