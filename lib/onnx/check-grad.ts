@@ -30,7 +30,7 @@
  * relErr <= 0.33 rtol, |fd - an| mostly within one or two noise deviations. On the PyTorch-style conv
  * decoder a wrong Resize, a flipped Conv kernel or a Relu passing every gradient give >= 680 rtol on z and
  * the parameters upstream, and a Gemm rule 1% off 8.6 rtol on z (whose derivatives are small against the
- * noise: its allowance is ~0.1% of |an|) and >= 20 rtol on its parameters (check-grad-margins.test.ts).
+ * noise: its allowance is ~0.1% of |an|) and >= 20 rtol on its parameters (check-grad.test.ts).
  * The rule this replaced allowed 32 u sum|r y| / h, about 100 times the measured noise, and passed the
  * wrong Resize at 0.99 of its tolerance.
  */

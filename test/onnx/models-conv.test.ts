@@ -11,11 +11,12 @@ import type { Model } from '../../lib/onnx/ir.js';
 import { ParameterSet } from '../../lib/onnx/params.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import type { Tensor } from '../../lib/onnx/tensor.js';
+import { tensorOf } from '../../lib/onnx/tensor.js';
 import { betaVaeDecoder, betaVaeEncoder } from './fixtures/beta-vae.js';
-import { pytorchConvDecoder, pytorchConvEncoder, type ConvFixture } from './fixtures/conv-models.js';
+import { type ConvFixture, pytorchConvDecoder, pytorchConvEncoder } from './fixtures/conv-models.js';
 import { normals, toArr } from './fixtures/single-op.js';
-import { expectGradOk } from './support.js';
 import { WRONG_RULES } from './fixtures/wrong-rules.js';
+import { expectGradOk, opModel } from './support.js';
 
 /** Expects onnxruntime's outputs to equal the fixture's float64 reference, within `tol` of each output's largest magnitude. */
 async function expectMatchesReference(f: ConvFixture, feeds: Record<string, Tensor>, tol: number): Promise<void> {
@@ -55,8 +56,10 @@ const params = (m: Model) => ParameterSet.fromModel(m).names;
 describe('conv decoder exported the PyTorch way', () => {
   for (const opset of [11, 13, 17, 21]) {
     const padMode = opset === 13 || opset === 21 ? 'reflect' : 'constant';
-    it(`opset ${opset} (${padMode} pad): through the file format, dynamic batch kept, gradients for z and every parameter`, async () => {
-      const model = readModel(writeModel(pytorchConvDecoder(opset, { padMode }).model));
+    // At opset 13 the upsampling scales are float initializers, as torch's constant folding writes them.
+    const foldedScales = opset === 13;
+    it(`opset ${opset} (${padMode} pad${foldedScales ? ', folded scales' : ''}): through the file format, dynamic batch kept, gradients for z and every parameter`, async () => {
+      const model = readModel(writeModel(pytorchConvDecoder(opset, { padMode, foldedScales }).model));
       expect(inferTypes(model).get('x_mean')?.shape).toEqual(['batch_size', 12, 12, 1]);
       const ops = model.graph.nodes.map((n) => n.opType);
       for (const op of ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape', 'ConvTranspose', 'Resize', 'Pad', 'Conv', 'Sigmoid', 'Transpose']) expect(ops).toContain(op);
@@ -142,12 +145,48 @@ describe('langevin-pc check-grad on a saved conv decoder', () => {
     expect(report.tensors.map((t: { name: string }) => t.name)).toEqual(['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias']);
   });
 
-  it('exits 1 when the Resize rule is wrong, failing the tensors upstream of it only (margins: check-grad-margins.test.ts)', async () => {
+  it('exits 1 when the Resize rule is wrong, failing the tensors upstream of it only (margins: check-grad.test.ts)', async () => {
     let out = '';
     expect(await runCheckGrad(path, { json: true }, (s) => (out += s), { overrides: { Resize: WRONG_RULES.resizeSubsample } })).toBe(1);
     const report = JSON.parse(out);
     expect(report.ok).toBe(false);
     const failing = report.tensors.filter((t: { maxRelErr: number }) => t.maxRelErr > report.tolerance).map((t: { name: string }) => t.name);
     expect(failing).toEqual(['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias']);
+  });
+});
+
+const WEIGHTS = ['decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias'];
+
+describe('conv decoder whose upsampling scales torch folded into float initializers', () => {
+  // Upsample (9), Resize with roi (11) and without (13).
+  for (const opset of [9, 11, 13]) {
+    it(`opset ${opset}: the scales are frozen, inference reads them, and z and every weight have gradients`, async () => {
+      const model = readModel(writeModel(pytorchConvDecoder(opset, { foldedScales: true }).model));
+      const folded = [...model.graph.initializers.keys()].filter((n) => n.startsWith('onnx::'));
+      expect(folded.length).toBe(opset === 11 ? 2 : 1); // roi too at opsets 11-12
+      expect(ParameterSet.fromModel(model).names).toEqual(WEIGHTS);
+      expect(inferTypes(model).get('x_mean')?.shape).toEqual(['batch_size', 12, 12, 1]);
+      // The gradient graph builds; it is the one Constant scales give (models-conv.test.ts checks it numerically
+      // with folded scales at opset 13).
+      const { gradients } = buildGradientModel(model, { vjp: ['x_mean'], inputs: ['z'], params: WEIGHTS });
+      expect([...gradients.keys()]).toEqual(['z', ...WEIGHTS]);
+      // The same function as the fixture written with Constant nodes.
+      const z = normals([2, 3], 4);
+      const [a, b] = await Promise.all([model, pytorchConvDecoder(opset).model].map(async (m) => (await runSession(await createSession(m), { z })).x_mean.data));
+      expect(Array.from(a as Float32Array)).toEqual(Array.from(b as Float32Array));
+    });
+  }
+
+  it('made a parameter on request, Resize scales are fed, and the gradient error names them', async () => {
+    const model = opModel(13, (b) => {
+      const scales = b.initializer('onnx::Resize_7', tensorOf('float32', [4], [1, 1, 2, 2]));
+      b.output(b.op('Resize', [b.input('x', 'float32', ['n', 2, 3, 3]), '', scales], { mode: 'nearest' }), 'y');
+    });
+    await expectGradOk(model, { batch: 2 });
+    const all = ParameterSet.fromModel(model, { include: () => true }).names;
+    expect(all).toEqual(['onnx::Resize_7']);
+    expect(() => buildGradientModel(model, { vjp: ['y'], inputs: ['x'], params: all })).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'onnx::Resize_7' is computed or fed at run time") }),
+    );
   });
 });
