@@ -9,6 +9,7 @@ import { LpcError } from '../errors.js';
 import { isIntegral } from './dtype.js';
 import { describeNode, type Dim, type Model, type Node, type Shape } from './ir.js';
 import { findOp, MAX_OPSET, MIN_OPSET, requireOp } from './ops/index.js';
+import { sameOrderConstant } from './ops/constant-data.js';
 import { constantType } from './ops/shape-utils.js';
 import type { OpDef, ValueType } from './ops/types.js';
 import { makeInferContext, type TypeMap } from './infer-context.js';
@@ -83,8 +84,10 @@ export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
     }
     node.outputs.forEach((o, i) => {
       if (o === '') return;
-      const t = out[i] ?? { dtype: undefined, shape: null };
-      types.set(o, refine(node, o, t, recorded[i]));
+      let t = refine(node, o, out[i] ?? { dtype: undefined, shape: null }, recorded[i]);
+      const c = t.constant === undefined ? sameOrderConstant(node.opType, types.get(node.inputs[0] ?? ''), t) : undefined;
+      if (c !== undefined) t = constantType(c);
+      types.set(o, t);
     });
   }
   return types;

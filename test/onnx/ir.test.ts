@@ -91,6 +91,21 @@ describe('graph IR and builder', () => {
     expect(m.graph.nodes.map((n) => n.opType).sort()).toEqual(['Add', 'Neg', 'Reshape']);
     expect(m.graph.initializers.get(m.graph.nodes.find((n) => n.opType === 'Reshape')!.inputs[1])?.data).toEqual(BigInt64Array.of(2n, 3n, 2n));
   });
+  it("evaluates the pads chain PyTorch writes for F.pad at opset 11 and later: reshape, reversing slice, transpose, flatten", () => {
+    // Torch's pads [left, right, top, bottom] over the last two axes become ONNX's [0, 0, top, left, 0, 0, bottom, right].
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', ['n', 2, 5, 5]);
+      const torchPads = b.constant(tensorOf('int64', [8], [1, 2, 3, 4, 0, 0, 0, 0]));
+      const pairs = b.reshape(torchPads, [-1, 2]);
+      const reversed = b.op('Slice', [pairs, b.ints([-1]), b.ints([-(2 ** 62)]), b.ints([0]), b.ints([-1])]);
+      const pads = b.op('Cast', [b.reshape(b.transpose(reversed, [1, 0]), [-1])], { to: 7 });
+      b.output(b.op('Pad', [x, pads], { mode: 'reflect' }), 'y');
+    });
+    expect(inferTypes(m).get('y')?.shape).toEqual(['n', 2, 12, 8]);
+    foldConstants(m);
+    expect(m.graph.nodes.map((n) => n.opType)).toEqual(['Pad']);
+    expect(m.graph.initializers.get(m.graph.nodes[0]!.inputs[1]!)?.data).toEqual(BigInt64Array.of(0n, 0n, 3n, 1n, 0n, 0n, 4n, 2n));
+  });
 });
 
 describe('parameters', () => {

@@ -5,7 +5,8 @@
  * dynamic dim), else the runtime Shape of the input.
  */
 import type { Dim, Shape } from '../ir.js';
-import { dimProduct, normAxis, typeOf, unknownShape } from './shape-utils.js';
+import { rearrangeConstant, smallIntConstant } from './constant-data.js';
+import { constantType, dimProduct, normAxis, typeOf, unknownShape } from './shape-utils.js';
 import { dimDivide, dimTimes } from './symbolic-dims.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
 
@@ -160,6 +161,12 @@ export const reshapeOps: OpDef[] = [
       const r = x.shape.length;
       const perm = ctx.attr.ints('perm', Array.from({ length: r }, (_, i) => r - 1 - i));
       if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(', ')}] is not a permutation of ${r} axes`);
+      const c = smallIntConstant(x);
+      if (c !== undefined) {
+        const inverse = new Array<number>(r);
+        perm.forEach((p, i) => (inverse[p] = i));
+        return [constantType(rearrangeConstant(c, perm.map((p) => c.dims[p]!), (o) => inverse.map((i) => o[i]!)))];
+      }
       return [typeOf(x.dtype, perm.map((p) => (x.shape as Shape)[p]))];
     },
     differentiable: [0],

@@ -8,7 +8,8 @@ import { isIntegral } from '../dtype.js';
 import type { Dim, Shape } from '../ir.js';
 import { LpcError } from '../../errors.js';
 import { tensorOf, toNumbers } from '../tensor.js';
-import { dimProduct, normAxis, typeOf } from './shape-utils.js';
+import { rearrangeConstant, smallIntConstant } from './constant-data.js';
+import { constantType, dimProduct, normAxis, typeOf } from './shape-utils.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
 
 const ALL: readonly [number, number] = [9, 21];
@@ -139,6 +140,16 @@ function inferSlice(ctx: InferContext): ValueType[] {
     const d = x.shape![a];
     out[a] = typeof d === 'number' ? sliceRange(d, spec.starts[i], spec.ends[i], spec.steps[i]).count : isFull(spec.starts[i], spec.ends[i], spec.steps[i]) ? d : null;
   });
+  const c = smallIntConstant(x);
+  if (c !== undefined) {
+    const firsts = c.dims.map(() => 0);
+    const steps = c.dims.map(() => 1);
+    spec.axes.forEach((a, i) => {
+      firsts[a] = sliceRange(c.dims[a]!, spec.starts[i]!, spec.ends[i]!, spec.steps[i]!).first;
+      steps[a] = spec.steps[i]!;
+    });
+    return [constantType(rearrangeConstant(c, out as number[], (o) => o.map((j, a) => firsts[a]! + j * steps[a]!)))];
+  }
   let value: Dim[] | undefined;
   if (x.value && x.shape.length === 1 && spec.axes[0] === 0) {
     const { first, count } = sliceRange(x.value.length, spec.starts[0], spec.ends[0], spec.steps[0]);
