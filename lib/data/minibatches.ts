@@ -13,7 +13,7 @@ import { byteTable, scaleInto } from './scale.js';
 export interface MinibatchOptions {
   /** Images per batch (a positive integer). */
   batchSize: number;
-  /** Draws the epoch order and the binarisation uniforms; required when shuffling or binarising. */
+  /** Draws the epoch order and the binarisation uniforms (e.g. the native Rng); required when shuffling or binarising. */
   source?: RandomSource;
   /** A fresh random order each epoch (default true); false keeps the set's order. */
   shuffle?: boolean;

@@ -6,7 +6,7 @@
 import { LpcError } from '../errors.js';
 
 /**
- * A source of random numbers.
+ * A source of random numbers. The native `Rng` is one: pass it directly.
  *
  * @example
  * const u = new Float32Array(4);

@@ -7,7 +7,6 @@
  * Networks built by a trainer are initialised from keys drawn off the 'init' stream (one 64-bit key per
  * network, decoder first), which is used only at construction and so never needs saving.
  */
-import type { RandomSource } from '../data/random-source.js';
 import { Rng, type RngState } from '../native/rng.js';
 
 /** What each training stream is for. */
@@ -77,34 +76,4 @@ export function initKeys(seed: bigint, count: number): bigint[] {
     keys.push(BigInt.asUintN(64, key));
   }
   return keys;
-}
-
-/**
- * A native Rng as a data-layer RandomSource: uniforms straight from the generator, permutations by
- * Fisher-Yates with 48-bit random integers (two 24-bit uniforms each), so that the bias of reducing them to
- * a range of n is below n / 2^48.
- */
-export class PhiloxSource implements RandomSource {
-  constructor(private readonly rng: Rng) {}
-
-  uniform(out: Float32Array): void {
-    this.rng.uniform(out);
-  }
-
-  permutation(n: number): Uint32Array {
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (n < 2) return order;
-    const u = this.rng.uniform(2 * (n - 1));
-    for (let i = n - 1; i > 0; i--) {
-      const k = 2 * (n - 1 - i);
-      // Uniforms are (m + 0.5) / 2^24 for 24-bit m: floor recovers m exactly.
-      const r = Math.floor(u[k] * 2 ** 24) * 2 ** 24 + Math.floor(u[k + 1] * 2 ** 24);
-      const j = Math.floor((r / 2 ** 48) * (i + 1));
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
-  }
 }

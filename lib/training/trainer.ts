@@ -16,7 +16,7 @@ import { checkBoolean, checkInteger, checkU64 } from '../native/validate.js';
 import { BatchCursor } from './batch-cursor.js';
 import type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
 import { isNetworkSpec, resolveDecoder, resolveEncoder, type DecoderSpec, type EncoderSpec } from './network-spec.js';
-import { initKeys, PhiloxSource, TrainingStreams } from './random-streams.js';
+import { initKeys, TrainingStreams } from './random-streams.js';
 import type { StateRecord } from './state-blob.js';
 import { exportTrainerState, importTrainerState, type DataPosition, type TrainerParts } from './trainer-state.js';
 
@@ -284,8 +284,8 @@ export abstract class Trainer {
       dropLast,
       binarize: this.#binarize,
       range: rangeValues(this.energy.range),
-      order: new PhiloxSource(this.streams.get('order')),
-      binarizer: new PhiloxSource(this.streams.get('binarize')),
+      order: this.streams.get('order'),
+      binarizer: this.streams.get('binarize'),
     });
     const saved = this.#position;
     if (saved.order.length > 0 && (saved.dataCount !== data.count || saved.batchSize !== options.batchSize || saved.dropLast !== dropLast)) {

@@ -8,7 +8,6 @@ import { createImageSet, loadMnist } from '../../lib/data/index.js';
 import { buildFeatureClassifier, CLASSIFIER_IO, withNllHead } from '../../lib/eval/feature-classifier.js';
 import { FeatureNetwork } from '../../lib/eval/feature-network.js';
 import { randomShift } from '../../lib/eval/random-shift.js';
-import { randomSourceOf } from '../../lib/eval/rng-source.js';
 import { trainFeatureClassifier } from '../../lib/eval/train-feature-classifier.js';
 import { Rng } from '../../lib/native/index.js';
 import { buildGradientModel, paramGradName, upstreamName } from '../../lib/onnx/autodiff/gradient.js';
@@ -132,7 +131,7 @@ describe('trainFeatureClassifier', () => {
   });
 });
 
-describe('randomShift and randomSourceOf', () => {
+describe('randomShift', () => {
   it('moves each image by whole pixels with zero fill, every offset in -2..2 about equally often', () => {
     using rng = new Rng({ seed: 8 });
     const n = 2500;
@@ -169,24 +168,4 @@ describe('randomShift and randomSourceOf', () => {
     }
   });
 
-  it('permutations are valid, seeded, and uniform over the 24 orders of 4 items', () => {
-    using rng = new Rng({ seed: 3 });
-    const source = randomSourceOf(rng);
-    const counts = new Map<string, number>();
-    const draws = 4800;
-    for (let k = 0; k < draws; k++) {
-      const key = Array.from(source.permutation(4)).join('');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    expect(counts.size).toBe(24);
-    // Binomial(4800, 1/24): mean 200, SE 13.98; 4.5 SE over 24 cells (p < 2e-4 of a chance failure).
-    for (const c of counts.values()) expect(Math.abs(c - 200)).toBeLessThan(4.5 * 13.98);
-    using a = new Rng({ seed: 9 });
-    using b = new Rng({ seed: 9 });
-    const p = randomSourceOf(a).permutation(60000);
-    expect(Array.from(p).sort((u, v) => u - v).every((v, i) => v === i)).toBe(true);
-    expect(Buffer.from(p.buffer).equals(Buffer.from(randomSourceOf(b).permutation(60000).buffer))).toBe(true);
-    expect(Array.from(source.permutation(1))).toEqual([0]);
-    expect(source.permutation(0)).toHaveLength(0);
-  });
 });
