@@ -52,15 +52,23 @@ export interface NativeChainsOptions {
   adaptRate: number;
 }
 
+/** Counters since the last reset() or init (fresh copies). */
 export interface NativeChainsStats {
+  /** Restarts per chain (non-finite energy or gradient). */
   restarts: Int32Array;
+  /** Restarts per chain since its last successful step. */
   consecutiveRestarts: Int32Array;
   totalRestarts: number;
+  /** Gradients folded into each chain's preconditioner state (its t). */
   gradientsSeen: Int32Array;
+  /** Per-chain step-size multipliers: halved by each restart, adapted by MALA during warm-up. */
   stepScales: Float32Array;
+  /** MALA proposals accepted and made, per chain. */
   accepted: Float64Array;
   proposed: Float64Array;
+  /** accept() calls. */
   malaSteps: number;
+  /** Proposals rejected because their energy or gradient was not finite. */
   nonFiniteProposals: number;
 }
 
