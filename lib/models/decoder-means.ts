@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { invalidArgument, shapeMismatch } from '../errors.js';
-import type { ImageShape } from '../data/index.js';
+import { nhwcToNchw, type ImageShape } from '../data/index.js';
 import { GraphRunner } from './graph-runner.js';
 import { imageElements, type Decoder, type OutputRange } from './networks.js';
 import { ParameterSet } from '../onnx/params.js';
@@ -79,16 +79,4 @@ export class DecoderMeans {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
-}
-
-function nhwcToNchw(src: Float32Array, n: number, [c, h, w]: ImageShape): Float32Array {
-  const out = new Float32Array(src.length);
-  const plane = h * w;
-  for (let i = 0; i < n; i++) {
-    const base = i * c * plane;
-    for (let p = 0; p < plane; p++) {
-      for (let k = 0; k < c; k++) out[base + k * plane + p] = src[base + p * c + k];
-    }
-  }
-  return out;
 }
