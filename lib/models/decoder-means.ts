@@ -7,6 +7,7 @@ import { invalidArgument, shapeMismatch } from '../errors.js';
 import { nhwcToNchw, type ImageShape } from '../data/index.js';
 import { GraphRunner } from './graph-runner.js';
 import { imageElements, type Decoder, type OutputRange } from './networks.js';
+import { SessionOwner } from './session-owner.js';
 import { ParameterSet } from '../onnx/params.js';
 
 /** Options of DecoderMeans.create. */
@@ -24,13 +25,14 @@ export interface DecoderMeansOptions {
  * const images = await means.decode(new Rng({ seed: 1 }).normal(64 * decoder.latentDim)); // [64, C*H*W], NCHW
  * await means.dispose();
  */
-export class DecoderMeans {
+export class DecoderMeans extends SessionOwner<'decode'> {
   readonly latentDim: number;
   readonly imageShape: ImageShape;
   readonly range: OutputRange;
-  private readonly runner: GraphRunner<'decode'>;
+  protected readonly runner: GraphRunner<'decode'>;
 
   private constructor(private readonly decoder: Decoder, options: DecoderMeansOptions) {
+    super();
     this.latentDim = decoder.latentDim;
     this.imageShape = decoder.imageShape;
     this.range = decoder.range;
@@ -64,19 +66,5 @@ export class DecoderMeans {
     const size = imageElements(this.imageShape);
     if (values.length !== n * size) shapeMismatch(`the decoder output '${this.decoder.output}'`, `${n} images of ${size} values`, values);
     return this.decoder.layout === 'nhwc' ? nhwcToNchw(values, n, this.imageShape) : values;
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return this.runner.disposed;
-  }
-
-  /** Releases the session; later calls throw LPC_DISPOSED. */
-  async dispose(): Promise<void> {
-    await this.runner.dispose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
   }
 }

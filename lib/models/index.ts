@@ -15,5 +15,6 @@ export { findHead, readImageAxes, type ImageAxes } from './detect.js';
 export { buildEncoderGraph } from './encoder-graph.js';
 export { EncoderModel, type EncoderModelOptions, type EncoderOutput } from './encoder-model.js';
 export { GraphRunner, type GraphRunnerOptions } from './graph-runner.js';
+export { SessionOwner } from './session-owner.js';
 export { DecoderMeans, type DecoderMeansOptions } from './decoder-means.js';
 export { exportDecoder, exportEncoder } from './export.js';
