@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { LangevinSampler } from '../../lib/inference/index.js';
 import { randomPpca } from './support/targets.js';
 import { RecordingEnergy } from './support/wrappers.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 const d = 3;
 const batch = 2;

@@ -11,7 +11,7 @@ import { LangevinSampler, type LangevinResult } from '../../lib/inference/index.
 import type { EnergyEvaluation, EnergyFunction } from '../../lib/likelihoods/energy-function.js';
 import { randomPpca } from './support/targets.js';
 import { PoisonedEnergy } from './support/wrappers.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 const d = 3;
 const batch = 2;

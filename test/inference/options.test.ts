@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LangevinSampler, type LangevinOptions } from '../../lib/inference/index.js';
 import type { EnergyEvaluation, EnergyFunction } from '../../lib/likelihoods/energy-function.js';
 import { Rng } from '../../lib/native/rng.js';
-import { expectLpcError } from '../support/expect-error.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcError, expectLpcErrorAsync } from '../support/expect-error.js';
 import { randomPpca } from './support/targets.js';
 
 const { energy, x } = randomPpca({ D: 6, d: 3, sigma: 0.5, scale: 0.4, batch: 2, seed: 1 });
