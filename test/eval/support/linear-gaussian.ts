@@ -6,6 +6,7 @@
  * is a diagonal Gaussian: an encoder can represent it exactly. The decoder is an ONNX Gemm read by
  * loadDecoder; the encoder of the exact posterior is two Gemms read by loadEncoder. All references are float64.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { EnergyModel } from '../../../lib/likelihoods/energy-model.js';
 import { loadDecoder } from '../../../lib/models/load-decoder.js';
 import { loadEncoder } from '../../../lib/models/load-encoder.js';
@@ -189,4 +190,27 @@ export class LinearGaussian {
     b.output(b.op('Gemm', [flat, zero, lb], { transB: 1 }), 'logsigma', 'float32', ['batch', d]);
     return loadEncoder(model, { encoderOutput: 'logsigma', layout: 'nchw' });
   }
+}
+
+/**
+ * The evaluation tests' linear-Gaussian model (d = 3, 1x4x4 images, sigma 0.5) and its EnergyModel, created
+ * before the tests of the calling describe block and disposed after them. Call it inside describe(); read
+ * `model` inside the tests.
+ */
+export function linearGaussianFixture(): { readonly lg: LinearGaussian; readonly model: EnergyModel } {
+  const lg = new LinearGaussian(3, [1, 4, 4], 0.5);
+  let model: EnergyModel | undefined;
+  beforeAll(async () => {
+    model = await lg.energyModel();
+  });
+  afterAll(async () => {
+    await model?.dispose();
+  });
+  return {
+    lg,
+    get model(): EnergyModel {
+      if (model === undefined) throw new Error('the linear-Gaussian EnergyModel exists only inside the tests (beforeAll creates it)');
+      return model;
+    },
+  };
 }
