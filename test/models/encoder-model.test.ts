@@ -7,23 +7,10 @@ import { mlpEncoder } from '../../lib/models/mlp.js';
 import type { Encoder } from '../../lib/models/networks.js';
 import { readModel, writeModel } from '../../lib/onnx/convert.js';
 import { Rng } from '../../lib/onnx/random.js';
-import { centralDifference, directional } from '../likelihoods/reference.js';
+import { centralDifference, dense, directional, valuesOf, type Values } from '../likelihoods/reference.js';
 import { expectClose } from '../likelihoods/support.js';
 import { pytorchEncoder } from './fixtures.js';
 
-type Values = Map<string, ArrayLike<number>>;
-const valuesOf = (e: Encoder): Values => new Map(e.params.names.map((n) => [n, Float64Array.from(e.params.get(n).data)]));
-
-/** y = x W^T + b for one row. */
-function dense(values: Values, name: string, x: ArrayLike<number>): Float64Array {
-  const w = values.get(`${name}.weight`)!;
-  const b = values.get(`${name}.bias`)!;
-  return Float64Array.from(b, (bo, o) => {
-    let s = bo;
-    for (let i = 0; i < x.length; i++) s += w[o * x.length + i] * x[i];
-    return s;
-  });
-}
 
 /** Float64 (mu, log sigma) of the fixture encoder (or the built MLP encoder) for every row of x (NCHW). */
 function reference(encoder: Encoder, values: Values, x: Float32Array, batch: number): { mu: Float64Array; logSigma: Float64Array } {

@@ -10,9 +10,9 @@ import { Rng } from '../../lib/onnx/random.js';
 import type { EncoderObjective } from '../../lib/training/encoder-objectives.js';
 import { encoderStepGradients } from '../../lib/training/encoder-step.js';
 import { keptStateWeights } from '../../lib/training/theta-gradient.js';
-import type { Values } from '../likelihoods/reference.js';
 import { batch as makeBatch, smallDecoder } from '../likelihoods/support.js';
-import { encoderReference, energies, expectParamGradients, HALF_LOG_2PI, reparameterise, smallEncoder, valuesOfParams } from './support/reference.js';
+import { valuesOf, type Values } from '../likelihoods/reference.js';
+import { encoderReference, energies, expectParamGradients, HALF_LOG_2PI, reparameterise, smallEncoder } from './support/reference.js';
 
 const BERNOULLI = { kind: 'bernoulli' } as const;
 const [B, S, K, d] = [3, 2, 2, 3];
@@ -34,7 +34,7 @@ async function setup() {
 
 /** The objective in float64 as a function of the encoder's parameter values. */
 function referenceLoss(objective: EncoderObjective, s: Awaited<ReturnType<typeof setup>>): (values: Values) => number {
-  const decoderValues = valuesOfParams(s.energy);
+  const decoderValues = valuesOf(s.energy);
   return (values) => {
     const { mu, logSigma } = encoderReference(values, s.x, B);
     let loss = 0;
@@ -74,7 +74,7 @@ describe('encoder objectives', () => {
         // Noise is drawn only for an objective with a reverse term.
         expect(draws).toBe(objective === 'forward' ? 0 : 1);
         const loss = referenceLoss(objective, s);
-        const base = valuesOfParams(s.encoder);
+        const base = valuesOf(s.encoder);
         const reported = (out.losses.forwardKl ?? 0) + (out.losses.reverseKl ?? 0);
         // float32 encoder and decoder outputs (relative rounding ~1e-6) summed into O(10) losses: 1e-5 relative.
         expect(Math.abs(reported - loss(base))).toBeLessThanOrEqual(1e-5 * Math.abs(loss(base)));

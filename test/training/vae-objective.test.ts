@@ -9,9 +9,9 @@ import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
 import { Rng } from '../../lib/onnx/random.js';
 import { vaeGradients } from '../../lib/training/vae-objective.js';
-import type { Values } from '../likelihoods/reference.js';
 import { batch as makeBatch, smallDecoder } from '../likelihoods/support.js';
-import { encoderReference, energies, expectParamGradients, reparameterise, smallEncoder, valuesOfParams } from './support/reference.js';
+import { valuesOf, type Values } from '../likelihoods/reference.js';
+import { encoderReference, energies, expectParamGradients, reparameterise, smallEncoder } from './support/reference.js';
 
 const [B, d] = [3, 3];
 
@@ -64,7 +64,7 @@ describe('VAE objective', () => {
       const eps = new Rng(15).normals(B * (iwae ?? 1) * d);
       const out = await vaeGradients(energy, encoderModel, x, B, eps, iwae);
       const f = objective(decoder, spec, x, eps, iwae);
-      const [theta, phi] = [valuesOfParams(energy), valuesOfParams(encoder)];
+      const [theta, phi] = [valuesOf(energy), valuesOf(encoder)];
       const reported = iwae === null ? out.losses.negElbo : out.losses.negIwae;
       // float32 network outputs summed into losses of O(10): 1e-5 relative.
       expect(Math.abs(reported - f(theta, phi))).toBeLessThanOrEqual(1e-5 * Math.abs(f(theta, phi)));

@@ -8,7 +8,7 @@ import type { LikelihoodSpec } from '../../../lib/likelihoods/spec.js';
 import { mlpEncoder } from '../../../lib/models/mlp.js';
 import type { Decoder, Encoder } from '../../../lib/models/networks.js';
 import { Rng } from '../../../lib/onnx/random.js';
-import { centralDifference, directional, type Values } from '../../likelihoods/reference.js';
+import { centralDifference, dense, directional, type Values } from '../../likelihoods/reference.js';
 import { referenceEnergies } from '../../likelihoods/support.js';
 
 export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -18,20 +18,6 @@ export function smallEncoder(seed = 3): Encoder {
   return mlpEncoder({ latentDim: 3, imageShape: [1, 4, 4], hidden: [8], seed });
 }
 
-/** The current values of a network's parameters as float64. */
-export function valuesOfParams(net: { params: { names: string[]; get(n: string): { data: Float32Array } } }): Values {
-  return new Map(net.params.names.map((n) => [n, Float64Array.from(net.params.get(n).data)]));
-}
-
-function dense(values: Values, name: string, x: ArrayLike<number>): Float64Array {
-  const w = values.get(`${name}.weight`)!;
-  const b = values.get(`${name}.bias`)!;
-  return Float64Array.from(b, (bo, o) => {
-    let s = bo;
-    for (let i = 0; i < x.length; i++) s += w[o * x.length + i] * x[i];
-    return s;
-  });
-}
 
 /** (mu, log sigma) of an mlpEncoder with one hidden ReLU layer, [B, d] each, float64. */
 export function encoderReference(values: Values, x: ArrayLike<number>, batch: number): { mu: Float64Array; logSigma: Float64Array } {
