@@ -10,7 +10,7 @@ import { frechetDistance } from '../../eval/image-frechet-distance.js';
 import type { EvaluationResult, ProposalReport } from '../../eval/evaluate.js';
 import { loadCliDataset, slice, testImages } from '../datasets.js';
 import { isRunFolder, openModelFile, openRunFolder, readRunFolder, type EvalModelFlags, type EvalTarget } from '../eval-target.js';
-import { decoderSamples, describeLikelihood, evaluateNetworks, evaluationLikelihood } from '../evaluation.js';
+import { decoderSamples, describeLikelihood, evaluateNetworks, evaluationEstimates, evaluationLikelihood } from '../evaluation.js';
 import * as flags from '../options.js';
 
 /** eval's options as commander passes them. */
@@ -74,12 +74,7 @@ export async function runEval(target: string, options: EvalCliOptions, write: (t
   const fd = await frechet(model, dataset, images.count, seed, threads);
   const summary: EvalSummary = {
     images: result.images,
-    negElbo: result.negElbo,
-    negElboStdErr: result.negElboStdErr,
-    nll: result.nll,
-    nllK: result.nllK,
-    nllStdErr: result.nllStdErr,
-    reconMse: result.reconMse,
+    ...evaluationEstimates(result),
     ...fd,
     normalised: result.normalised,
     units: result.normalised ? 'nats per image' : 'nats per image, BCE + KL (Bernoulli on grey values: not a normalised likelihood; pass --binarize for an NLL)',
