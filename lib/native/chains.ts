@@ -197,16 +197,6 @@ export class Chains extends NativeHandle<NativeChains> {
     return this.native.stepSizes;
   }
 
-  /** 'cuda' when step() runs on the GPU, else 'cpu'. */
-  get device(): NativeDevice {
-    return this.native.device.device;
-  }
-
-  /** Why CUDA is not used although it was asked for ('' otherwise). */
-  get deviceReason(): string {
-    return this.native.device.reason;
-  }
-
   /** Sets z = xi ~ N(0, I) (encoder-free LPC) and resets the per-minibatch state. */
   initPrior(): this {
     this.native.initPrior();

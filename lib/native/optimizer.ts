@@ -115,16 +115,6 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
     return this.native.stepCount;
   }
 
-  /** 'cuda' when updates run on the GPU, else 'cpu'. */
-  get device(): NativeDevice {
-    return this.native.device.device;
-  }
-
-  /** Why CUDA is not used although it was asked for ('' otherwise). */
-  get deviceReason(): string {
-    return this.native.device.reason;
-  }
-
   /** A copy of the state for a checkpoint. */
   getState(): OptimizerState {
     return this.native.getState();

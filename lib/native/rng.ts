@@ -51,16 +51,6 @@ export class Rng extends NativeHandle<NativeRng> {
     super(new binding.Rng({ seed, stream, device }), 'Rng');
   }
 
-  /** The device normals are drawn on, and why not CUDA when it was asked for. */
-  get device(): NativeDevice {
-    return this.native.device.device;
-  }
-
-  /** Why CUDA is not used although asked for ('' otherwise). */
-  get deviceReason(): string {
-    return this.native.device.reason;
-  }
-
   /** Fills `out` (or a new array of `n` elements) with uniforms in the open interval (0, 1). An empty `out` draws nothing. */
   uniform(out: Float32Array | number): Float32Array {
     const native = this.native;
