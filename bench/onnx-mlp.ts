@@ -14,7 +14,7 @@ import { GraphBuilder } from '../lib/onnx/builder.js';
 import { writeModel } from '../lib/onnx/convert.js';
 import { Graph, Model } from '../lib/onnx/ir.js';
 import { ParameterSet } from '../lib/onnx/params.js';
-import { Rng } from '../lib/onnx/random.js';
+import { Mulberry32 } from '../lib/onnx/mulberry32.js';
 import { makeTensor, scalarTensor } from '../lib/onnx/tensor.js';
 import { profileGraph, type GraphProfile } from './onnx-profile.js';
 
@@ -35,7 +35,7 @@ const flopsForward = (batch: number) => 2 * batch * SIZES.slice(1).reduce((s, ou
 function energyModel(): Model {
   const model = new Model(new Graph(), 17);
   const b = new GraphBuilder(model);
-  const rng = new Rng(1);
+  const rng = new Mulberry32(1);
   const z = b.input('z', 'float32', ['batch', SIZES[0]]);
   let h = z;
   const x = b.input('x', 'float32', ['batch', SIZES[SIZES.length - 1]]);
@@ -58,7 +58,7 @@ function energyModel(): Model {
 function matmulModel(k: number, n: number): Model {
   const model = new Model(new Graph(), 17);
   const b = new GraphBuilder(model);
-  const w = b.initializer('w', makeTensor('float32', [k, n], new Rng(2).normals(k * n, 0.05)));
+  const w = b.initializer('w', makeTensor('float32', [k, n], new Mulberry32(2).normals(k * n, 0.05)));
   b.output(b.op('MatMul', [b.input('a', 'float32', ['batch', k]), w]), 'y');
   return model;
 }
@@ -131,7 +131,7 @@ async function main() {
   // The first graph is the sampling graph with frozen weights; label it by what it computes.
   graphs[0].name = 'energy+dE/dz';
   const results: Record<string, unknown>[] = [];
-  const rng = new Rng(3);
+  const rng = new Mulberry32(3);
   for (const threads of THREADS) {
     for (const batch of BATCHES) {
       // Every session of this configuration is timed in interleaved rounds, so that load from other

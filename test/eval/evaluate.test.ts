@@ -4,7 +4,7 @@ import { evaluateModel } from '../../lib/eval/evaluate.js';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
 import { mlpDecoder, mlpEncoder } from '../../lib/models/mlp.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { linearGaussianFixture } from './support/linear-gaussian.js';
 import { mean } from './support/stats.js';
 
@@ -118,7 +118,7 @@ describe('evaluateModel units with a Bernoulli decoder', () => {
   it('calls grey-valued data unnormalised and binary data normalised', async () => {
     const decoder = mlpDecoder({ latentDim: 2, imageShape: [1, 4, 4], hidden: [8], seed: 5 });
     const model = await EnergyModel.create(decoder, { likelihood: { kind: 'bernoulli' }, threads: 1 });
-    const rng = new Rng(6);
+    const rng = new Mulberry32(6);
     const grey = rng.uniforms(6 * 16, 0, 1);
     const binary = grey.map((v) => (v < 0.5 ? 0 : 1));
     const options = { iwaeSamples: 20, langevin: { steps: 40, stepSize: 0.05, chains: 2, keep: { burnIn: 20, thin: 2 } }, seed: 7 };

@@ -12,7 +12,7 @@ import { trainFeatureClassifier } from '../../lib/eval/train-feature-classifier.
 import { Rng } from '../../lib/native/index.js';
 import { buildGradientModel, paramGradName, upstreamName } from '../../lib/onnx/autodiff/gradient.js';
 import { ParameterSet } from '../../lib/onnx/params.js';
-import { Rng as TestRng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor, type Tensor } from '../../lib/onnx/tensor.js';
 import { expectGradOk } from '../onnx/support.js';
@@ -25,7 +25,7 @@ const tiny = () => buildFeatureClassifier({ sizes: [12, 6, 5, 3], imageShape: [1
 const batch = 4;
 const labels = [2, 0, 1, 2];
 const oneHot = () => makeTensor('float32', [batch, 3], Float32Array.from({ length: batch * 3 }, (_, i) => (labels[Math.floor(i / 3)] === i % 3 ? 1 : 0)));
-const images = () => makeTensor('float32', [batch, 1, 3, 4], new TestRng(5).uniforms(batch * 12, 0, 1));
+const images = () => makeTensor('float32', [batch, 1, 3, 4], new Mulberry32(5).uniforms(batch * 12, 0, 1));
 
 describe('feature classifier graphs', () => {
   it('training graph (features, logits, nll) passes the gradient check for the images and every parameter', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { featureStatistics } from '../../lib/eval/feature-statistics.js';
 import { frechetDistanceOfMoments, type GaussianMoments } from '../../lib/eval/frechet-distance.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { expectLpcError } from '../support/expect-error.js';
 import { gram, matmul, randomOrthogonal, reconstruct, transpose } from './support/matrices.js';
 
@@ -28,7 +28,7 @@ function closedForm2x2(m1: number[], s1: Float64Array, m2: number[], s2: Float64
 
 describe('featureStatistics', () => {
   it('matches a plain float64 reference for the mean and the unbiased covariance', () => {
-    const rng = new Rng(2);
+    const rng = new Mulberry32(2);
     const n = 300;
     const d = 5;
     const x = rng.normals(n * d, 3);
@@ -52,7 +52,7 @@ describe('featureStatistics', () => {
   });
 
   it('keeps the covariance of features with a large common offset (two passes, no cancellation)', () => {
-    const rng = new Rng(4);
+    const rng = new Mulberry32(4);
     const n = 1000;
     const u = Array.from({ length: n }, () => rng.normal());
     const offset = 1e8;
@@ -73,7 +73,7 @@ describe('featureStatistics', () => {
 
 describe('frechetDistanceOfMoments', () => {
   it('is ~0 for identical Gaussians, including a singular covariance of dimension 128', () => {
-    const rng = new Rng(1);
+    const rng = new Mulberry32(1);
     const mean = Array.from({ length: 128 }, () => rng.normal());
     const g = moments(mean, gram(128, 90, 3));
     const parts = frechetDistanceOfMoments(g, g);
@@ -139,7 +139,7 @@ describe('frechetDistanceOfMoments', () => {
 
   it('estimated from samples, agrees with the closed form within 4 standard errors of 16 replicates', () => {
     // N(m1, S1) against N(m2, S2) in 2-D with non-commuting covariances, sampled as m + R diag(sqrt(l)) xi.
-    const rng = new Rng(12);
+    const rng = new Mulberry32(12);
     const n = 4000;
     const replicates = 16;
     const rotations = [0.4, 1.3];

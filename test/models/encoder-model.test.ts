@@ -6,7 +6,7 @@ import { loadEncoder } from '../../lib/models/load-encoder.js';
 import { mlpEncoder } from '../../lib/models/mlp.js';
 import type { Encoder } from '../../lib/models/networks.js';
 import { readModel, writeModel } from '../../lib/onnx/convert.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { centralDifference, dense, directional, valuesOf, type Values } from '../likelihoods/reference.js';
 import { expectClose } from '../likelihoods/support.js';
 import { pytorchEncoder } from './fixtures.js';
@@ -36,7 +36,7 @@ function reference(encoder: Encoder, values: Values, x: Float32Array, batch: num
 }
 
 function images(count: number, seed: number): Float32Array {
-  return new Rng(seed).uniforms(count, 0, 1);
+  return new Mulberry32(seed).uniforms(count, 0, 1);
 }
 
 describe('encoders', () => {
@@ -80,7 +80,7 @@ describe('encoders', () => {
       await using model = await EncoderModel.create(encoder, { trainable: true });
       const batch = 3;
       const x = images(batch * model.dataSize, 3);
-      const rng = new Rng(5);
+      const rng = new Mulberry32(5);
       const gMu = rng.normals(batch * encoder.latentDim);
       const gLs = rng.normals(batch * encoder.latentDim);
       const grads = await model.vjp(x, batch, gMu, gLs);
@@ -103,7 +103,7 @@ describe('encoders', () => {
 
   it('VJP of a convolutional encoder matches finite differences of its float32 forward pass', async () => {
     const encoder = convEncoder({ latentDim: 2, imageShape: [1, 28, 28], channels: [3, 3, 3], hidden: [5], seed: 6 });
-    const rng = new Rng(7);
+    const rng = new Mulberry32(7);
     for (const p of encoder.params) if (p.name.endsWith('.bias')) p.data.set(rng.normals(p.data.length, 0.1)); // off ReLU kinks
     await using model = await EncoderModel.create(encoder, { trainable: true });
     const x = images(2 * 784, 8);

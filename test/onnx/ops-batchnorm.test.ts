@@ -5,7 +5,7 @@ import { checkGradients } from '../../lib/onnx/check-grad.js';
 import type { DType } from '../../lib/onnx/dtype.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import type { Dim, Model } from '../../lib/onnx/ir.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor, sizeOf, type Tensor } from '../../lib/onnx/tensor.js';
 import { expectGradOk, opModel } from './support.js';
@@ -25,7 +25,7 @@ interface BnOptions {
 
 /** Per-channel initializers: scale, B and mean normal, var uniform in [0.5, 2) (positive, away from 0). */
 function channelTensors(c: number, dtype: DType, statsType: DType, seed: number): Tensor[] {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const as = (t: DType, v: Float32Array) => (t === 'float64' ? makeTensor('float64', [c], Float64Array.from(v)) : makeTensor('float32', [c], v));
   return [as(dtype, rng.normals(c)), as(dtype, rng.normals(c)), as(statsType, rng.normals(c)), as(statsType, rng.uniforms(c, 0.5, 2))];
 }
@@ -84,7 +84,7 @@ function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('BatchNormalization forward matches a float64 reference', () => {
   const dims = [3, 2, 2, 2];
-  const x = Float64Array.from(new Rng(11).normals(sizeOf(dims), 2), (v) => v + 1);
+  const x = Float64Array.from(new Mulberry32(11).normals(sizeOf(dims), 2), (v) => v + 1);
   for (const [opset, batch] of [[9, false], [9, true], [15, false], [15, true]] as const) {
     it(`opset ${opset}, ${batch ? 'batch' : 'running'} statistics`, async () => {
       const attrs = { epsilon: floatAttr(1e-3), momentum: floatAttr(0.7) };
@@ -133,7 +133,7 @@ describe('BatchNormalization gradients', () => {
   it('with batch statistics Y does not depend on the mean and var inputs: their gradient is exactly 0 unless running outputs are used', async () => {
     const m = bnModel(15, { shape: [3, 2], batch: true });
     const g = buildGradientModel(m, { vjp: ['y'], params: ['mean', 'var'] });
-    const feeds = { x: makeTensor('float32', [3, 2], new Rng(1).normals(6)), 'grad_in/y': makeTensor('float32', [3, 2], new Rng(2).normals(6)) };
+    const feeds = { x: makeTensor('float32', [3, 2], new Mulberry32(1).normals(6)), 'grad_in/y': makeTensor('float32', [3, 2], new Mulberry32(2).normals(6)) };
     const stats = { mean: m.graph.initializers.get('mean')!, var: m.graph.initializers.get('var')! };
     const out = await runSession(await createSession(g.model), { ...feeds, ...stats });
     expect(Array.from(out['grad/mean'].data as Float32Array)).toEqual([0, 0]);

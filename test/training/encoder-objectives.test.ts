@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import type { EncoderObjective } from '../../lib/training/encoder-objectives.js';
 import { encoderStepGradients } from '../../lib/training/encoder-step.js';
 import { keptStateWeights } from '../../lib/training/theta-gradient.js';
@@ -23,7 +23,7 @@ async function setup() {
   const energy = await EnergyModel.create(decoder, { likelihood: BERNOULLI, trainable: true });
   const encoderModel = await EncoderModel.create(encoder, { trainable: true });
   const { x } = makeBatch(decoder, B, 1, 'binary', 7);
-  const rng = new Rng(8);
+  const rng = new Mulberry32(8);
   const states = rng.normals(B * S * K * d);
   // Chain k = 0 of datapoint 1 restarted: its states are dropped, the mean is over the other 5 chains.
   const restarts = Int32Array.of(0, 0, 1, 0, 0, 0);

@@ -9,7 +9,7 @@ import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { mlpDecoder } from '../../lib/models/mlp.js';
 import type { Decoder } from '../../lib/models/networks.js';
 import { GraphBuilder } from '../../lib/onnx/builder.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { createImageSet } from '../../lib/data/image-set.js';
 import { keptStateWeights, meanThetaGradients } from '../../lib/training/theta-gradient.js';
 import { LpcTrainer } from '../../lib/training/lpc-trainer.js';
@@ -37,7 +37,7 @@ describe('mean theta-gradient', () => {
     const decoder = smallDecoder('sigmoid', 31);
     const energy = await EnergyModel.create(decoder, { likelihood: BERNOULLI, trainable: true });
     const { x } = makeBatch(decoder, B, 1, 'binary', 32);
-    const states = new Rng(33).normals(B * S * K * d);
+    const states = new Mulberry32(33).normals(B * S * K * d);
     return { decoder, energy, x, states };
   }
 
@@ -99,7 +99,7 @@ function decoderWithNanRegion(): Decoder {
 describe('LpcTrainer with restarting chains', () => {
   it('counts the restarted chains as dropped and still updates the decoder from the others', async () => {
     const decoder = decoderWithNanRegion();
-    const rng = new Rng(42);
+    const rng = new Mulberry32(42);
     const images = Uint8Array.from({ length: 40 * 16 }, () => (rng.uniform() < 0.5 ? 0 : 255));
     const data = createImageSet({ name: 'coins', count: 40, shape: [1, 4, 4], images, labels: null, range: [0, 255] });
     await using trainer = await LpcTrainer.create({ decoder, langevin: { steps: 30, stepSize: 0.3, chains: 4 }, seed: 3, threads: 1 });

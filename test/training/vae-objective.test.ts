@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { vaeGradients } from '../../lib/training/vae-objective.js';
 import { batch as makeBatch, smallDecoder } from '../likelihoods/support.js';
 import { valuesOf, type Values } from '../likelihoods/reference.js';
@@ -61,7 +61,7 @@ describe('VAE objective', () => {
       await using energy = await EnergyModel.create(decoder, { likelihood: spec, trainable: true });
       await using encoderModel = await EncoderModel.create(encoder, { trainable: true });
       const { x } = makeBatch(decoder, B, 1, 'binary', 14);
-      const eps = new Rng(15).normals(B * (iwae ?? 1) * d);
+      const eps = new Mulberry32(15).normals(B * (iwae ?? 1) * d);
       const out = await vaeGradients(energy, encoderModel, x, B, eps, iwae);
       const f = objective(decoder, spec, x, eps, iwae);
       const [theta, phi] = [valuesOf(energy), valuesOf(encoder)];

@@ -13,7 +13,7 @@ import { loadEncoder } from '../../../lib/models/load-encoder.js';
 import type { Decoder, Encoder } from '../../../lib/models/networks.js';
 import { GraphBuilder } from '../../../lib/onnx/builder.js';
 import { Graph, Model } from '../../../lib/onnx/ir.js';
-import { Rng } from '../../../lib/onnx/random.js';
+import { Mulberry32 } from '../../../lib/onnx/mulberry32.js';
 import { makeTensor } from '../../../lib/onnx/tensor.js';
 import type { GaussianProposal } from '../../../lib/eval/proposal.js';
 
@@ -35,7 +35,7 @@ export class LinearGaussian {
     seed = 1,
   ) {
     const D = (this.D = imageShape[0] * imageShape[1] * imageShape[2]);
-    const rng = new Rng(seed);
+    const rng = new Mulberry32(seed);
     this.W = new Float32Array(D * d);
     // Pixel i loads on latent i mod d only (disjoint supports), with weights of size ~1.
     for (let i = 0; i < D; i++) this.W[i * d + (i % d)] = Math.fround(0.5 + rng.uniform());
@@ -46,7 +46,7 @@ export class LinearGaussian {
 
   /** B images drawn from the model (float32), [B, D]. */
   data(B: number, seed = 2): Float32Array {
-    const rng = new Rng(seed);
+    const rng = new Mulberry32(seed);
     const { D, d } = this;
     const x = new Float32Array(B * D);
     for (let b = 0; b < B; b++) {

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import type { LikelihoodSpec } from '../../../lib/likelihoods/spec.js';
 import { mlpEncoder } from '../../../lib/models/mlp.js';
 import type { Decoder, Encoder } from '../../../lib/models/networks.js';
-import { Rng } from '../../../lib/onnx/random.js';
+import { Mulberry32 } from '../../../lib/onnx/mulberry32.js';
 import { centralDifference, dense, directional, type Values } from '../../likelihoods/reference.js';
 import { referenceEnergies } from '../../likelihoods/support.js';
 
@@ -57,7 +57,7 @@ export function energies(decoder: Decoder, spec: LikelihoodSpec, x: ArrayLike<nu
  * random directions per parameter: |<g, v> - fd| <= rel * sum |g_i v_i| + abs.
  */
 export function expectParamGradients(what: string, grads: Map<string, ArrayLike<number>>, base: Values, loss: (values: Values) => number, rel: number, abs: number, seed = 11, directions = 2): void {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   for (const [name, g] of grads) {
     for (let k = 0; k < directions; k++) {
       const v = rng.normals(g.length);
