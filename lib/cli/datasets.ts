@@ -23,7 +23,7 @@ export const NAMED_DATASETS = ['mnist', 'fashion-mnist'] as const;
  * copy in every run and in `eval`, so their NLLs compare. Uniforms are drawn image after image, so the copy of
  * the first n test images is a prefix of the copy of the first m > n.
  */
-export const TEST_BINARIZATION_SEED = 0x7465_7374n;
+const TEST_BINARIZATION_SEED = 0x7465_7374n;
 
 /** A dataset as the commands use it. */
 export interface CliDataset {

@@ -15,7 +15,7 @@ import { register as registerTrain } from './commands/train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('langevin-pc')
     .description('Langevin predictive coding and VAE training for ONNX latent-variable models')
     .version(pkg.version)

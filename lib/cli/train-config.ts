@@ -246,7 +246,7 @@ export function checkSameConfig(saved: TrainConfig, resumed: GivenConfig, where:
  * With a partial `other` (the flags given) it finds a flag that contradicts the checkpoint before any
  * combination check, so that such a flag is reported as the mismatch it is.
  */
-export function firstDifference(saved: TrainConfig, other: GivenConfig, keys: readonly (keyof typeof CONFIG_FLAGS)[]): keyof typeof CONFIG_FLAGS | null {
+function firstDifference(saved: TrainConfig, other: GivenConfig, keys: readonly (keyof typeof CONFIG_FLAGS)[]): keyof typeof CONFIG_FLAGS | null {
   for (const key of keys) {
     if (MAY_CHANGE.has(key) || !(key in other)) continue;
     // Two paths may name the same images: their digests decide.

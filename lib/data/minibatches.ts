@@ -50,8 +50,11 @@ export interface Minibatch {
  * }
  */
 export class MinibatchLoader {
+  /** The set the batches are drawn from. */
   readonly set: ImageSet;
+  /** Images per batch (the last of an epoch may have fewer unless dropLast). */
   readonly batchSize: number;
+  /** The range batch values are delivered in. */
   readonly range: ValueRange;
   private readonly options: Required<Pick<MinibatchOptions, 'shuffle' | 'dropLast' | 'binarize'>>;
   private readonly source: RandomSource | undefined;
@@ -62,6 +65,7 @@ export class MinibatchLoader {
   private readonly uniforms: Float32Array | null;
   private generation = 0;
 
+  /** A loader over `set`; throws LPC_INVALID_ARGUMENT for a bad option, or for a missing source when shuffling or binarising. */
   constructor(set: ImageSet, options: MinibatchOptions) {
     const { batchSize } = options;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) invalidArgument('batchSize', 'a positive integer', batchSize);

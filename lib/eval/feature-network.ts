@@ -45,8 +45,11 @@ export class FeatureNetwork {
   readonly name: string;
   /** The file's description (its doc string). */
   readonly description: string;
+  /** [C, H, W] of the images it takes. */
   readonly imageShape: ImageShape;
+  /** Length of the feature vector of one image. */
   readonly featureDim: number;
+  /** Number of classes its logits score. */
   readonly classes: number;
   private readonly chunk: number;
   private session: ort.InferenceSession | null;

@@ -58,16 +58,21 @@ export interface EnergyMetrics {
  * await energy.dispose();
  */
 export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFunction {
+  /** The latent dimension d. */
   readonly latentDim: number;
+  /** Values in one image (C*H*W). */
   readonly dataSize: number;
+  /** [C, H, W] of one image. */
   readonly imageShape: ImageShape;
   /** The interval data must be scaled to (the decoder's output range). */
   readonly range: OutputRange;
+  /** Whether parameters are fed from `params` (trainable) or frozen in at creation. */
   readonly trainable: boolean;
   /** The likelihood the energy uses (evaluation reads it to name its units). */
   readonly likelihood: LikelihoodSpec;
   /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
   readonly params: ParameterSet;
+  /** The energy graph the sessions are built from. */
   readonly graph: EnergyGraph;
   protected readonly runner: GraphRunner<EnergyRun>;
 

@@ -26,8 +26,11 @@ export interface DecoderMeansOptions {
  * await means.dispose();
  */
 export class DecoderMeans extends SessionOwner<'decode'> {
+  /** The latent dimension d. */
   readonly latentDim: number;
+  /** [C, H, W] of one decoded image. */
   readonly imageShape: ImageShape;
+  /** The decoder's output range ('01' or '11'). */
   readonly range: OutputRange;
   protected readonly runner: GraphRunner<'decode'>;
 

@@ -39,9 +39,13 @@ type EncoderRun = 'forward' | 'vjp';
  * const grads = await encoder.vjp(x, batch, dLdMu, dLdLogSigma); // Map 'fc1.weight' -> Float32Array
  */
 export class EncoderModel extends SessionOwner<EncoderRun> {
+  /** The latent dimension d. */
   readonly latentDim: number;
+  /** Values in one image (C*H*W). */
   readonly dataSize: number;
+  /** [C, H, W] of one image. */
   readonly imageShape: ImageShape;
+  /** Whether parameters are fed from `params` (trainable) or frozen in at creation. */
   readonly trainable: boolean;
   /** The encoder's parameters (the same arrays as encoder.params). */
   readonly params: ParameterSet;

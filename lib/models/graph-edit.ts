@@ -26,7 +26,7 @@ export function renameValue(graph: Graph, from: string, to: string): void {
 }
 
 /** Every value name the graph uses. */
-export function valueNames(graph: Graph): Set<string> {
+function valueNames(graph: Graph): Set<string> {
   const names = new Set<string>([...graph.inputs.map((v) => v.name), ...graph.outputs.map((v) => v.name), ...graph.initializers.keys(), ...graph.valueInfo.keys()]);
   for (const n of graph.nodes) for (const v of [...n.inputs, ...n.outputs]) if (v !== '') names.add(v);
   return names;

@@ -15,8 +15,11 @@ const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
+/** The Langevin preconditioners the addon implements (DESIGN.md section 2). */
 export type NativePreconditioner = 'none' | 'rmsprop' | 'adam';
+/** Where a native object computes. */
 export type NativeDevice = 'cpu' | 'cuda';
+/** The optimisers the addon implements. */
 export type NativeOptimizerKind = 'sgd' | 'adam' | 'adamw';
 
 /** Which device an object runs on, and why not CUDA when CUDA was asked for ('' otherwise). */

@@ -27,6 +27,7 @@ import {
 } from './validate.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
+/** How Langevin steps are scaled per coordinate: 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'. */
 export type Preconditioner = NativePreconditioner;
 
 /**
@@ -56,6 +57,7 @@ export interface MalaOptions {
   adaptRate?: number;
 }
 
+/** Settings of a Chains: sizes, step size, preconditioner, seed, device and MALA. */
 export interface ChainsOptions {
   /** Number of chains N = B*K (datapoints times chains per datapoint). */
   n: number;
@@ -86,6 +88,7 @@ export interface ChainsOptions {
   mala?: MalaOptions;
 }
 
+/** Per-call options of Chains.step(). */
 export interface StepOptions {
   /** Energies [n] at the current z; a non-finite one restarts its chain like a non-finite gradient. */
   energy?: Float32Array;

@@ -7,6 +7,7 @@ import { NativeHandle } from './handle.js';
 import { checkInteger, checkOneOf, checkU64 } from './validate.js';
 import { invalidArgument } from '../errors.js';
 
+/** Where an Rng starts: its key, stream and device. */
 export interface RngOptions {
   /** 64-bit key of the generator. Default 0. */
   seed?: bigint | number;

@@ -73,10 +73,12 @@ export class ParameterSet {
     return set;
   }
 
+  /** Parameter names, in order. */
   get names(): string[] {
     return [...this.map.keys()];
   }
 
+  /** Number of parameters (tensors, not values). */
   get size(): number {
     return this.map.size;
   }
@@ -88,6 +90,7 @@ export class ParameterSet {
     return n;
   }
 
+  /** Whether a parameter is called `name`. */
   has(name: string): boolean {
     return this.map.has(name);
   }

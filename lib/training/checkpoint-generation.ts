@@ -34,6 +34,7 @@ export class CheckpointGeneration {
   readonly rejected: readonly RejectedGeneration[];
   private readonly dir: string;
 
+  /** Made by CheckpointStore.read() from a verified generation. */
   constructor(
     dir: string,
     generation: number,

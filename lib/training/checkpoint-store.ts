@@ -64,6 +64,7 @@ export class CheckpointStore {
   /** Generations read() found damaged in this process; the next write() stops keeping them. */
   private readonly damaged = new Set<number>();
 
+  /** A store in `dir` (created by the first write()) keeping `options.keep` complete generations (default 2). */
   constructor(dir: string, options: CheckpointStoreOptions = {}) {
     if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a non-empty directory path', dir);
     const keep = options.keep ?? 2;

@@ -86,6 +86,7 @@ export interface MetricsHistoryJson {
  * writeFileSync('metrics.json', JSON.stringify(metrics.toJSON()));
  */
 export class MetricsHistory {
+  /** The most points a per-update trace keeps: one that outgrows it drops every other point. */
   readonly maxTracePoints: number;
   #seconds = 0;
   #energySum = 0;
@@ -93,6 +94,7 @@ export class MetricsHistory {
   #history: HistoryPoint[] = [];
   #traces: UpdateTraces;
 
+  /** An empty history whose traces keep at most `maxTracePoints` points. */
   constructor(maxTracePoints = DEFAULT_MAX_TRACE_POINTS) {
     if (!Number.isSafeInteger(maxTracePoints) || maxTracePoints < 2) invalidArgument('maxTracePoints', 'an integer >= 2', maxTracePoints);
     this.maxTracePoints = maxTracePoints;

@@ -13,13 +13,14 @@ import { Rng, type RngState } from '../native/rng.js';
 export const STREAM_PURPOSES = ['order', 'binarize', 'langevin', 'reparam'] as const;
 /** The stream that initialisation keys come from. */
 const INIT_STREAM_INDEX = STREAM_PURPOSES.length;
+/** One of STREAM_PURPOSES. */
 export type StreamPurpose = (typeof STREAM_PURPOSES)[number];
 
 /**
  * Stream ids of the training purposes: far from 0 (initialisation) and from the LangevinSampler's stream base
  * (whose chains also use another key, drawn from the 'langevin' stream), so no two purposes meet.
  */
-export const TRAINING_STREAM_BASE = 0x5452_4149_4e00_0000n;
+const TRAINING_STREAM_BASE = 0x5452_4149_4e00_0000n;
 
 /**
  * The generators of one run, one per purpose.
@@ -30,9 +31,11 @@ export const TRAINING_STREAM_BASE = 0x5452_4149_4e00_0000n;
  * const saved = streams.getState();   // ...later, on a fresh TrainingStreams(7n): setState(saved)
  */
 export class TrainingStreams {
+  /** The run's seed: the Philox key of every stream. */
   readonly seed: bigint;
   readonly #rngs: Map<StreamPurpose, Rng>;
 
+  /** Every purpose's stream of `seed`, at its start. */
   constructor(seed: bigint) {
     this.seed = seed;
     this.#rngs = new Map(STREAM_PURPOSES.map((p, i) => [p, new Rng({ seed, stream: TRAINING_STREAM_BASE + BigInt(i) })]));
@@ -53,6 +56,7 @@ export class TrainingStreams {
     for (const p of STREAM_PURPOSES) this.get(p).setState(state[p]);
   }
 
+  /** Frees every generator. */
   dispose(): void {
     for (const rng of this.#rngs.values()) rng.dispose();
   }

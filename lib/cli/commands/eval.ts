@@ -50,7 +50,7 @@ export interface EvalSummary {
 }
 
 /** Defaults of eval: enough images and samples for a tight NLL, small enough for minutes on two cores. */
-export const EVAL_DEFAULTS = { images: 1000, iwae: 1000 } as const;
+const EVAL_DEFAULTS = { images: 1000, iwae: 1000 } as const;
 
 /**
  * Evaluates and prints; returns the summary.
@@ -58,7 +58,7 @@ export const EVAL_DEFAULTS = { images: 1000, iwae: 1000 } as const;
  * @example
  * const s = await runEval('runs/mnist', { images: '500', json: true }, (t) => process.stdout.write(t));
  */
-export async function runEval(target: string, options: EvalCliOptions, write: (text: string) => void): Promise<EvalSummary> {
+async function runEval(target: string, options: EvalCliOptions, write: (text: string) => void): Promise<EvalSummary> {
   const iwae = flags.parseInteger('--iwae', options.iwae, EVAL_DEFAULTS.iwae, 1);
   const count = flags.parseInteger('--images', options.images, EVAL_DEFAULTS.images, 1);
   const threads = options.threads === undefined ? undefined : flags.parseInteger('--threads', options.threads, 1, 1, 1024);

@@ -50,7 +50,7 @@ export interface InferSummary {
  * Defaults, chosen from measurements on PyTorch-style test decoders (bench/infer-defaults.ts,
  * bench/RESULTS.md "Posterior inference defaults").
  */
-export const INFER_DEFAULTS = { steps: 300, stepSize: 0.1, precond: 'adam', chains: 4, batch: 64, gridImages: 64 } as const;
+const INFER_DEFAULTS = { steps: 300, stepSize: 0.1, precond: 'adam', chains: 4, batch: 64, gridImages: 64 } as const;
 
 /**
  * Runs the inference, writes the files and prints the summary to `write`; returns the summary.
@@ -58,7 +58,7 @@ export const INFER_DEFAULTS = { steps: 300, stepSize: 0.1, precond: 'adam', chai
  * @example
  * const summary = await runInfer('decoder.onnx', { images: 'digits/', json: true }, (s) => process.stdout.write(s));
  */
-export async function runInfer(decoderPath: string, options: InferCliOptions, write: (text: string) => void): Promise<InferSummary> {
+async function runInfer(decoderPath: string, options: InferCliOptions, write: (text: string) => void): Promise<InferSummary> {
   if (options.images === undefined) throw new LpcError('LPC_INVALID_ARGUMENT', '--images is required: a folder of PNGs, a .png, a .npy or an IDX file');
   const steps = flags.parseInteger('--steps', options.steps, INFER_DEFAULTS.steps, 1);
   const stepSize = flags.parsePositive('--step-size', options.stepSize, INFER_DEFAULTS.stepSize);

@@ -41,7 +41,7 @@ const binary = (opType: string, grad: OpDef['grad'], valueOp?: (x: number, y: nu
 });
 
 /** The value of input i when it is a known constant with one element (a scalar factor). */
-export function scalarConstant(ctx: GradContext, i: number): number | undefined {
+function scalarConstant(ctx: GradContext, i: number): number | undefined {
   const t = ctx.constant(i);
   return t !== undefined && t.data.length === 1 && t.dtype !== 'float16' && t.dtype !== 'bfloat16' ? toNumbers(t)[0] : undefined;
 }

@@ -7,7 +7,7 @@ import { constantType, dimProduct, MAX_VALUE_ELEMENTS, typeOf, unknownShape } fr
 import type { InferContext, OpDef } from './types.js';
 
 /** The tensor a Constant node holds, whichever attribute carries it. */
-export function constantValue(ctx: InferContext): Tensor {
+function constantValue(ctx: InferContext): Tensor {
   const a = ctx.attr;
   const t = a.tensor('value');
   if (t !== undefined) return t;

@@ -12,7 +12,7 @@ import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.
 const ALL: readonly [number, number] = [9, 21];
 
 /** g reshaped to the shape of input i (uniform gradients just take the input's shape). */
-export function reshapeTo(ctx: GradContext, g: Grad, i: number): Grad {
+function reshapeTo(ctx: GradContext, g: Grad, i: number): Grad {
   const x = ctx.input(i);
   if (typeof g !== 'string') return { uniform: g.uniform, like: x };
   const s = ctx.inType(i).shape;
@@ -24,7 +24,7 @@ export function reshapeTo(ctx: GradContext, g: Grad, i: number): Grad {
 }
 
 /** Axes from the attribute (before `inputSince`) or from input 1, normalised; undefined when not known. */
-export function readAxes(ctx: InferContext, inputSince: number): number[] | undefined {
+function readAxes(ctx: InferContext, inputSince: number): number[] | undefined {
   if (ctx.opset < inputSince) return ctx.attr.has('axes') ? ctx.attr.ints('axes') : undefined;
   if (!ctx.has(1)) return undefined;
   const axes = ctx.ints(1);
