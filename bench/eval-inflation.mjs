@@ -17,8 +17,25 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
-  binarizeImages, createImageSet, EncoderModel, EnergyModel, exportDecoder, exportEncoder, fitDiagonalGaussian, importanceSampledLogLikelihood,
-  inflateProposal, LangevinSampler, loadDecoder, loadEncoder, loadMnist, MinibatchLoader, mlpDecoder, mlpEncoder, Optimizer, proposalFromVariance, Rng,
+  binarizeImages,
+  createImageSet,
+  EncoderModel,
+  EnergyModel,
+  exportDecoder,
+  exportEncoder,
+  fitDiagonalGaussian,
+  importanceSampledLogLikelihood,
+  inflateProposal,
+  LangevinSampler,
+  loadDecoder,
+  loadEncoder,
+  loadMnist,
+  MinibatchLoader,
+  mlpDecoder,
+  mlpEncoder,
+  Optimizer,
+  proposalFromVariance,
+  Rng,
 } from '../dist/index.js';
 
 const which = process.argv[2] ?? 'small';
@@ -51,8 +68,14 @@ async function trainVae(data) {
   const encoder = mlpEncoder({ ...opts, hidden: [...CONFIG.hidden].reverse(), seed: 2 });
   const energy = await EnergyModel.create(decoder, { likelihood: { kind: 'bernoulli' }, trainable: true, threads: THREADS });
   const enc = await EncoderModel.create(encoder, { trainable: true, threads: THREADS });
-  const thetaOpt = new Optimizer([...energy.params].map((p) => p.data), { kind: 'adam', lr: 1e-3 });
-  const phiOpt = new Optimizer([...enc.params].map((p) => p.data), { kind: 'adam', lr: 1e-3 });
+  const thetaOpt = new Optimizer(
+    [...energy.params].map((p) => p.data),
+    { kind: 'adam', lr: 1e-3 },
+  );
+  const phiOpt = new Optimizer(
+    [...enc.params].map((p) => p.data),
+    { kind: 'adam', lr: 1e-3 },
+  );
   const rng = new Rng({ seed: 3 });
   const loader = new MinibatchLoader(data.train, { batchSize: 64, source: rng, binarize: true, dropLast: true });
   const d = CONFIG.latentDim;

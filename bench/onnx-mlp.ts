@@ -84,7 +84,10 @@ function withoutReadout(model: Model): Model {
 function describeProfile(label: string, p: GraphProfile): string {
   const gemm = p.nodes.filter((n) => /Gemm|MatMul/.test(n.op)).reduce((s, n) => s + n.medianUs, 0);
   const other = p.nodes.reduce((s, n) => s + n.medianUs, 0) - gemm;
-  const top = p.nodes.slice(0, 8).map((n) => `${n.node} ${n.medianUs}`).join(', ');
+  const top = p.nodes
+    .slice(0, 8)
+    .map((n) => `${n.node} ${n.medianUs}`)
+    .join(', ');
   return `  profile ${label}: run ${p.runUs} us, GEMMs ${gemm} us, other kernels ${other} us, between kernels ${p.runUs - gemm - other} us; largest: ${top}`;
 }
 
@@ -143,7 +146,10 @@ async function main() {
       }
       const feeds: Record<string, ort.Tensor> = {
         z: tensor(rng.normals(batch * SIZES[0]), [batch, SIZES[0]]),
-        x: tensor(Float32Array.from({ length: batch * SIZES[3] }, () => (rng.uniform() < 0.2 ? 1 : 0)), [batch, SIZES[3]]),
+        x: tensor(
+          Float32Array.from({ length: batch * SIZES[3] }, () => (rng.uniform() < 0.2 ? 1 : 0)),
+          [batch, SIZES[3]],
+        ),
       };
       for (const p of params) feeds[p.name] = tensor(p.data, [...p.dims]);
       for (const g of graphs) {
@@ -162,7 +168,9 @@ async function main() {
         const gflops = gflopsOf(c);
         const profile = PROFILE ? await profileGraph(writeModel(c.model!), c.feeds, threads, Math.max(15, Math.round(20000 / batch))) : undefined;
         results.push({ graph: c.label, batch, threads, ...t, gflops, ceilingGflops: ceiling, matmulGflops, efficiencyVsMatMul: gflops / ceiling, ...(profile ? { profile } : {}) });
-        console.log(`${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`);
+        console.log(
+          `${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`,
+        );
         if (profile) console.log(describeProfile(c.label, profile));
       }
       for (const c of cases) await c.session.release();

@@ -16,15 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist, loadMnist } from '../dist/data/index.js';
-import {
-  FEATURE_CLASSIFIER_SIZES,
-  FEATURE_DATASETS,
-  FeatureNetwork,
-  featureClassifierPath,
-  featureClassifierRecordPath,
-  MODELS_DIR,
-  trainFeatureClassifier,
-} from '../dist/eval/index.js';
+import { FEATURE_CLASSIFIER_SIZES, FEATURE_DATASETS, FeatureNetwork, featureClassifierPath, featureClassifierRecordPath, MODELS_DIR, trainFeatureClassifier } from '../dist/eval/index.js';
 
 const SETTINGS = {
   'fashion-mnist': { load: () => loadFashionMnist(), epochs: 20, maxShift: 0 },

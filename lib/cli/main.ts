@@ -51,8 +51,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // npm links the bin through a symlink, so compare real paths.
-const invokedDirectly =
-  process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   process.exitCode = await main(process.argv);
 }

@@ -237,7 +237,9 @@ export function checkSameConfig(saved: TrainConfig, resumed: GivenConfig, where:
   const a = JSON.stringify(saved[key] ?? null);
   const b = JSON.stringify(resumed[key] ?? null);
   const flag = CONFIG_FLAGS[key];
-  const what = key.endsWith('Sha256') ? `${flag} has SHA-256 ${b.slice(1, 13)}... but the run in ${where} was trained on content with SHA-256 ${a.slice(1, 13)}...` : `${flag} is ${b} but the run in ${where} was trained with ${a}`;
+  const what = key.endsWith('Sha256')
+    ? `${flag} has SHA-256 ${b.slice(1, 13)}... but the run in ${where} was trained on content with SHA-256 ${a.slice(1, 13)}...`
+    : `${flag} is ${b} but the run in ${where} was trained with ${a}`;
   throw new LpcError('LPC_CONFIG_MISMATCH', `${what} (field ${key}); resume with the run's settings (giving no option keeps them) or train into another --out`);
 }
 

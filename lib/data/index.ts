@@ -2,19 +2,7 @@
  * Datasets: images as one NCHW typed array per split, loaders for MNIST, Fashion-MNIST, IDX, NPY and
  * PNG folders, scaling, binarisation and minibatches. All randomness comes from a RandomSource.
  */
-export {
-  BYTE_RANGE,
-  createImageSet,
-  type Dataset,
-  type ImageSet,
-  type ImageShape,
-  imageSize,
-  type LabelArray,
-  type PixelArray,
-  SYMMETRIC_RANGE,
-  UNIT_RANGE,
-  type ValueRange,
-} from './image-set.js';
+export { BYTE_RANGE, createImageSet, type Dataset, type ImageSet, type ImageShape, imageSize, type LabelArray, type PixelArray, SYMMETRIC_RANGE, UNIT_RANGE, type ValueRange } from './image-set.js';
 export type { RandomSource } from './random-source.js';
 export type { Dtype, DtypeArrays, NdArray } from './nd-array.js';
 export { DEFAULT_MAX_BYTES, type ReadArrayOptions } from './file-bytes.js';

@@ -42,7 +42,10 @@ export function readPngFolder(dir: string, options: PngReadOptions = {}): ImageS
     throw error;
   }
   if (names.length === 0) throw new LpcError('LPC_NOT_FOUND', `image folder ${dir} holds no .png files`);
-  return readPngFiles(names.map((name) => path.join(dir, name)), { name: dir, ...options });
+  return readPngFiles(
+    names.map((name) => path.join(dir, name)),
+    { name: dir, ...options },
+  );
 }
 
 /** Reads the given PNG files, in the given order, into one set (see readPngFolder). */

@@ -91,7 +91,10 @@ export async function trainFeatureClassifier(train: ImageSet, options: TrainFeat
     const loader = new MinibatchLoader(train, { batchSize, source: rng });
     const { model } = buildGradientModel(withNllHead(forward, classes), { objective: CLASSIFIER_IO.nll, params: params.names });
     const session = await createSession(model, { threads: options.threads ?? 1 });
-    using optimizer = new Optimizer(params.names.map((n) => params.get(n).data), { kind: 'adam', lr });
+    using optimizer = new Optimizer(
+      params.names.map((n) => params.get(n).data),
+      { kind: 'adam', lr },
+    );
     const totalSteps = epochs * loader.batchesPerEpoch;
     const scratch = new Float32Array(imageSize(train.shape));
     try {

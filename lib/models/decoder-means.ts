@@ -34,7 +34,10 @@ export class DecoderMeans extends SessionOwner<'decode'> {
   readonly range: OutputRange;
   protected readonly runner: GraphRunner<'decode'>;
 
-  private constructor(private readonly decoder: Decoder, options: DecoderMeansOptions) {
+  private constructor(
+    private readonly decoder: Decoder,
+    options: DecoderMeansOptions,
+  ) {
     super();
     this.latentDim = decoder.latentDim;
     this.imageShape = decoder.imageShape;

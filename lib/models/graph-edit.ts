@@ -44,7 +44,8 @@ export function freeReservedNames(model: Model, reserved: readonly string[], pre
   const renames = new Map<string, string>();
   for (const v of names) {
     if (!isReserved(v)) continue;
-    if (parameters.has(v)) throw new LpcError('LPC_INVALID_MODEL', `parameter '${v}' has a name the composed graph reserves (${reserved.join(', ')}, ${prefixes.map((p) => `${p}*`).join(', ')}); rename it in the model`);
+    if (parameters.has(v))
+      throw new LpcError('LPC_INVALID_MODEL', `parameter '${v}' has a name the composed graph reserves (${reserved.join(', ')}, ${prefixes.map((p) => `${p}*`).join(', ')}); rename it in the model`);
     let k = 1;
     let fresh = `orig/${v}`;
     while (names.has(fresh)) fresh = `orig/${v}_${++k}`;

@@ -166,15 +166,7 @@ export interface NativeBinding {
   readonly Chains: new (options: NativeChainsOptions) => NativeChains;
   readonly Optimizer: new (params: readonly Float32Array[], options: NativeOptimizerOptions) => NativeOptimizer;
   logSumExpRows(x: Float32Array | Float64Array, rows: number, cols: number, out?: Float64Array): Float64Array;
-  weightedMeanRows(
-    logw: Float32Array | Float64Array,
-    values: Float32Array | Float64Array,
-    rows: number,
-    cols: number,
-    dim: number,
-    out?: Float64Array,
-    lse?: Float64Array,
-  ): Float64Array;
+  weightedMeanRows(logw: Float32Array | Float64Array, values: Float32Array | Float64Array, rows: number, cols: number, dim: number, out?: Float64Array, lse?: Float64Array): Float64Array;
   sumOfSquares(arrays: readonly Float32Array[]): number;
 }
 

@@ -7,24 +7,9 @@
  *   z <- z - eta G * g~ + sqrt(2 eta G) * xi,  G = 1 | min(1 / (sqrt(v^) + eps), gMax)
  * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
  */
-import {
-  binding,
-  type NativeChains,
-  type NativeChainsState,
-  type NativeChainsStats,
-  type NativeDevice,
-  type NativePreconditioner,
-} from './binding.js';
+import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativeDevice, type NativePreconditioner } from './binding.js';
 import { NativeHandle } from './handle.js';
-import {
-  checkBoolean,
-  checkFloat32,
-  checkInRange,
-  checkInteger,
-  checkOneOf,
-  checkPositive,
-  checkU64,
-} from './validate.js';
+import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from './validate.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
 /** How Langevin steps are scaled per coordinate: 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'. */
@@ -258,10 +243,7 @@ export class Chains extends NativeHandle<NativeChains> {
     const bad = this.native.setCurrent(energy, grad);
     if (bad > 0) {
       const first = firstNonFiniteRow(energy, grad, this.d);
-      throw new LpcError(
-        'LPC_DIVERGED',
-        `setCurrent: the energy or gradient of ${bad} chain(s) is not finite at the current state (first: chain ${first}); MALA needs finite values to start from`,
-      );
+      throw new LpcError('LPC_DIVERGED', `setCurrent: the energy or gradient of ${bad} chain(s) is not finite at the current state (first: chain ${first}); MALA needs finite values to start from`);
     }
     this.#haveCurrent = true;
     this.#proposed = false;

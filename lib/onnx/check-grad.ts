@@ -327,4 +327,3 @@ function unitRms(v: Float32Array): Float32Array {
   for (let i = 0; i < v.length; i++) v[i] *= k;
   return v;
 }
-

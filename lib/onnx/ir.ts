@@ -185,7 +185,6 @@ function cloneInfo(v: ValueInfo): ValueInfo {
   return { ...v, shape: v.shape ? [...v.shape] : null };
 }
 
-
 /** Names a node for messages: its name, or its op type and first output when it has none. */
 export function describeNode(n: Node): string {
   return n.name !== '' ? `'${n.name}' (${n.opType})` : `${n.opType} producing '${n.outputs[0] ?? ''}'`;

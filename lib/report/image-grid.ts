@@ -78,16 +78,7 @@ export function writeImageGrid(file: string, images: GridPixels, shape: BatchSha
 }
 
 /** Copies image i (planar) into the interleaved canvas at (top, left), mapping `range` to 0..255. */
-function drawImage(
-  source: GridPixels,
-  i: number,
-  [c, h, w]: readonly [number, number, number],
-  [lo, hi]: GridRange,
-  canvas: Uint8Array,
-  canvasWidth: number,
-  top: number,
-  left: number,
-): void {
+function drawImage(source: GridPixels, i: number, [c, h, w]: readonly [number, number, number], [lo, hi]: GridRange, canvas: Uint8Array, canvasWidth: number, top: number, left: number): void {
   const base = i * c * h * w;
   const scale = 255 / (hi - lo);
   for (let y = 0; y < h; y++) {

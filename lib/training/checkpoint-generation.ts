@@ -35,14 +35,7 @@ export class CheckpointGeneration {
   private readonly dir: string;
 
   /** Made by CheckpointStore.read() from a verified generation. */
-  constructor(
-    dir: string,
-    generation: number,
-    written: string,
-    meta: Record<string, unknown>,
-    files: ReadonlyMap<string, Uint8Array>,
-    rejected: readonly RejectedGeneration[],
-  ) {
+  constructor(dir: string, generation: number, written: string, meta: Record<string, unknown>, files: ReadonlyMap<string, Uint8Array>, rejected: readonly RejectedGeneration[]) {
     this.dir = dir;
     this.generation = generation;
     this.written = written;
@@ -61,10 +54,7 @@ export class CheckpointGeneration {
     const bytes = this.files.get(name);
     if (bytes === undefined) {
       const names = [...this.files.keys()].join(', ') || 'no files';
-      throw new LpcError(
-        'LPC_CHECKPOINT',
-        `checkpoint generation ${this.generation} in ${this.dir} has no file ${JSON.stringify(name)} (it holds ${names})`,
-      );
+      throw new LpcError('LPC_CHECKPOINT', `checkpoint generation ${this.generation} in ${this.dir} has no file ${JSON.stringify(name)} (it holds ${names})`);
     }
     return bytes;
   }

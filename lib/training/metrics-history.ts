@@ -178,9 +178,18 @@ export class MetricsHistory {
   static fromJSON(json: unknown, source = 'metrics'): MetricsHistory {
     const j = json as MetricsHistoryJson;
     const ok =
-      typeof j === 'object' && j !== null && Number.isSafeInteger(j.maxTracePoints) && typeof j.seconds === 'number' && typeof j.energySum === 'number' &&
-      Number.isSafeInteger(j.energyCount) && Array.isArray(j.history) && typeof j.traces === 'object' && j.traces !== null && Number.isSafeInteger(j.traces.every) &&
-      Array.isArray(j.traces.update) && typeof j.traces.losses === 'object';
+      typeof j === 'object' &&
+      j !== null &&
+      Number.isSafeInteger(j.maxTracePoints) &&
+      typeof j.seconds === 'number' &&
+      typeof j.energySum === 'number' &&
+      Number.isSafeInteger(j.energyCount) &&
+      Array.isArray(j.history) &&
+      typeof j.traces === 'object' &&
+      j.traces !== null &&
+      Number.isSafeInteger(j.traces.every) &&
+      Array.isArray(j.traces.update) &&
+      typeof j.traces.losses === 'object';
     if (!ok) throw new LpcError('LPC_CHECKPOINT', `${source} does not hold a metrics history (MetricsHistory.toJSON)`);
     const metrics = new MetricsHistory(j.maxTracePoints);
     const copy = structuredClone(j);

@@ -5,8 +5,8 @@
 // relative, well under float's 6e-8 ulp); accuracy against double-precision libm is measured in
 // native/test/fastmath_accuracy.cc and test/native/rng.test.ts.
 #pragma once
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "hd.h"

@@ -16,7 +16,12 @@ describe('elbo on the linear-Gaussian model', () => {
     const x = lg.data(B, 21);
     const logpx = lg.logMarginal(x, B);
     const rng = new Rng({ seed: 21 });
-    for (const [shift, scale] of [[0, 1], [0.5, 1.3], [0, 0.6], [1, 3]]) {
+    for (const [shift, scale] of [
+      [0, 1],
+      [0.5, 1.3],
+      [0, 0.6],
+      [1, 3],
+    ]) {
       const q = lg.posteriorProposal(x, B, shift, scale);
       const exact = lg.elbo(x, B, q);
       const result = await elbo(fixture.model, x, B, q, { samples: S, rng });

@@ -24,7 +24,12 @@ const mnist = loadMnist();
 const tiny = () => buildFeatureClassifier({ sizes: [12, 6, 5, 3], imageShape: [1, 3, 4], seed: 2 });
 const batch = 4;
 const labels = [2, 0, 1, 2];
-const oneHot = () => makeTensor('float32', [batch, 3], Float32Array.from({ length: batch * 3 }, (_, i) => (labels[Math.floor(i / 3)] === i % 3 ? 1 : 0)));
+const oneHot = () =>
+  makeTensor(
+    'float32',
+    [batch, 3],
+    Float32Array.from({ length: batch * 3 }, (_, i) => (labels[Math.floor(i / 3)] === i % 3 ? 1 : 0)),
+  );
 const images = () => makeTensor('float32', [batch, 1, 3, 4], new Mulberry32(5).uniforms(batch * 12, 0, 1));
 
 describe('feature classifier graphs', () => {
@@ -51,7 +56,7 @@ describe('feature classifier graphs', () => {
     }
   });
 
-  it('nll is each image\'s -log softmax(logits)[label], against a float64 reference', async () => {
+  it("nll is each image's -log softmax(logits)[label], against a float64 reference", async () => {
     const session = await createSession(withNllHead(tiny(), 3));
     const out = await runSession(session, { [CLASSIFIER_IO.images]: images(), [CLASSIFIER_IO.labels]: oneHot() });
     const logits = out[CLASSIFIER_IO.logits].data as Float32Array;
@@ -167,5 +172,4 @@ describe('randomShift', () => {
       expect(Math.max(...rows) - Math.min(...rows) + 1).toBe(rows.size);
     }
   });
-
 });

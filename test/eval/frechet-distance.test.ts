@@ -56,7 +56,10 @@ describe('featureStatistics', () => {
     const n = 1000;
     const u = Array.from({ length: n }, () => rng.normal());
     const offset = 1e8;
-    const stats = featureStatistics(Float64Array.from(u, (v) => offset + v), 1);
+    const stats = featureStatistics(
+      Float64Array.from(u, (v) => offset + v),
+      1,
+    );
     const mean = u.reduce((s, v) => s + v, 0) / n;
     const variance = u.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1);
     // Storing 1e8 + v rounds v to 1.5e-8 absolute, which moves the variance by ~3e-8 relative; the one-pass
@@ -83,8 +86,14 @@ describe('frechetDistanceOfMoments', () => {
   });
 
   it('is symmetric in its arguments for full, non-commuting covariances', () => {
-    const a = moments(Array.from({ length: 30 }, (_, i) => i / 10), gram(30, 50, 5));
-    const b = moments(Array.from({ length: 30 }, (_, i) => Math.sin(i)), gram(30, 40, 6));
+    const a = moments(
+      Array.from({ length: 30 }, (_, i) => i / 10),
+      gram(30, 50, 5),
+    );
+    const b = moments(
+      Array.from({ length: 30 }, (_, i) => Math.sin(i)),
+      gram(30, 40, 6),
+    );
     const ab = frechetDistanceOfMoments(a, b).distance;
     const ba = frechetDistanceOfMoments(b, a).distance;
     expect(ab).toBeGreaterThan(1);
@@ -118,7 +127,11 @@ describe('frechetDistanceOfMoments', () => {
   it('matches the 2 x 2 closed form for non-commuting covariances', () => {
     const rot = (t: number) => Float64Array.of(Math.cos(t), -Math.sin(t), Math.sin(t), Math.cos(t));
     const cov = (t: number, l1: number, l2: number) => matmul(matmul(rot(t), Float64Array.of(l1, 0, 0, l2), 2), transpose(rot(t), 2), 2);
-    for (const [t1, t2] of [[0.3, 1.2], [0, Math.PI / 2 - 0.1], [1, 1.0001]]) {
+    for (const [t1, t2] of [
+      [0.3, 1.2],
+      [0, Math.PI / 2 - 0.1],
+      [1, 1.0001],
+    ]) {
       const s1 = cov(t1, 4, 0.25);
       const s2 = cov(t2, 1, 0.01);
       const expected = closedForm2x2([0.5, -1], s1, [0, 0], s2);
@@ -143,8 +156,14 @@ describe('frechetDistanceOfMoments', () => {
     const n = 4000;
     const replicates = 16;
     const rotations = [0.4, 1.3];
-    const scales = [[2, 0.5], [1, 0.1]];
-    const means = [[0, 0], [0.7, -0.3]];
+    const scales = [
+      [2, 0.5],
+      [1, 0.1],
+    ];
+    const means = [
+      [0, 0],
+      [0.7, -0.3],
+    ];
     const covs = rotations.map((t, k) => {
       const r = Float64Array.of(Math.cos(t), -Math.sin(t), Math.sin(t), Math.cos(t));
       return matmul(matmul(r, Float64Array.of(scales[k][0] ** 2, 0, 0, scales[k][1] ** 2), 2), transpose(r, 2), 2);

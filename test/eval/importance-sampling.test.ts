@@ -115,10 +115,16 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     const x = lg.data(B, 9);
     const rng = new Rng({ seed: 7 });
     const q = lg.posteriorProposal(x, B);
-    await expect(importanceSampledLogLikelihood(fixture.model, x, B, { mean: q.mean.subarray(1), logSigma: q.logSigma }, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('proposal.mean') });
+    await expect(importanceSampledLogLikelihood(fixture.model, x, B, { mean: q.mean.subarray(1), logSigma: q.logSigma }, { samples: 4, rng })).rejects.toMatchObject({
+      code: 'LPC_SHAPE_MISMATCH',
+      message: expect.stringContaining('proposal.mean'),
+    });
     const bad = q.logSigma.slice();
     bad[4] = Infinity;
-    await expect(importanceSampledLogLikelihood(fixture.model, x, B, { mean: q.mean, logSigma: bad }, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('datapoint 1, latent 1') });
+    await expect(importanceSampledLogLikelihood(fixture.model, x, B, { mean: q.mean, logSigma: bad }, { samples: 4, rng })).rejects.toMatchObject({
+      code: 'LPC_INVALID_ARGUMENT',
+      message: expect.stringContaining('datapoint 1, latent 1'),
+    });
     await expect(importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 0, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('samples') });
     await expect(importanceSampledLogLikelihood(fixture.model, x.subarray(1), B, q, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH' });
     // @ts-expect-error: a missing generator is a coded error, not a TypeError from deep inside.

@@ -115,7 +115,13 @@ describe('non-finite energies and gradients', () => {
       return starts.get(c)!.some((v, j) => v !== row[j]);
     });
     const sampler = new LangevinSampler(onlyStart, {
-      steps: 50, stepSize: 0.05, chains: 2, seed: 10, sampler: 'mala', mala: { warmup: 20 }, maxConsecutiveRestarts: 5,
+      steps: 50,
+      stepSize: 0.05,
+      chains: 2,
+      seed: 10,
+      sampler: 'mala',
+      mala: { warmup: 20 },
+      maxConsecutiveRestarts: 5,
     });
     const error = await expectLpcErrorAsync(() => sampler.run(x, init), 'LPC_DIVERGED', '4 of 4 chain(s)');
     expect(error.message).toContain('at step 4 of 50');

@@ -62,8 +62,12 @@ describe('LangevinSampler.run arguments and the energy function contract', () =>
       evaluate: async (_x, _b, z) => out(z.length / 3) as EnergyEvaluation,
     });
     const run = (fn: EnergyFunction) => new LangevinSampler(fn, { ...base, chains: 2 }).run(x);
-    await expectLpcErrorAsync(() => run(broken((n) => ({ energy: new Float32Array(n + 1), gradZ: new Float32Array(3 * n) }))), 'LPC_SHAPE_MISMATCH', "output energy at step 0");
-    await expectLpcErrorAsync(() => run(broken((n) => ({ energy: new Float32Array(n), gradZ: new Float64Array(3 * n) }))), 'LPC_SHAPE_MISMATCH', 'output gradZ at step 0 must be a Float32Array of length B*K*d = 4*3');
+    await expectLpcErrorAsync(() => run(broken((n) => ({ energy: new Float32Array(n + 1), gradZ: new Float32Array(3 * n) }))), 'LPC_SHAPE_MISMATCH', 'output energy at step 0');
+    await expectLpcErrorAsync(
+      () => run(broken((n) => ({ energy: new Float32Array(n), gradZ: new Float64Array(3 * n) }))),
+      'LPC_SHAPE_MISMATCH',
+      'output gradZ at step 0 must be a Float32Array of length B*K*d = 4*3',
+    );
     await expectLpcErrorAsync(() => run(broken(() => undefined)), 'LPC_SHAPE_MISMATCH', 'returned undefined at step 0');
   });
 

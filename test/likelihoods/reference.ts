@@ -50,7 +50,12 @@ export function convPreactivation(values: Values, decoder: Decoder, z: ArrayLike
   for (let l = 1; l <= fcs; l++) {
     const w = values.get(`fc${l}.weight`)!;
     const b = values.get(`fc${l}.bias`)!;
-    h = Float64Array.from(b, (bo, o) => Math.max(h.reduce((s, v, i) => s + w[o * h.length + i] * v, bo), 0));
+    h = Float64Array.from(b, (bo, o) =>
+      Math.max(
+        h.reduce((s, v, i) => s + w[o * h.length + i] * v, bo),
+        0,
+      ),
+    );
   }
   let x = arr([1, h.length / 16, 4, 4], h);
   for (let l = 1; l <= plan.layers; l++) {

@@ -81,7 +81,14 @@ export function referenceEnergies(decoder: Decoder, spec: LikelihoodSpec, x: Arr
       nll[c] = -xb.reduce((a, v, j) => a + discretizedLogMass(v, means[c][j], s!, lo, hi, spec.bins ?? 256), 0);
     }
   }
-  const energy = nll.map((v, c) => v + 0.5 * Array.from(z).slice(c * d, (c + 1) * d).reduce((a, t) => a + t * t, 0));
+  const energy = nll.map(
+    (v, c) =>
+      v +
+      0.5 *
+        Array.from(z)
+          .slice(c * d, (c + 1) * d)
+          .reduce((a, t) => a + t * t, 0),
+  );
   return { energy, nll, sse: Float64Array.from(errors), sigma: s ?? NaN };
 }
 
@@ -100,7 +107,14 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  * Tolerance: 2e-4 of sum |g_i v_i|, since the graph's gradients are float32 sums over at most a few hundred
  * terms (relative rounding ~1e-6..1e-5 each); the float64 differences (step 1e-6) err below 1e-9.
  */
-export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder, spec: LikelihoodSpec, data: { x: Float32Array; z: Float32Array; B: number }, holdSigma = false, directions = 2): Promise<void> {
+export async function expectGradientsMatch(
+  model: EnergyModel,
+  decoder: Decoder,
+  spec: LikelihoodSpec,
+  data: { x: Float32Array; z: Float32Array; B: number },
+  holdSigma = false,
+  directions = 2,
+): Promise<void> {
   const { x, z, B } = data;
   const full = await model.evaluateWithGradients(x, B, z);
   const base = valuesOf(decoder);
@@ -117,11 +131,25 @@ export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder,
       if (!(Math.abs(an.value - fd) <= 2e-4 * an.scale + 1e-9)) expect.fail(`${what}: graph ${an.value} vs finite difference ${fd} (scale ${an.scale})`);
     }
   };
-  check('dE/dz', full.gradZ, (t, v) => total(Array.from(z, (zi, i) => zi + t * v[i]), base));
+  check('dE/dz', full.gradZ, (t, v) =>
+    total(
+      Array.from(z, (zi, i) => zi + t * v[i]),
+      base,
+    ),
+  );
   for (const name of model.params.names) {
     const g = full.gradients.get(name)!;
     if (name === 'likelihood/log_sigma') check(name, g, (t, v) => total(z, base, logSigma! + t * v[0]));
-    else check(`dE/d${name}`, g, (t, v) => total(z, new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))));
+    else
+      check(`dE/d${name}`, g, (t, v) =>
+        total(
+          z,
+          new Map(base).set(
+            name,
+            Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+          ),
+        ),
+      );
   }
   // The sampling and theta graphs give the same gradients as the full one.
   const sample = await model.evaluate(x, B, z);

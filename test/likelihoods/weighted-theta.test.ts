@@ -30,9 +30,19 @@ describe('EnergyModel.weightedThetaGradients', () => {
         const g = grads.get(name)!;
         const v = rng.normals(g.length);
         const an = directional(g, v);
-        const fd = name === 'likelihood/log_sigma'
-          ? centralDifference((t) => weighted(base, logSigma! + t * v[0]), 1e-6)
-          : centralDifference((t) => weighted(new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))), 1e-6);
+        const fd =
+          name === 'likelihood/log_sigma'
+            ? centralDifference((t) => weighted(base, logSigma! + t * v[0]), 1e-6)
+            : centralDifference(
+                (t) =>
+                  weighted(
+                    new Map(base).set(
+                      name,
+                      Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+                    ),
+                  ),
+                1e-6,
+              );
         // float32 sums of a few hundred terms against float64 differences (step 1e-6, error < 1e-9): 2e-4 of sum |g_i v_i|.
         expect(Math.abs(an.value - fd), name).toBeLessThanOrEqual(2e-4 * an.scale + 1e-9);
       }

@@ -11,7 +11,6 @@ import { centralDifference, dense, directional, valuesOf, type Values } from '..
 import { expectClose } from '../likelihoods/support.js';
 import { pytorchEncoder } from './fixtures.js';
 
-
 /** Float64 (mu, log sigma) of the fixture encoder (or the built MLP encoder) for every row of x (NCHW). */
 function reference(encoder: Encoder, values: Values, x: Float32Array, batch: number): { mu: Float64Array; logSigma: Float64Array } {
   const D = x.length / batch;
@@ -42,7 +41,14 @@ function images(count: number, seed: number): Float32Array {
 describe('encoders', () => {
   it('loads a PyTorch-style encoder with a log-variance output and returns log sigma = logvar / 2', async () => {
     const encoder = await loadEncoder(writeModel(pytorchEncoder()));
-    expect([encoder.imageInput, encoder.inputLayout, encoder.outputs, encoder.scale, encoder.latentDim, encoder.imageShape]).toEqual(['input', 'nchw', { mu: 'mu', scale: 'logvar' }, 'logvar', 4, [3, 6, 5]]);
+    expect([encoder.imageInput, encoder.inputLayout, encoder.outputs, encoder.scale, encoder.latentDim, encoder.imageShape]).toEqual([
+      'input',
+      'nchw',
+      { mu: 'mu', scale: 'logvar' },
+      'logvar',
+      4,
+      [3, 6, 5],
+    ]);
     await using model = await EncoderModel.create(encoder);
     const x = images(3 * 90, 1);
     const out = await model.forward(x, 3);
@@ -94,7 +100,16 @@ describe('encoders', () => {
         expect(g.length).toBe(encoder.params.get(name).data.length);
         const v = rng.normals(g.length);
         const an = directional(g, v);
-        const fd = centralDifference((t) => objective(new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))), 1e-6);
+        const fd = centralDifference(
+          (t) =>
+            objective(
+              new Map(base).set(
+                name,
+                Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+              ),
+            ),
+          1e-6,
+        );
         // float32 gradient sums over <= 90 terms against float64 differences (error < 1e-9): 2e-4 of sum |g v|.
         if (!(Math.abs(an.value - fd) <= 2e-4 * an.scale + 1e-9)) expect.fail(`${name}: vjp ${an.value} vs finite difference ${fd}`);
       }

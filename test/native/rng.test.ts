@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng, getThreads, setThreads, type RandomSource } from '../../lib/index.js';
-import {
-  blockAt,
-  boxMuller,
-  boxMullerExact,
-  fastLogf,
-  philoxBlock,
-  referenceNormals,
-  referenceUniforms,
-} from './support/philox-reference.js';
+import { blockAt, boxMuller, boxMullerExact, fastLogf, philoxBlock, referenceNormals, referenceUniforms } from './support/philox-reference.js';
 import { moments, sameBits } from './support/stats.js';
 
 const defaultThreads = getThreads();
@@ -19,9 +11,7 @@ describe('Philox reference', () => {
     expect(philoxBlock(0, 0, 0, 0, 0, 0)).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
     const ones = 0xffffffff;
     expect(philoxBlock(ones, ones, ones, ones, ones, ones)).toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
-    expect(philoxBlock(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0)).toEqual([
-      0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1,
-    ]);
+    expect(philoxBlock(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0)).toEqual([0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
   });
 });
 
@@ -193,7 +183,11 @@ describe('Rng.permutation', () => {
     using b = new Rng({ seed: 9 });
     using c = new Rng({ seed: 10 });
     const p = a.permutation(60000);
-    expect(Array.from(p).sort((u, v) => u - v).every((v, i) => v === i)).toBe(true);
+    expect(
+      Array.from(p)
+        .sort((u, v) => u - v)
+        .every((v, i) => v === i),
+    ).toBe(true);
     expect(Buffer.from(p.buffer).equals(Buffer.from(b.permutation(60000).buffer))).toBe(true);
     expect(Buffer.from(p.buffer).equals(Buffer.from(c.permutation(60000).buffer))).toBe(false);
     expect(Array.from(rng.permutation(1))).toEqual([0]);
@@ -217,7 +211,7 @@ describe('Rng.permutation', () => {
     expect((pearson * (n - 1)) / n).toBeLessThan(67.99);
   });
 
-  it('is the data layer\'s RandomSource, and fills an empty array without drawing', () => {
+  it("is the data layer's RandomSource, and fills an empty array without drawing", () => {
     using rng = new Rng({ seed: 4 });
     const source: RandomSource = rng;
     source.uniform(new Float32Array(0));

@@ -199,10 +199,34 @@ interface Case {
 const conv = () => pytorchConvDecoder(17).model;
 const upstream = ['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias'];
 const CASES: Case[] = [
-  { label: 'Resize subsampling instead of the adjoint', model: conv, op: 'Resize', rule: WRONG_RULES.resizeSubsample, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
-  { label: 'Conv input gradient with the kernel flipped', model: conv, op: 'Conv', rule: WRONG_RULES.convFlipped, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
+  {
+    label: 'Resize subsampling instead of the adjoint',
+    model: conv,
+    op: 'Resize',
+    rule: WRONG_RULES.resizeSubsample,
+    factor: 100,
+    failing: upstream,
+    passing: ['decoder.conv.weight', 'decoder.conv.bias'],
+  },
+  {
+    label: 'Conv input gradient with the kernel flipped',
+    model: conv,
+    op: 'Conv',
+    rule: WRONG_RULES.convFlipped,
+    factor: 100,
+    failing: upstream,
+    passing: ['decoder.conv.weight', 'decoder.conv.bias'],
+  },
   { label: 'Relu passing every gradient', model: conv, op: 'Relu', rule: WRONG_RULES.reluPassThrough, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
-  { label: 'Gemm 1% too large', model: conv, op: 'Gemm', rule: WRONG_RULES.gemmOnePercent, factor: 5, failing: ['z', 'decoder.fc.weight', 'decoder.fc.bias'], passing: ['decoder.deconv1.weight', 'decoder.conv.weight'] },
+  {
+    label: 'Gemm 1% too large',
+    model: conv,
+    op: 'Gemm',
+    rule: WRONG_RULES.gemmOnePercent,
+    factor: 5,
+    failing: ['z', 'decoder.fc.weight', 'decoder.fc.bias'],
+    passing: ['decoder.deconv1.weight', 'decoder.conv.weight'],
+  },
 ];
 
 describe('float32 gradient check margins', () => {

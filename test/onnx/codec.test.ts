@@ -150,7 +150,10 @@ describe('round trips through ModelProto', () => {
     const again = decodeModel(writeModel(model));
     expect(again.docString).toBe('decoder of a VAE');
     expect(again.metadataProps.map((p) => [p.key, p.value])).toEqual([['author', 'someone']]);
-    expect(again.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13], ['com.example', 2]]);
+    expect(again.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([
+      ['', 13],
+      ['com.example', 2],
+    ]);
     expect(again.graph!.docString).toBe('graph doc');
     expect(again.graph!.node[0].docString).toBe('first layer');
     expect(again.graph!.node[0].metadataProps[0].value).toBe('v');

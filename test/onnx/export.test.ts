@@ -17,7 +17,11 @@ describe('export of trained parameters', () => {
     expect(params.names).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
     // "Training": move every parameter.
     const rng = new Mulberry32(11);
-    for (const p of params) params.set(p.name, p.data.map((v) => v + 0.1 * rng.normal()));
+    for (const p of params)
+      params.set(
+        p.name,
+        p.data.map((v) => v + 0.1 * rng.normal()),
+      );
 
     // The trained function: the model with parameters fed as inputs, as training runs it.
     const trainable = model.clone();
@@ -48,7 +52,11 @@ describe('export of trained parameters', () => {
     const original = writeModel(pytorchConvDecoder(17, { foldedScales: true }).model);
     const params = ParameterSet.fromModel(readModel(original));
     const rng = new Mulberry32(12);
-    for (const p of params) params.set(p.name, p.data.map((v) => v * (1 + 0.2 * rng.normal())));
+    for (const p of params)
+      params.set(
+        p.name,
+        p.data.map((v) => v * (1 + 0.2 * rng.normal())),
+      );
     const exported = exportModel(original, params);
     const [a, b] = [decodeModel(original), decodeModel(exported)];
     // Inputs and outputs with their element types and dims ('batch_size' stays symbolic), opsets, IR version.

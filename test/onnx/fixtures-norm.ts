@@ -20,7 +20,13 @@ function linear(b: GraphBuilder, rng: Mulberry32, layer: string, h: string, fanI
 /** Appends BatchNorm over `channels` channels (eval or training form), with trained-looking statistics. */
 function batchNorm(b: GraphBuilder, rng: Mulberry32, layer: string, h: string, channels: number, training: boolean): string {
   const p = (name: string, values: Float32Array) => b.initializer(`${layer}.${name}`, makeTensor('float32', [channels], values));
-  const inputs = [h, p('weight', rng.uniforms(channels, 0.5, 1.5)), p('bias', rng.normals(channels, 0.2)), p('running_mean', rng.normals(channels, 0.3)), p('running_var', rng.uniforms(channels, 0.5, 2))];
+  const inputs = [
+    h,
+    p('weight', rng.uniforms(channels, 0.5, 1.5)),
+    p('bias', rng.normals(channels, 0.2)),
+    p('running_mean', rng.normals(channels, 0.3)),
+    p('running_var', rng.uniforms(channels, 0.5, 2)),
+  ];
   const opset = b.opset;
   const attrs = { epsilon: floatAttr(1e-5), momentum: floatAttr(0.9), ...(training && opset >= 14 ? { training_mode: 1 } : {}) };
   const count = !training ? 1 : opset < 14 ? 5 : 3;

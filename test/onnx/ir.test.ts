@@ -126,7 +126,10 @@ describe('parameters', () => {
   it('promotes initializers to inputs, refusing integer ones', () => {
     const m = model();
     promoteParameters(m, ['fc.weight']);
-    expect(m.graph.inputs.map((v) => [v.name, v.shape])).toEqual([['x', [2, 3]], ['fc.weight', [3, 3]]]);
+    expect(m.graph.inputs.map((v) => [v.name, v.shape])).toEqual([
+      ['x', [2, 3]],
+      ['fc.weight', [3, 3]],
+    ]);
     expect(m.graph.initializers.has('fc.weight')).toBe(false);
     expect(() => promoteParameters(m, ['idx'])).toThrow(expect.objectContaining({ code: 'LPC_INVALID_ARGUMENT' }));
     expect(() => promoteParameters(m, ['nope'])).toThrow(expect.objectContaining({ code: 'LPC_NOT_FOUND' }));

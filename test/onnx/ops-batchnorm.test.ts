@@ -85,7 +85,12 @@ function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('BatchNormalization forward matches a float64 reference', () => {
   const dims = [3, 2, 2, 2];
   const x = Float64Array.from(new Mulberry32(11).normals(sizeOf(dims), 2), (v) => v + 1);
-  for (const [opset, batch] of [[9, false], [9, true], [15, false], [15, true]] as const) {
+  for (const [opset, batch] of [
+    [9, false],
+    [9, true],
+    [15, false],
+    [15, true],
+  ] as const) {
     it(`opset ${opset}, ${batch ? 'batch' : 'running'} statistics`, async () => {
       const attrs = { epsilon: floatAttr(1e-3), momentum: floatAttr(0.7) };
       const exposed = batch ? (opset < 14 ? [1, 2, 3, 4] : [1, 2]) : [];
@@ -117,7 +122,11 @@ describe('BatchNormalization gradients', () => {
     ['batch statistics (five outputs), [N, C]', 9, { shape: [5, 3], batch: true }],
     ['batch statistics (five outputs), running mean and var as outputs, momentum 0.6', 12, { shape: [3, 2, 3], batch: true, exposed: [1, 2], attrs: { momentum: floatAttr(0.6) } }],
     ['batch statistics (training_mode=1), [N, C, H, W]', 14, { shape: [2, 3, 2, 2], batch: true }],
-    ['batch statistics, running outputs, epsilon 0.1, momentum 0.5, dynamic batch', 15, { shape: ['n', 2, 3], batch: true, exposed: [1, 2], attrs: { epsilon: floatAttr(0.1), momentum: floatAttr(0.5) } }],
+    [
+      'batch statistics, running outputs, epsilon 0.1, momentum 0.5, dynamic batch',
+      15,
+      { shape: ['n', 2, 3], batch: true, exposed: [1, 2], attrs: { epsilon: floatAttr(0.1), momentum: floatAttr(0.5) } },
+    ],
     ['batch statistics, only the running variance used', 21, { shape: [4, 2], batch: true, exposed: [2] }],
   ];
   for (const [label, opset, options] of variants) {
@@ -140,7 +149,7 @@ describe('BatchNormalization gradients', () => {
     expect(Array.from(out['grad/var'].data as Float32Array)).toEqual([0, 0]);
   });
 
-  it('opset 15 mean/var of another float type: gradients come back in each input\'s type', () => {
+  it("opset 15 mean/var of another float type: gradients come back in each input's type", () => {
     const m = bnModel(15, { shape: [4, 3], batch: false, statsType: 'float64' });
     const g = buildGradientModel(m, { vjp: ['y'], inputs: ['x'], params: ['scale', 'bias', 'mean', 'var'] });
     const types = inferTypes(g.model);
@@ -155,8 +164,12 @@ describe('BatchNormalization gradients', () => {
   it('refuses what the operator or onnxruntime does not define, naming it', async () => {
     const invalid = { code: 'LPC_INVALID_MODEL' };
     // Opset 9 has no spatial attribute (onnxruntime rejects it too).
-    expect(() => inferTypes(bnModel(9, { shape: [2, 3], batch: false, attrs: { spatial: 1 } }))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'spatial'") }));
-    expect(() => inferTypes(bnModel(15, { shape: [2, 3], batch: false, attrs: { training_mode: 2 } }))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('training_mode=2') }));
+    expect(() => inferTypes(bnModel(9, { shape: [2, 3], batch: false, attrs: { spatial: 1 } }))).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'spatial'") }),
+    );
+    expect(() => inferTypes(bnModel(15, { shape: [2, 3], batch: false, attrs: { training_mode: 2 } }))).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('training_mode=2') }),
+    );
     const withOutputs = (opset: number, count: number, attrs: Record<string, AttrInput>) =>
       opModel(opset, (b) => {
         const x = b.input('x', 'float32', [2, 3]);
@@ -173,6 +186,8 @@ describe('BatchNormalization gradients', () => {
     });
     expect(() => inferTypes(mismatch)).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('scale') }));
     // Gradients through saved_mean / saved_var.
-    await expect(checkGradients(bnModel(9, { shape: [3, 2], batch: true, exposed: [4] }))).rejects.toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('saved_var') }));
+    await expect(checkGradients(bnModel(9, { shape: [3, 2], batch: true, exposed: [4] }))).rejects.toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('saved_var') }),
+    );
   });
 });

@@ -68,7 +68,15 @@ describe('encoder objectives', () => {
         const encoded = await s.encoderModel.forward(s.x, B);
         let draws = 0;
         const out = await encoderStepGradients({
-          objective, encoder: s.encoderModel, energy: s.energy, x: s.x, batch: B, encoded, states: s.states, rowsPer: S * K, weights: s.weights,
+          objective,
+          encoder: s.encoderModel,
+          energy: s.energy,
+          x: s.x,
+          batch: B,
+          encoded,
+          states: s.states,
+          rowsPer: S * K,
+          weights: s.weights,
           drawEps: () => (draws++, s.eps),
         });
         // Noise is drawn only for an objective with a reverse term.
@@ -94,7 +102,8 @@ describe('encoder objectives', () => {
     const s = await setup();
     try {
       const encoded = await s.encoderModel.forward(s.x, B);
-      const run = (states: Float32Array) => encoderStepGradients({ objective: 'forward', encoder: s.encoderModel, energy: s.energy, x: s.x, batch: B, encoded, states, rowsPer: S * K, weights: s.weights, drawEps: () => s.eps });
+      const run = (states: Float32Array) =>
+        encoderStepGradients({ objective: 'forward', encoder: s.encoderModel, energy: s.energy, x: s.x, batch: B, encoded, states, rowsPer: S * K, weights: s.weights, drawEps: () => s.eps });
       const a = await run(s.states);
       const moved = s.states.slice();
       // Datapoint 1, chain 0: rows (1*S + s)*K + 0 for s = 0, 1.

@@ -117,9 +117,9 @@ export function register(program: Command): void {
     .command('eval')
     .description('score a trained model on test images: -ELBO, importance-sampled NLL, reconstruction error, Fréchet distance of samples')
     .argument('<target>', 'a run folder written by train, or a decoder .onnx file')
-    .option('--dataset <name|path>', 'mnist, fashion-mnist or an image path (default: the run\'s, else mnist)')
+    .option('--dataset <name|path>', "mnist, fashion-mnist or an image path (default: the run's, else mnist)")
     .option('--binarize', 'score the fixed-seed binarised copy of the test images (default: as the run was trained)')
-    .option('--encoder <model.onnx>', 'an encoder for the ELBO and the encoder proposal (default: the run\'s)')
+    .option('--encoder <model.onnx>', "an encoder for the ELBO and the encoder proposal (default: the run's)")
     .option('--iwae <K>', `importance samples per image (default ${EVAL_DEFAULTS.iwae})`)
     .option('--images <n>', `the first n test images (default ${EVAL_DEFAULTS.images})`);
   flags.addLikelihoodOptions(command);
@@ -133,4 +133,3 @@ export function register(program: Command): void {
       await runEval(target, options, (s) => process.stdout.write(s));
     });
 }
-

@@ -39,19 +39,11 @@ const GELU_TANH_C = 0.044715;
 /** Definitions of the activation operators. */
 export const activationOps: OpDef[] = [
   elementwise('Relu', (ctx, dy) => gate(ctx, dy, ctx.b.op('Greater', [ctx.output(0), ctx.scalar(0)]))),
-  elementwise(
-    'LeakyRelu',
-    (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(ctx.attr.float('alpha', 0.01))),
-    ALL,
-    { alpha: { kind: 'float' } },
-  ),
+  elementwise('LeakyRelu', (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(ctx.attr.float('alpha', 0.01))), ALL, { alpha: { kind: 'float' } }),
   // Elu: y' = 1 for x > 0, else y + alpha.
-  elementwise(
-    'Elu',
-    (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.b.op('Add', [ctx.output(0), ctx.scalar(ctx.attr.float('alpha', 1))])),
-    ALL,
-    { alpha: { kind: 'float' } },
-  ),
+  elementwise('Elu', (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.b.op('Add', [ctx.output(0), ctx.scalar(ctx.attr.float('alpha', 1))])), ALL, {
+    alpha: { kind: 'float' },
+  }),
   // Selu: y' = gamma for x > 0, else y + alpha * gamma.
   elementwise(
     'Selu',
@@ -139,4 +131,3 @@ function geluDerivative(ctx: GradContext, approximate: string): string {
   const pdf = b.op('Mul', [s(1 / Math.sqrt(2 * Math.PI)), b.op('Exp', [b.op('Mul', [x2, s(-0.5)])])]);
   return b.op('Add', [cdf, b.op('Mul', [x, pdf])]);
 }
-

@@ -98,8 +98,16 @@ const variadic = (opType: string): OpDef => ({
 
 /** Definitions of the broadcasting arithmetic operators. */
 export const arithmeticOps: OpDef[] = [
-  binary('Add', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.unbroadcast(dy, 1)]), (x, y) => x + y),
-  binary('Sub', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.needs(1) ? ctx.unbroadcast(ctx.scale(dy, null, -1), 1) : undefined]), (x, y) => x - y),
+  binary(
+    'Add',
+    (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.unbroadcast(dy, 1)]),
+    (x, y) => x + y,
+  ),
+  binary(
+    'Sub',
+    (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.needs(1) ? ctx.unbroadcast(ctx.scale(dy, null, -1), 1) : undefined]),
+    (x, y) => x - y,
+  ),
   binary(
     'Mul',
     (ctx, [dy]) => {

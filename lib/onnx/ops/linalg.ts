@@ -159,4 +159,3 @@ export const linalgOps: OpDef[] = [
     grad: matmulGrad,
   },
 ];
-

@@ -36,22 +36,24 @@ export function randomOrthogonal(n: number, seed: number): Float64Array {
 /** V diag(values) V^T. */
 export function reconstruct(values: Float64Array, vectors: Float64Array, n: number): Float64Array {
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += vectors[i * n + k] * values[k] * vectors[j * n + k];
-    a[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += vectors[i * n + k] * values[k] * vectors[j * n + k];
+      a[i * n + j] = s;
+    }
   return a;
 }
 
 /** The plain triple-loop product, as an independent reference. */
 export function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
-    c[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+      c[i * n + j] = s;
+    }
   return c;
 }
 

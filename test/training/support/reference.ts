@@ -18,7 +18,6 @@ export function smallEncoder(seed = 3): Encoder {
   return mlpEncoder({ latentDim: 3, imageShape: [1, 4, 4], hidden: [8], seed });
 }
 
-
 /** (mu, log sigma) of an mlpEncoder with one hidden ReLU layer, [B, d] each, float64. */
 export function encoderReference(values: Values, x: ArrayLike<number>, batch: number): { mu: Float64Array; logSigma: Float64Array } {
   const D = x.length / batch;
@@ -62,7 +61,16 @@ export function expectParamGradients(what: string, grads: Map<string, ArrayLike<
     for (let k = 0; k < directions; k++) {
       const v = rng.normals(g.length);
       const an = directional(g, v);
-      const fd = centralDifference((t) => loss(new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))), 1e-6);
+      const fd = centralDifference(
+        (t) =>
+          loss(
+            new Map(base).set(
+              name,
+              Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+            ),
+          ),
+        1e-6,
+      );
       if (!(Math.abs(an.value - fd) <= rel * an.scale + abs)) expect.fail(`${what} d/d${name}: analytic ${an.value} vs finite difference ${fd} (scale ${an.scale})`);
     }
   }
