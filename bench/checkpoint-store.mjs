@@ -15,7 +15,9 @@ function noise(n, seed) {
   const out = new Float32Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     out[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 0.1;
   }
   return out;
@@ -43,23 +45,40 @@ function floorWrite(dir) {
   }
 }
 
-const time = (f) => { const t = performance.now(); f(); return performance.now() - t; };
+const time = (f) => {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+};
 const rows = { floorWrite: [], storeWrite: [], writeRatio: [], floorRead: [], storeRead: [], readRatio: [], encode: [], decode: [] };
 const store = new CheckpointStore(path.join(root, 'checkpoint'));
 for (let r = 0; r < repeats; r++) {
   const fw = time(() => floorWrite(path.join(root, `floor-${r}`)));
   const sw = time(() => store.write(content, { step: r }));
-  const fr = time(() => { for (const name of Object.keys(content)) readFileSync(path.join(root, `floor-${r}`, name)); });
+  const fr = time(() => {
+    for (const name of Object.keys(content)) readFileSync(path.join(root, `floor-${r}`, name));
+  });
   const sr = time(() => store.read());
-  rows.floorWrite.push(fw); rows.storeWrite.push(sw); rows.writeRatio.push(sw / fw);
-  rows.floorRead.push(fr); rows.storeRead.push(sr); rows.readRatio.push(sr / fr);
+  rows.floorWrite.push(fw);
+  rows.storeWrite.push(sw);
+  rows.writeRatio.push(sw / fw);
+  rows.floorRead.push(fr);
+  rows.storeRead.push(sr);
+  rows.readRatio.push(sr / fr);
   let blob;
-  rows.encode.push(time(() => { blob = encodeState(moments); }));
+  rows.encode.push(
+    time(() => {
+      blob = encodeState(moments);
+    }),
+  );
   rows.decode.push(time(() => decodeState(blob)));
 }
 rmSync(root, { recursive: true, force: true });
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)];
+};
 const fmt = (v, ratio) => (ratio ? v.toFixed(2) : `${v.toFixed(1)} ms`);
 console.log(`checkpoint of ${(totalBytes / 1e6).toFixed(1)} MB in ${Object.keys(content).length} files; state blob ${(content['optimizer.state'].length / 1e6).toFixed(1)} MB; ${repeats} repeats`);
 for (const [name, values] of Object.entries(rows)) {

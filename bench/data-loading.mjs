@@ -3,20 +3,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import {
-  FASHION_MNIST_DIR,
-  loadFashionMnist,
-  loadMnist,
-  MinibatchLoader,
-  scaleImages,
-  UNIT_RANGE,
-} from '../dist/index.js';
+import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist, MinibatchLoader, scaleImages, UNIT_RANGE } from '../dist/index.js';
 
 const repeats = Number(process.argv[2] ?? 5);
 
 /** A small seeded source (murmur3 finaliser over a Weyl sequence), standing in for the native Rng. */
 class BenchRandom {
-  constructor(seed) { this.state = seed >>> 0; }
+  constructor(seed) {
+    this.state = seed >>> 0;
+  }
   next() {
     this.state = (this.state + 0x9e3779b9) >>> 0;
     let z = this.state;
@@ -24,11 +19,18 @@ class BenchRandom {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) >>> 0;
   }
-  uniform(out) { for (let i = 0; i < out.length; i++) out[i] = ((this.next() >>> 9) + 0.5) / 8388608; }
+  uniform(out) {
+    for (let i = 0; i < out.length; i++) out[i] = ((this.next() >>> 9) + 0.5) / 8388608;
+  }
   permutation(n) {
     const p = new Uint32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
-    for (let i = n - 1; i > 0; i--) { const j = this.next() % (i + 1); const t = p[i]; p[i] = p[j]; p[j] = t; }
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.next() % (i + 1);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
     return p;
   }
 }
@@ -50,13 +52,25 @@ let fashion;
 for (let r = 0; r < repeats; r++) {
   // Interleaved, so that machine noise hits both sides of the ratio alike.
   timings.gunzip.push(time(() => files.forEach((f) => gunzipSync(readFileSync(path.join(FASHION_MNIST_DIR, f))))));
-  timings.fashion.push(time(() => { fashion = loadFashionMnist(); }));
+  timings.fashion.push(
+    time(() => {
+      fashion = loadFashionMnist();
+    }),
+  );
   timings.mnist.push(time(() => loadMnist()));
   timings.scale.push(time(() => scaleImages(fashion.train, UNIT_RANGE)));
   const plain = new MinibatchLoader(fashion.train, { batchSize: 128, source: new BenchRandom(r) });
-  timings.epoch.push(time(() => { for (const b of plain.epoch()) void b; }));
+  timings.epoch.push(
+    time(() => {
+      for (const b of plain.epoch()) void b;
+    }),
+  );
   const binarised = new MinibatchLoader(fashion.train, { batchSize: 128, source: new BenchRandom(r), binarize: true });
-  timings.epochBinarised.push(time(() => { for (const b of binarised.epoch()) void b; }));
+  timings.epochBinarised.push(
+    time(() => {
+      for (const b of binarised.epoch()) void b;
+    }),
+  );
 }
 const g = summary(timings.gunzip);
 const f = summary(timings.fashion);

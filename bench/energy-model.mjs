@@ -57,8 +57,7 @@ async function main() {
   const sigmoid = mlpDecoder({ latentDim: 32, imageShape: [1, 28, 28], hidden: [512, 512], seed: 1 });
   const tanh = mlpDecoder({ latentDim: 32, imageShape: [1, 28, 28], hidden: [512, 512], output: 'tanh', seed: 1 });
   const models = [];
-  const add = async (label, decoder, likelihood, trainable, kind = 'evaluate') =>
-    models.push({ label, model: await EnergyModel.create(decoder, { likelihood, trainable, threads: THREADS }), kind });
+  const add = async (label, decoder, likelihood, trainable, kind = 'evaluate') => models.push({ label, model: await EnergyModel.create(decoder, { likelihood, trainable, threads: THREADS }), kind });
   await add('bernoulli, frozen: evaluate', sigmoid, { kind: 'bernoulli' }, false);
   await add('bernoulli, trainable: evaluate', sigmoid, { kind: 'bernoulli' }, true);
   await add('bernoulli, trainable: thetaGradients', sigmoid, { kind: 'bernoulli' }, true, 'theta');
@@ -78,7 +77,14 @@ async function main() {
       call: () => plain.run({ z: new ort.Tensor('float32', z, [rows, 32]), x: new ort.Tensor('float32', repeated, [rows, 784]) }),
       times: [],
     };
-    const cases = [floor, ...models.map((m) => ({ label: m.label, times: [], call: () => (m.kind === 'theta' ? m.model.thetaGradients(m.label.startsWith('discretized') ? xs : x, B, z) : m.model.evaluate(m.label.startsWith('discretized') ? xs : x, B, z)) }))];
+    const cases = [
+      floor,
+      ...models.map((m) => ({
+        label: m.label,
+        times: [],
+        call: () => (m.kind === 'theta' ? m.model.thetaGradients(m.label.startsWith('discretized') ? xs : x, B, z) : m.model.evaluate(m.label.startsWith('discretized') ? xs : x, B, z)),
+      })),
+    ];
     const ratios = cases.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       const before = cases.map((c) => c.times.length);
@@ -91,7 +97,9 @@ async function main() {
       const r = [...ratios[i]].sort((a, b) => a - b);
       const row = { case: c.label, B, K, rows, medianMs: median(t), minMs: t[0], maxMs: t[t.length - 1], runs: t.length, ratioToFloor: median(r), ratioMin: r[0], ratioMax: r[r.length - 1] };
       results.push(row);
-      console.log(`${c.label.padEnd(64)} B=${B} K=${K}  ${row.medianMs.toFixed(3).padStart(8)} ms [${row.minMs.toFixed(3)}, ${row.maxMs.toFixed(3)}]  x${row.ratioToFloor.toFixed(2)} [${row.ratioMin.toFixed(2)}, ${row.ratioMax.toFixed(2)}]`);
+      console.log(
+        `${c.label.padEnd(64)} B=${B} K=${K}  ${row.medianMs.toFixed(3).padStart(8)} ms [${row.minMs.toFixed(3)}, ${row.maxMs.toFixed(3)}]  x${row.ratioToFloor.toFixed(2)} [${row.ratioMin.toFixed(2)}, ${row.ratioMax.toFixed(2)}]`,
+      );
     });
   }
   for (const m of models) await m.model.dispose();

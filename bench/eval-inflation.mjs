@@ -17,8 +17,25 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
-  binarizeImages, createImageSet, EncoderModel, EnergyModel, exportDecoder, exportEncoder, fitDiagonalGaussian, importanceSampledLogLikelihood,
-  inflateProposal, LangevinSampler, loadDecoder, loadEncoder, loadMnist, MinibatchLoader, mlpDecoder, mlpEncoder, Optimizer, proposalFromVariance, Rng,
+  binarizeImages,
+  createImageSet,
+  EncoderModel,
+  EnergyModel,
+  exportDecoder,
+  exportEncoder,
+  fitDiagonalGaussian,
+  importanceSampledLogLikelihood,
+  inflateProposal,
+  LangevinSampler,
+  loadDecoder,
+  loadEncoder,
+  loadMnist,
+  MinibatchLoader,
+  mlpDecoder,
+  mlpEncoder,
+  Optimizer,
+  proposalFromVariance,
+  Rng,
 } from '../dist/index.js';
 
 const which = process.argv[2] ?? 'small';
@@ -40,22 +57,6 @@ const SETTINGS = [
   { name: 'mala rmsprop adapted', stepSize: 0.1, preconditioner: 'rmsprop', beta2: 0.999, sampler: 'mala', mala: { warmup: 50, adapt: true } },
 ];
 
-/** The native generator as the data layer's RandomSource (uniforms; Fisher-Yates from 24-bit uniforms). */
-function sourceOf(rng) {
-  return {
-    uniform: (out) => void (out.length > 0 && rng.uniform(out)),
-    permutation(n) {
-      const p = Uint32Array.from({ length: n }, (_, i) => i);
-      const u = n > 1 ? rng.uniform(n) : [];
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(u[i] * (i + 1));
-        [p[i], p[j]] = [p[j], p[i]];
-      }
-      return p;
-    },
-  };
-}
-
 /**
  * A VAE (reparameterised ELBO, analytic KL) of the decoder with an MLP encoder of the same widths: a decoder whose
  * posteriors are meaningful (a few minutes of LPC from the prior left most latents unused), and an encoder whose
@@ -67,10 +68,16 @@ async function trainVae(data) {
   const encoder = mlpEncoder({ ...opts, hidden: [...CONFIG.hidden].reverse(), seed: 2 });
   const energy = await EnergyModel.create(decoder, { likelihood: { kind: 'bernoulli' }, trainable: true, threads: THREADS });
   const enc = await EncoderModel.create(encoder, { trainable: true, threads: THREADS });
-  const thetaOpt = new Optimizer([...energy.params].map((p) => p.data), { kind: 'adam', lr: 1e-3 });
-  const phiOpt = new Optimizer([...enc.params].map((p) => p.data), { kind: 'adam', lr: 1e-3 });
+  const thetaOpt = new Optimizer(
+    [...energy.params].map((p) => p.data),
+    { kind: 'adam', lr: 1e-3 },
+  );
+  const phiOpt = new Optimizer(
+    [...enc.params].map((p) => p.data),
+    { kind: 'adam', lr: 1e-3 },
+  );
   const rng = new Rng({ seed: 3 });
-  const loader = new MinibatchLoader(data.train, { batchSize: 64, source: sourceOf(rng), binarize: true, dropLast: true });
+  const loader = new MinibatchLoader(data.train, { batchSize: 64, source: rng, binarize: true, dropLast: true });
   const d = CONFIG.latentDim;
   const started = performance.now();
   let updates = 0;
@@ -125,7 +132,7 @@ if (existsSync(cached.decoder) && existsSync(cached.encoder)) {
 const energy = await EnergyModel.create(decoder, { likelihood: { kind: 'bernoulli' }, threads: THREADS });
 const enc = await EncoderModel.create(encoder, { threads: THREADS });
 const testBytes = createImageSet({ ...data.test, name: 'mnist/test[:200]', count: TEST_IMAGES, images: data.test.images.subarray(0, TEST_IMAGES * 784), labels: null });
-const x = binarizeImages(testBytes, sourceOf(new Rng({ seed: 4 }))).images;
+const x = binarizeImages(testBytes, new Rng({ seed: 4 })).images;
 const B = TEST_IMAGES;
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 const q0 = await enc.forward(x, B);

@@ -77,7 +77,17 @@ async function main(): Promise<void> {
         for (let i = 0; i < z.length; i++) zSq += (r.means[i] - z[i]) ** 2;
         const excess = scenario === 'gaussian' ? (r.meanEnergy - starEnergy).toFixed(1) : '';
         const precond = s.energyGap === Infinity ? `${s.precond}, all chains` : s.precond;
-        const cells = [name, precond, s.stepSize, steps, (reconSq / priorSq).toFixed(4), (zSq / z.length).toFixed(4), `${((100 * r.droppedChains) / (IMAGES * CHAINS)).toFixed(0)}%`, excess, seconds.toFixed(2)];
+        const cells = [
+          name,
+          precond,
+          s.stepSize,
+          steps,
+          (reconSq / priorSq).toFixed(4),
+          (zSq / z.length).toFixed(4),
+          `${((100 * r.droppedChains) / (IMAGES * CHAINS)).toFixed(0)}%`,
+          excess,
+          seconds.toFixed(2),
+        ];
         console.log(`| ${cells.join(' | ')} |`);
       }
     }

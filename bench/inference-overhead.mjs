@@ -62,7 +62,10 @@ const fmt = ({ median, min, max }) => `${median.toFixed(1)} (${min.toFixed(1)}-$
 console.log(`repeats: ${repeats}, ${steps} steps per run, node ${process.version}; microseconds per step, median (range)`);
 console.log('| B x K x d | bare ULA loop | sampler, ULA | ULA overhead | sampler, ULA keeping every state after T/2 | bare MALA loop | sampler, MALA | MALA overhead |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const [batch, K, d] of [[128, 4, 32], [128, 16, 64]]) {
+for (const [batch, K, d] of [
+  [128, 4, 32],
+  [128, 16, 64],
+]) {
   const n = batch * K;
   const fn = cheapEnergy(d, 784);
   const x = new Float32Array(batch * 784);

@@ -68,7 +68,9 @@ for (const rows of CHUNK_ROWS) {
   const metrics = times.get(`evaluateMetrics calls (all outputs), ${rows} rows/call`);
   const r1 = est.map((t, i) => t / floor[i]);
   const r2 = metrics.map((t, i) => t / floor[i]);
-  console.log(`${rows} rows: estimator / floor ${median(r1).toFixed(3)} [${Math.min(...r1).toFixed(3)}, ${Math.max(...r1).toFixed(3)}]; evaluateMetrics / floor ${median(r2).toFixed(3)} [${Math.min(...r2).toFixed(3)}, ${Math.max(...r2).toFixed(3)}]`);
+  console.log(
+    `${rows} rows: estimator / floor ${median(r1).toFixed(3)} [${Math.min(...r1).toFixed(3)}, ${Math.max(...r1).toFixed(3)}]; evaluateMetrics / floor ${median(r2).toFixed(3)} [${Math.min(...r2).toFixed(3)}, ${Math.max(...r2).toFixed(3)}]`,
+  );
 }
 await model.dispose();
 mkdirSync('bench/out', { recursive: true });

@@ -25,7 +25,11 @@ const expectClose = (what, a, b, tol) => {
 // Chains: 20 unadjusted steps on a quadratic energy E = 0.5 |z|^2 (gradient z), every preconditioner.
 // Tolerance 1e-4: both sides do the same float arithmetic without FMA, and rounding differences in sqrt
 // and the transcendental functions of Box-Muller (a few ulp) grow slowly over 20 steps.
-for (const [kind, options] of [['none', {}], ['rmsprop', { preconditioner: 'rmsprop' }], ['adam', { preconditioner: 'adam', momentum: true }]]) {
+for (const [kind, options] of [
+  ['none', {}],
+  ['rmsprop', { preconditioner: 'rmsprop' }],
+  ['adam', { preconditioner: 'adam', momentum: true }],
+]) {
   const make = (device) => new Chains({ n: 300, d: 37, stepSize: 0.05, seed: 9, device, ...options });
   const cpu = make('cpu');
   const gpu = make('cuda');

@@ -83,7 +83,13 @@ for (const threads of [1, 2]) {
       const floats = (bytes * elements) / 8;
       const src = new Float32Array(floats).fill(1);
       const dst = new Float32Array(floats);
-      const m = measurePair(() => chains.step(grad), elements, () => binding.copy(dst, src), floats * 8, bytes);
+      const m = measurePair(
+        () => chains.step(grad),
+        elements,
+        () => binding.copy(dst, src),
+        floats * 8,
+        bytes,
+      );
       chains.dispose();
       const step = m.step;
       results.push({
@@ -110,10 +116,7 @@ for (const threads of [1, 2]) {
 setThreads(defaultThreads);
 
 const fmt = (x, digits = 1) => x.toFixed(digits).padStart(7);
-const lines = [
-  '| kind | threads | elements | step Melem/s median [min, max] | step GB/s | copy GB/s median [min, max] | fractionOfCopy median [min, max] |',
-  '|---|---|---|---|---|---|---|',
-];
+const lines = ['| kind | threads | elements | step Melem/s median [min, max] | step GB/s | copy GB/s median [min, max] | fractionOfCopy median [min, max] |', '|---|---|---|---|---|---|---|'];
 for (const r of results) {
   const s = r.stepElementsPerSecond;
   const c = r.copyBytesPerSecond;

@@ -14,7 +14,7 @@ import { GraphBuilder } from '../lib/onnx/builder.js';
 import { writeModel } from '../lib/onnx/convert.js';
 import { Graph, Model } from '../lib/onnx/ir.js';
 import { ParameterSet } from '../lib/onnx/params.js';
-import { Rng } from '../lib/onnx/random.js';
+import { Mulberry32 } from '../lib/onnx/mulberry32.js';
 import { makeTensor, scalarTensor } from '../lib/onnx/tensor.js';
 import { profileGraph, type GraphProfile } from './onnx-profile.js';
 
@@ -35,7 +35,7 @@ const flopsForward = (batch: number) => 2 * batch * SIZES.slice(1).reduce((s, ou
 function energyModel(): Model {
   const model = new Model(new Graph(), 17);
   const b = new GraphBuilder(model);
-  const rng = new Rng(1);
+  const rng = new Mulberry32(1);
   const z = b.input('z', 'float32', ['batch', SIZES[0]]);
   let h = z;
   const x = b.input('x', 'float32', ['batch', SIZES[SIZES.length - 1]]);
@@ -58,7 +58,7 @@ function energyModel(): Model {
 function matmulModel(k: number, n: number): Model {
   const model = new Model(new Graph(), 17);
   const b = new GraphBuilder(model);
-  const w = b.initializer('w', makeTensor('float32', [k, n], new Rng(2).normals(k * n, 0.05)));
+  const w = b.initializer('w', makeTensor('float32', [k, n], new Mulberry32(2).normals(k * n, 0.05)));
   b.output(b.op('MatMul', [b.input('a', 'float32', ['batch', k]), w]), 'y');
   return model;
 }
@@ -84,7 +84,10 @@ function withoutReadout(model: Model): Model {
 function describeProfile(label: string, p: GraphProfile): string {
   const gemm = p.nodes.filter((n) => /Gemm|MatMul/.test(n.op)).reduce((s, n) => s + n.medianUs, 0);
   const other = p.nodes.reduce((s, n) => s + n.medianUs, 0) - gemm;
-  const top = p.nodes.slice(0, 8).map((n) => `${n.node} ${n.medianUs}`).join(', ');
+  const top = p.nodes
+    .slice(0, 8)
+    .map((n) => `${n.node} ${n.medianUs}`)
+    .join(', ');
   return `  profile ${label}: run ${p.runUs} us, GEMMs ${gemm} us, other kernels ${other} us, between kernels ${p.runUs - gemm - other} us; largest: ${top}`;
 }
 
@@ -131,7 +134,7 @@ async function main() {
   // The first graph is the sampling graph with frozen weights; label it by what it computes.
   graphs[0].name = 'energy+dE/dz';
   const results: Record<string, unknown>[] = [];
-  const rng = new Rng(3);
+  const rng = new Mulberry32(3);
   for (const threads of THREADS) {
     for (const batch of BATCHES) {
       // Every session of this configuration is timed in interleaved rounds, so that load from other
@@ -143,7 +146,10 @@ async function main() {
       }
       const feeds: Record<string, ort.Tensor> = {
         z: tensor(rng.normals(batch * SIZES[0]), [batch, SIZES[0]]),
-        x: tensor(Float32Array.from({ length: batch * SIZES[3] }, () => (rng.uniform() < 0.2 ? 1 : 0)), [batch, SIZES[3]]),
+        x: tensor(
+          Float32Array.from({ length: batch * SIZES[3] }, () => (rng.uniform() < 0.2 ? 1 : 0)),
+          [batch, SIZES[3]],
+        ),
       };
       for (const p of params) feeds[p.name] = tensor(p.data, [...p.dims]);
       for (const g of graphs) {
@@ -162,7 +168,9 @@ async function main() {
         const gflops = gflopsOf(c);
         const profile = PROFILE ? await profileGraph(writeModel(c.model!), c.feeds, threads, Math.max(15, Math.round(20000 / batch))) : undefined;
         results.push({ graph: c.label, batch, threads, ...t, gflops, ceilingGflops: ceiling, matmulGflops, efficiencyVsMatMul: gflops / ceiling, ...(profile ? { profile } : {}) });
-        console.log(`${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`);
+        console.log(
+          `${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`,
+        );
         if (profile) console.log(describeProfile(c.label, profile));
       }
       for (const c of cases) await c.session.release();

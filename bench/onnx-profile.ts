@@ -34,7 +34,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function profileGraph(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, threads: number, runs: number): Promise<GraphProfile> {
   const dir = mkdtempSync(join(tmpdir(), 'lpc-profile-'));
   try {
-    const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', enableProfiling: true, profileFilePrefix: join(dir, 'p') };
+    const options: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      enableProfiling: true,
+      profileFilePrefix: join(dir, 'p'),
+    };
     const session = await ort.InferenceSession.create(bytes, options);
     const warmup = 3;
     for (let i = 0; i < warmup + runs; i++) await session.run(feeds);
@@ -51,7 +58,10 @@ export async function profileGraph(bytes: Uint8Array, feeds: Record<string, ort.
       entry.times.push(e.dur);
       byNode.set(node, entry);
     }
-    const runTimes = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur).slice(warmup);
+    const runTimes = events
+      .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+      .map((e) => e.dur)
+      .slice(warmup);
     const nodes = [...byNode].map(([node, { op, times }]) => ({ node, op, medianUs: median(times.slice(warmup)) })).sort((a, b) => b.medianUs - a.medianUs);
     return { runUs: median(runTimes), nodes };
   } finally {

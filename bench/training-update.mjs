@@ -77,8 +77,16 @@ async function main() {
   const rows = [];
   for (const [label, v] of times) {
     const r = ratios.get(label);
-    rows.push({ label, medianMs: median(v) * 1000, minMs: Math.min(...v) * 1000, maxMs: Math.max(...v) * 1000, ratioToVae: r ? { median: median(r), min: Math.min(...r), max: Math.max(...r) } : null });
-    console.log(`| ${label} | ${fmt(median(v))} [${fmt(Math.min(...v))}, ${fmt(Math.max(...v))}] | ${r ? `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}, ${Math.max(...r).toFixed(2)}]` : ''} |`);
+    rows.push({
+      label,
+      medianMs: median(v) * 1000,
+      minMs: Math.min(...v) * 1000,
+      maxMs: Math.max(...v) * 1000,
+      ratioToVae: r ? { median: median(r), min: Math.min(...r), max: Math.max(...r) } : null,
+    });
+    console.log(
+      `| ${label} | ${fmt(median(v))} [${fmt(Math.min(...v))}, ${fmt(Math.max(...v))}] | ${r ? `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}, ${Math.max(...r).toFixed(2)}]` : ''} |`,
+    );
   }
   const overhead = ratios.get('LPC T = 20 mean / floor');
   console.log(`LPC T = 20 mean / floor: ${median(overhead).toFixed(2)} [${Math.min(...overhead).toFixed(2)}, ${Math.max(...overhead).toFixed(2)}]`);

@@ -22,9 +22,12 @@ export type LpcErrorCode =
   | 'LPC_CONFIG_MISMATCH' // a resumed run whose options differ from those its checkpoint was trained with
   | 'LPC_NATIVE'; // an error raised by the native addon
 
+/** The package's error: `code` says what went wrong (stable, for programs), the message says where and what to do. */
 export class LpcError extends Error {
+  /** What kind of error this is; match on it, never on the message. */
   readonly code: LpcErrorCode;
 
+  /** An error of kind `code`; `options.cause` keeps the error it wraps. */
   constructor(code: LpcErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'LpcError';

@@ -42,9 +42,9 @@ std::string length_text(std::size_t expected) {
   return expected == 0 ? std::string("any non-zero length") : "length " + std::to_string(expected);
 }
 
-TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expected, bool allowF64,
-                bool allowF32, bool int32 = false) {
-  const std::string want = int32 ? "Int32Array"
+TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expected, bool allowF64, bool allowF32,
+                bool int32 = false) {
+  const std::string want = int32                  ? "Int32Array"
                            : allowF32 && allowF64 ? "Float32Array or Float64Array"
                            : allowF64             ? "Float64Array"
                                                   : "Float32Array";

@@ -30,25 +30,24 @@ Precond parse_precond(const std::string& s) {
 
 void ChainsBinding::Register(Napi::Env env, Napi::Object exports) {
   using B = ChainsBinding;
-  Napi::Function ctor = DefineClass(
-      env, "Chains",
-      {
-          getter_descriptor("z", method_entry<B, &B::Z>),
-          getter_descriptor("proposal", method_entry<B, &B::Proposal>),
-          getter_descriptor("stepSizes", method_entry<B, &B::StepSizes>),
-          getter_descriptor("device", method_entry<B, &B::Device>),
-          method_descriptor("step", method_entry<B, &B::Step>),
-          method_descriptor("initPrior", method_entry<B, &B::InitPrior>),
-          method_descriptor("initGaussian", method_entry<B, &B::InitGaussian>),
-          method_descriptor("reset", method_entry<B, &B::Reset>),
-          method_descriptor("setCurrent", method_entry<B, &B::SetCurrent>),
-          method_descriptor("propose", method_entry<B, &B::Propose>),
-          method_descriptor("accept", method_entry<B, &B::Accept>),
-          method_descriptor("stats", method_entry<B, &B::Stats>),
-          method_descriptor("getState", method_entry<B, &B::GetState>),
-          method_descriptor("setState", method_entry<B, &B::SetState>),
-          method_descriptor("dispose", method_entry<B, &B::Dispose, false>),
-      });
+  Napi::Function ctor = DefineClass(env, "Chains",
+                                    {
+                                        getter_descriptor("z", method_entry<B, &B::Z>),
+                                        getter_descriptor("proposal", method_entry<B, &B::Proposal>),
+                                        getter_descriptor("stepSizes", method_entry<B, &B::StepSizes>),
+                                        getter_descriptor("device", method_entry<B, &B::Device>),
+                                        method_descriptor("step", method_entry<B, &B::Step>),
+                                        method_descriptor("initPrior", method_entry<B, &B::InitPrior>),
+                                        method_descriptor("initGaussian", method_entry<B, &B::InitGaussian>),
+                                        method_descriptor("reset", method_entry<B, &B::Reset>),
+                                        method_descriptor("setCurrent", method_entry<B, &B::SetCurrent>),
+                                        method_descriptor("propose", method_entry<B, &B::Propose>),
+                                        method_descriptor("accept", method_entry<B, &B::Accept>),
+                                        method_descriptor("stats", method_entry<B, &B::Stats>),
+                                        method_descriptor("getState", method_entry<B, &B::GetState>),
+                                        method_descriptor("setState", method_entry<B, &B::SetState>),
+                                        method_descriptor("dispose", method_entry<B, &B::Dispose, false>),
+                                    });
   exports.Set("Chains", ctor);
 }
 
@@ -88,7 +87,8 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     MalaConfig mala;
     mala.warmup = integer_in(property(o, "warmup"), "options.warmup", 0, INT64_C(1) << 52);
     mala.adapt = boolean(property(o, "adapt"), "options.adapt");
-    mala.targetAccept = static_cast<float>(number_in(property(o, "targetAccept"), "options.targetAccept", 1e-6, 1.0));
+    mala.targetAccept =
+        static_cast<float>(number_in(property(o, "targetAccept"), "options.targetAccept", 1e-6, 1.0));
     mala.adaptRate = static_cast<float>(positive_number(property(o, "adaptRate"), "options.adaptRate"));
 
     core_ = std::make_unique<ChainsCore>(n, d, cfg, seed, stream);

@@ -19,7 +19,8 @@ Napi::Value ChainsBinding::SetCurrent(const Napi::CallbackInfo& info) {
   const TypedView energy = float32_array(info[0], "energy", core_->n());
   const TypedView grad = float32_array(info[1], "grad", total());
   current();  // the state these values belong to must still be there
-  const std::size_t bad = core_->mala_set_current(static_cast<const float*>(energy.data), static_cast<const float*>(grad.data));
+  const std::size_t bad =
+      core_->mala_set_current(static_cast<const float*>(energy.data), static_cast<const float*>(grad.data));
   account(info.Env());
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }

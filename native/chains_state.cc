@@ -70,14 +70,17 @@ Napi::Value ChainsBinding::SetState(const Napi::CallbackInfo& info) {
   const float* v = nullptr;
   const float* m = nullptr;
   if (!core_->v().empty()) v = static_cast<const float*>(float32_array(vv, "state.v", total()).data);
-  else if (!vv.IsNull() && !vv.IsUndefined()) throw ArgTypeError("state.v: expected null for chains without a preconditioner");
+  else if (!vv.IsNull() && !vv.IsUndefined())
+    throw ArgTypeError("state.v: expected null for chains without a preconditioner");
   if (!core_->m().empty()) m = static_cast<const float*>(float32_array(mv, "state.m", total()).data);
-  else if (!mv.IsNull() && !mv.IsUndefined()) throw ArgTypeError("state.m: expected null for chains without momentum");
+  else if (!mv.IsNull() && !mv.IsUndefined())
+    throw ArgTypeError("state.m: expected null for chains without momentum");
   const int32_t* t = int32_array(property(o, "t"), "state.t", n);
   const float* scale = static_cast<const float*>(float32_array(property(o, "scale"), "state.scale", n).data);
   for (std::size_t c = 0; c < n; ++c) {
     if (t[c] < 0) throw ArgRangeError("state.t[" + std::to_string(c) + "]: expected >= 0");
-    if (!(std::isfinite(scale[c]) && scale[c] > 0)) throw ArgRangeError("state.scale[" + std::to_string(c) + "]: expected a finite number > 0");
+    if (!(std::isfinite(scale[c]) && scale[c] > 0))
+      throw ArgRangeError("state.scale[" + std::to_string(c) + "]: expected a finite number > 0");
   }
   // All checked: now write.
   core_->reset();

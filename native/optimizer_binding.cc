@@ -71,7 +71,8 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
     eps_ = positive_number(property(o, "eps"), "options.eps");
     weightDecay_ = number_in(property(o, "weightDecay"), "options.weightDecay", 0.0, 1e30);
     const std::string device = string(property(o, "device"), "options.device");
-    if (device != "cpu" && device != "cuda") throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
+    if (device != "cpu" && device != "cuda")
+      throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
       useCuda_ = cuda::status().available;
       deviceReason_ = useCuda_ ? "" : cuda::status().reason;
@@ -88,7 +89,8 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
       s0_.emplace_back(needsS0 ? params[i].length : 0, 0.0f);
       s1_.emplace_back(kind_ != OptKind::Sgd ? params[i].length : 0, 0.0f);
     }
-    for (std::size_t i = 0; i < s0_.size(); ++i) externalBytes_ += static_cast<int64_t>((s0_[i].size() + s1_[i].size()) * 4);
+    for (std::size_t i = 0; i < s0_.size(); ++i)
+      externalBytes_ += static_cast<int64_t>((s0_[i].size() + s1_[i].size()) * 4);
     Napi::MemoryManagement::AdjustExternalMemory(info.Env(), externalBytes_);
   });
 }
@@ -164,7 +166,9 @@ Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
   return result;
 }
 
-Napi::Value OptimizerBinding::GetLearningRate(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), lr_); }
+Napi::Value OptimizerBinding::GetLearningRate(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), lr_);
+}
 
 Napi::Value OptimizerBinding::SetLearningRate(const Napi::CallbackInfo& info) {
   lr_ = positive_number(info[0], "lr");
@@ -211,7 +215,8 @@ Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
     const auto& dst = key[1] == '0' ? s0_ : s1_;
     const Napi::Value v = property(o, key);
     if (!v.IsArray() || v.As<Napi::Array>().Length() != dst.size()) {
-      throw ArgTypeError(std::string("state.") + key + ": expected an array of " + std::to_string(dst.size()) + " Float32Array");
+      throw ArgTypeError(std::string("state.") + key + ": expected an array of " + std::to_string(dst.size()) +
+                         " Float32Array");
     }
     std::vector<TypedView> views;
     Napi::Array a = v.As<Napi::Array>();

@@ -62,16 +62,25 @@ Napi::Value WeightedMeanRows(const Napi::CallbackInfo& info) {
   }
   ThreadPool& pool = Addon::of(info.Env()).pool();
   const bool w64 = logw.type == napi_float64_array, v64 = values.type == napi_float64_array;
-  if (w64 && v64) weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const double*>(values.data), rows, cols, dim, out, lse);
-  else if (w64) weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const float*>(values.data), rows, cols, dim, out, lse);
-  else if (v64) weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const double*>(values.data), rows, cols, dim, out, lse);
-  else weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const float*>(values.data), rows, cols, dim, out, lse);
+  if (w64 && v64)
+    weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const double*>(values.data), rows,
+                       cols, dim, out, lse);
+  else if (w64)
+    weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const float*>(values.data), rows,
+                       cols, dim, out, lse);
+  else if (v64)
+    weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const double*>(values.data), rows,
+                       cols, dim, out, lse);
+  else
+    weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const float*>(values.data), rows,
+                       cols, dim, out, lse);
   return result;
 }
 
 // sumOfSquares(arrays) -> number
 Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
-  if (!info[0].IsArray()) throw ArgTypeError("arrays: expected an array of Float32Array; got " + describe(info[0]));
+  if (!info[0].IsArray())
+    throw ArgTypeError("arrays: expected an array of Float32Array; got " + describe(info[0]));
   Napi::Array a = info[0].As<Napi::Array>();
   std::vector<const float*> ptrs;
   std::vector<std::size_t> lengths;

@@ -38,7 +38,8 @@ RngBinding::RngBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RngBin
     seed_ = u64(property(o, "seed"), "options.seed");
     stream_ = u64(property(o, "stream"), "options.stream");
     const std::string device = string(property(o, "device"), "options.device");
-    if (device != "cpu" && device != "cuda") throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
+    if (device != "cpu" && device != "cuda")
+      throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
       useCuda_ = cuda::status().available;
       deviceReason_ = useCuda_ ? "" : cuda::status().reason;

@@ -63,13 +63,35 @@ function fit(name, a, b, terms, basisArg, target, evaluate, exact) {
 
 // ln(1+f) = 2s + s^3 R(s^2), s = f/(2+f), |s| <= 3 - 2*sqrt(2) for f in [sqrt(1/2)-1, sqrt(2)-1].
 const sMax = 3 - 2 * Math.SQRT2;
-fit('log R(s^2)', -sMax, sMax, 3, (s) => s * s,
+fit(
+  'log R(s^2)',
+  -sMax,
+  sMax,
+  3,
+  (s) => s * s,
   (s) => (Math.log((1 + s) / (1 - s)) - 2 * s) / s ** 3,
   { scale: (s) => Math.abs(s) ** 3, fn: (cs, s) => 2 * s + s ** 3 * horner(cs, s * s) },
-  (s) => Math.log((1 + s) / (1 - s)));
+  (s) => Math.log((1 + s) / (1 - s)),
+);
 // sin(p) = p + p^3 S(p^2), cos(p) = 1 - p^2/2 + p^4 C(p^2), |p| <= pi/4.
 const q = Math.PI / 4;
-fit('sin S(p^2)', -q, q, 3, (p) => p * p, (p) => (Math.sin(p) - p) / p ** 3,
-  { scale: (p) => Math.abs(p) ** 3, fn: (cs, p) => p + p ** 3 * horner(cs, p * p) }, Math.sin);
-fit('cos C(p^2)', -q, q, 3, (p) => p * p, (p) => (Math.cos(p) - 1 + (p * p) / 2) / p ** 4,
-  { scale: (p) => p ** 4, fn: (cs, p) => 1 - (p * p) / 2 + p ** 4 * horner(cs, p * p) }, Math.cos);
+fit(
+  'sin S(p^2)',
+  -q,
+  q,
+  3,
+  (p) => p * p,
+  (p) => (Math.sin(p) - p) / p ** 3,
+  { scale: (p) => Math.abs(p) ** 3, fn: (cs, p) => p + p ** 3 * horner(cs, p * p) },
+  Math.sin,
+);
+fit(
+  'cos C(p^2)',
+  -q,
+  q,
+  3,
+  (p) => p * p,
+  (p) => (Math.cos(p) - 1 + (p * p) / 2) / p ** 4,
+  { scale: (p) => p ** 4, fn: (cs, p) => 1 - (p * p) / 2 + p ** 4 * horner(cs, p * p) },
+  Math.cos,
+);

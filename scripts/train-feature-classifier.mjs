@@ -16,15 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist, loadMnist } from '../dist/data/index.js';
-import {
-  FEATURE_CLASSIFIER_SIZES,
-  FEATURE_DATASETS,
-  FeatureNetwork,
-  featureClassifierPath,
-  featureClassifierRecordPath,
-  MODELS_DIR,
-  trainFeatureClassifier,
-} from '../dist/eval/index.js';
+import { FEATURE_CLASSIFIER_SIZES, FEATURE_DATASETS, FeatureNetwork, featureClassifierPath, featureClassifierRecordPath, MODELS_DIR, trainFeatureClassifier } from '../dist/eval/index.js';
 
 const SETTINGS = {
   'fashion-mnist': { load: () => loadFashionMnist(), epochs: 20, maxShift: 0 },
@@ -60,14 +52,11 @@ for (const dataset of datasets) {
     `Output 'features' (the ${FEATURE_CLASSIFIER_SIZES.at(-2)} penultimate ReLU activations) feeds the package's Fréchet distance ("fd"); ` +
     `this is not the Inception network of FID, and its numbers are not comparable with published FID values. Input 'x': [n, 1, 28, 28] in [0, 1].`;
   console.log(`${dataset}: training on ${data.train.count} images for ${epochs} epochs`);
+  // The training settings, passed to the trainer and recorded beside the model as they were.
+  const training = { epochs, batchSize: BATCH_SIZE, learningRate: LEARNING_RATE, maxShift: settings.maxShift, seed, threads: THREADS };
   const started = performance.now();
   const { onnx, history } = await trainFeatureClassifier(data.train, {
-    epochs,
-    batchSize: BATCH_SIZE,
-    learningRate: LEARNING_RATE,
-    maxShift: settings.maxShift,
-    seed,
-    threads: THREADS,
+    ...training,
     name: network,
     description,
     onEpoch: (r) => console.log(`  epoch ${r.epoch}: nll ${r.meanNll.toFixed(4)}, accuracy ${r.accuracy.toFixed(4)}, ${r.seconds.toFixed(1)} s`),
@@ -84,12 +73,7 @@ for (const dataset of datasets) {
     sizes: FEATURE_CLASSIFIER_SIZES,
     trainImages: data.train.count,
     testImages: data.test.count,
-    epochs,
-    batchSize: BATCH_SIZE,
-    learningRate: LEARNING_RATE,
-    maxShift: settings.maxShift,
-    seed,
-    threads: THREADS,
+    ...training,
     testAccuracy: score.accuracy,
     testNll: Number(score.meanNll.toFixed(6)),
     trainSeconds: Number(trainSeconds.toFixed(1)),

@@ -14,7 +14,6 @@ import { loadMnist } from '../data/mnist.js';
 import { LpcError } from '../errors.js';
 import type { FeatureDataset } from '../eval/shipped-classifiers.js';
 import { Rng } from '../native/rng.js';
-import { PhiloxSource } from '../training/random-streams.js';
 
 /** The datasets known by name. */
 export const NAMED_DATASETS = ['mnist', 'fashion-mnist'] as const;
@@ -24,7 +23,7 @@ export const NAMED_DATASETS = ['mnist', 'fashion-mnist'] as const;
  * copy in every run and in `eval`, so their NLLs compare. Uniforms are drawn image after image, so the copy of
  * the first n test images is a prefix of the copy of the first m > n.
  */
-export const TEST_BINARIZATION_SEED = 0x7465_7374n;
+const TEST_BINARIZATION_SEED = 0x7465_7374n;
 
 /** A dataset as the commands use it. */
 export interface CliDataset {
@@ -84,12 +83,8 @@ export function slice(set: ImageSet, from: number, to: number, part?: string): I
 export function testImages(test: ImageSet, count: number, binarize: boolean): ImageSet {
   const first = slice(test, 0, Math.min(count, test.count));
   if (!binarize) return first;
-  const rng = new Rng({ seed: TEST_BINARIZATION_SEED });
-  try {
-    return binarizeImages(first, new PhiloxSource(rng));
-  } finally {
-    rng.dispose();
-  }
+  using rng = new Rng({ seed: TEST_BINARIZATION_SEED });
+  return binarizeImages(first, rng);
 }
 
 /** SHA-256 (hex) of a set's shape, value range and pixels: equal digests mean the same images in the same order. */

@@ -56,7 +56,8 @@ export interface RunFolder {
 /** Reads a run folder written by `train`; coded errors when it holds no run. */
 export function readRunFolder(dir: string): RunFolder {
   const run = new RunDirectory(dir);
-  if (!run.hasCheckpoint()) throw new LpcError('LPC_NOT_FOUND', `${dir} is a folder but holds no run (${RUN_FILES.checkpoint}/manifest.json); pass a run folder written by train, or a decoder .onnx file`);
+  if (!run.hasCheckpoint())
+    throw new LpcError('LPC_NOT_FOUND', `${dir} is a folder but holds no run (${RUN_FILES.checkpoint}/manifest.json); pass a run folder written by train, or a decoder .onnx file`);
   const checkpoint = run.readCheckpoint();
   const config = checkpoint.config as TrainConfig;
   if (typeof config !== 'object' || config === null || config.version !== TRAIN_CONFIG_VERSION) {
@@ -69,7 +70,8 @@ export function readRunFolder(dir: string): RunFolder {
 export async function openRunFolder(run: RunFolder, f: EvalModelFlags, imageShape: ImageShape): Promise<EvalTarget> {
   const { dir, checkpoint, config } = run;
   for (const flag of ['layout', 'range', 'latent', 'encoderOutput', 'encoderLayout'] as const) {
-    if (f[flag] !== undefined) throw new LpcError('LPC_INVALID_ARGUMENT', `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} describes a decoder or encoder file; a run folder records how to read its networks`);
+    if (f[flag] !== undefined)
+      throw new LpcError('LPC_INVALID_ARGUMENT', `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} describes a decoder or encoder file; a run folder records how to read its networks`);
   }
   if (config.imageShape.join() !== imageShape.join()) {
     throw new LpcError('LPC_SHAPE_MISMATCH', `the run in ${dir} was trained on images [${config.imageShape.join(', ')}]; the evaluation data have [${imageShape.join(', ')}]`);
@@ -77,7 +79,8 @@ export async function openRunFolder(run: RunFolder, f: EvalModelFlags, imageShap
   const decoder = await loadDecoder(checkpoint.decoder, { imageShape, layout: config.layout ?? undefined, range: config.range, latentDim: config.latent });
   let encoder: Encoder | null = null;
   if (f.encoder !== undefined) encoder = await flags.openEncoder(f.encoder, f, imageShape, decoder.latentDim);
-  else if (checkpoint.encoder !== null) encoder = await loadEncoder(checkpoint.encoder, { imageShape, latentDim: config.latent, layout: config.encoderLayout ?? undefined, encoderOutput: config.encoderOutput ?? undefined });
+  else if (checkpoint.encoder !== null)
+    encoder = await loadEncoder(checkpoint.encoder, { imageShape, latentDim: config.latent, layout: config.encoderLayout ?? undefined, encoderOutput: config.encoderOutput ?? undefined });
   // Flags given replace the run's likelihood; --sigma alone keeps the run's kind.
   const kind = f.likelihood ?? config.likelihood;
   const sigma = f.sigma ?? (kind === config.likelihood ? (config.sigma ?? undefined) : undefined);

@@ -68,18 +68,18 @@ export async function evaluateNetworks(decoder: Decoder, encoder: Encoder | null
   }
 }
 
+/** The numbers an evaluation reports, in the order its summaries print them. */
+export type EvaluationEstimates = Pick<EvaluationResult, 'negElbo' | 'negElboStdErr' | 'nll' | 'nllK' | 'nllStdErr' | 'reconMse'>;
+
+/** The estimates of an evaluation (what both eval's summary and a history point report). */
+export function evaluationEstimates(result: EvaluationResult): EvaluationEstimates {
+  const { negElbo, negElboStdErr, nll, nllK, nllStdErr, reconMse } = result;
+  return { negElbo, negElboStdErr, nll, nllK, nllStdErr, reconMse };
+}
+
 /** The fields of an evaluation a history point keeps. */
 export function pointEvaluation(result: EvaluationResult): PointEvaluation {
-  return {
-    negElbo: result.negElbo,
-    negElboStdErr: result.negElboStdErr,
-    nll: result.nll,
-    nllK: result.nllK,
-    nllStdErr: result.nllStdErr,
-    reconMse: result.reconMse,
-    proposal: result.proposal,
-    normalised: result.normalised,
-  };
+  return { ...evaluationEstimates(result), proposal: result.proposal, normalised: result.normalised };
 }
 
 /** A history point's evaluation when there is none, with the reason. */

@@ -15,7 +15,7 @@ import { register as registerTrain } from './commands/train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('langevin-pc')
     .description('Langevin predictive coding and VAE training for ONNX latent-variable models')
     .version(pkg.version)
@@ -51,8 +51,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // npm links the bin through a symlink, so compare real paths.
-const invokedDirectly =
-  process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   process.exitCode = await main(process.argv);
 }

@@ -237,7 +237,9 @@ export function checkSameConfig(saved: TrainConfig, resumed: GivenConfig, where:
   const a = JSON.stringify(saved[key] ?? null);
   const b = JSON.stringify(resumed[key] ?? null);
   const flag = CONFIG_FLAGS[key];
-  const what = key.endsWith('Sha256') ? `${flag} has SHA-256 ${b.slice(1, 13)}... but the run in ${where} was trained on content with SHA-256 ${a.slice(1, 13)}...` : `${flag} is ${b} but the run in ${where} was trained with ${a}`;
+  const what = key.endsWith('Sha256')
+    ? `${flag} has SHA-256 ${b.slice(1, 13)}... but the run in ${where} was trained on content with SHA-256 ${a.slice(1, 13)}...`
+    : `${flag} is ${b} but the run in ${where} was trained with ${a}`;
   throw new LpcError('LPC_CONFIG_MISMATCH', `${what} (field ${key}); resume with the run's settings (giving no option keeps them) or train into another --out`);
 }
 
@@ -246,7 +248,7 @@ export function checkSameConfig(saved: TrainConfig, resumed: GivenConfig, where:
  * With a partial `other` (the flags given) it finds a flag that contradicts the checkpoint before any
  * combination check, so that such a flag is reported as the mismatch it is.
  */
-export function firstDifference(saved: TrainConfig, other: GivenConfig, keys: readonly (keyof typeof CONFIG_FLAGS)[]): keyof typeof CONFIG_FLAGS | null {
+function firstDifference(saved: TrainConfig, other: GivenConfig, keys: readonly (keyof typeof CONFIG_FLAGS)[]): keyof typeof CONFIG_FLAGS | null {
   for (const key of keys) {
     if (MAY_CHANGE.has(key) || !(key in other)) continue;
     // Two paths may name the same images: their digests decide.

@@ -205,10 +205,10 @@ function resolveLpc(merged: GivenConfig, hasEncoder: boolean, likelihood: Likeli
   const sampler = merged.sampler ?? TRAIN_DEFAULTS.sampler;
   const precond = merged.precond ?? TRAIN_DEFAULTS.precond;
   const momentum = merged.momentum ?? false;
-  if (thetaGrad === 'last' && merged.burnIn != null) invalidArgument('--burn-in', "given only with --theta-grad mean (--theta-grad last uses the final states only)", merged.burnIn);
+  if (thetaGrad === 'last' && merged.burnIn != null) invalidArgument('--burn-in', 'given only with --theta-grad mean (--theta-grad last uses the final states only)', merged.burnIn);
   const burnIn = thetaGrad === 'last' ? null : (merged.burnIn ?? Math.min(TRAIN_DEFAULTS.burnIn, Math.floor(steps / 2)));
   if (burnIn !== null && burnIn >= steps) invalidArgument('--burn-in', `below --steps ${steps} (states after the burn-in feed the gradient)`, burnIn);
-  if (momentum && precond !== 'adam') invalidArgument('--momentum', 'given only with --precond adam (it drifts along the adam preconditioner\'s first moment)', `--precond ${precond}`);
+  if (momentum && precond !== 'adam') invalidArgument('--momentum', "given only with --precond adam (it drifts along the adam preconditioner's first moment)", `--precond ${precond}`);
   if (sampler === 'mala') {
     if (momentum) invalidArgument('--momentum', 'absent with --sampler mala (its proposal must not drift along a moment)', true);
     if (steps < 2) invalidArgument('--steps', 'at least 2 with --sampler mala (a warm-up then exact steps)', steps);

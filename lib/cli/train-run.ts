@@ -187,7 +187,12 @@ class TrainLoop {
       const decoder = await loadDecoder(snapshot.decoder, this.plan.decoderOptions);
       const encoder = snapshot.encoder === null || this.plan.encoderOptions === null ? null : await loadEncoder(snapshot.encoder, this.plan.encoderOptions);
       const c = this.#config;
-      result = await evaluateNetworks(decoder, encoder, this.plan.evalImages, { likelihood: likelihood.spec, iwae: c.evalIwae, seed: BigInt(c.seed), ...(c.threads === null ? {} : { threads: c.threads }) });
+      result = await evaluateNetworks(decoder, encoder, this.plan.evalImages, {
+        likelihood: likelihood.spec,
+        iwae: c.evalIwae,
+        seed: BigInt(c.seed),
+        ...(c.threads === null ? {} : { threads: c.threads }),
+      });
     }
     const onGrid = this.#updates % this.#config.evalEvery === 0;
     const point = this.metrics.addPoint(

@@ -42,7 +42,7 @@ export function threshold(probabilities: Float32Array, uniforms: Float32Array, o
  * Create the source from a fixed seed to get the same test set on every run.
  *
  * @example
- * const testBin = binarizeImages(loadMnist().test, new Rng(1234)); // the same copy every time
+ * const testBin = binarizeImages(loadMnist().test, new Rng({ seed: 1234 })); // the same copy every time
  */
 export function binarizeImages(set: ImageSet, source: RandomSource): ImageSet<Float32Array> {
   const grey = scaleImages(set, UNIT_RANGE);

@@ -9,23 +9,11 @@ import { corruptData, type ReadArrayOptions } from './file-bytes.js';
 import { readIdx } from './idx.js';
 import { BYTE_RANGE, createImageSet, type Dataset, type ImageSet } from './image-set.js';
 
-
 /** Where the Debian package dataset-fashion-mnist puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Label i's name, in the order of the label values. */
-export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-]);
+export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
 
 /** Where loadFashionMnist finds the files, and the IDX size limit. */
 export interface FashionMnistOptions extends ReadArrayOptions {
@@ -34,8 +22,7 @@ export interface FashionMnistOptions extends ReadArrayOptions {
 }
 
 const INSTALL_HINT =
-  'Install the Debian package dataset-fashion-mnist (apt-get update && apt-get install -y dataset-fashion-mnist), ' +
-  'or pass { directory } pointing at a folder with the four IDX files';
+  'Install the Debian package dataset-fashion-mnist (apt-get update && apt-get install -y dataset-fashion-mnist), ' + 'or pass { directory } pointing at a folder with the four IDX files';
 
 /**
  * Loads both splits as raw bytes in [0, 255], shape [1, 28, 28], labels 0..9.

@@ -78,11 +78,7 @@ export function isGzip(bytes: Uint8Array): boolean {
  * format's header from the first bytes, enforces the caller's size limit and returns the total
  * length the header promises (header included); for a gzipped file that length bounds the inflation.
  */
-export function decodedBytes(
-  file: string,
-  bytes: Buffer,
-  declaredLength: (prefix: Buffer) => number,
-): { bytes: Buffer; declared: number } {
+export function decodedBytes(file: string, bytes: Buffer, declaredLength: (prefix: Buffer) => number): { bytes: Buffer; declared: number } {
   if (!isGzip(bytes)) return { bytes, declared: declaredLength(bytes) };
   // Inflate only the start first: a sync flush returns what the truncated stream decodes to.
   let prefix: Buffer;
@@ -126,10 +122,7 @@ export function elementCount(file: string, shape: readonly number[], itemBytes: 
   for (const d of shape) {
     count *= d;
     if (count > limit) {
-      throw corruptData(
-        file,
-        `header shape [${shape.join(', ')}] declares more than the limit of ${maxBytes} data bytes (pass a larger maxBytes if the file is real)`,
-      );
+      throw corruptData(file, `header shape [${shape.join(', ')}] declares more than the limit of ${maxBytes} data bytes (pass a larger maxBytes if the file is real)`);
     }
   }
   return count;

@@ -4,10 +4,8 @@
  */
 import { LpcError } from '../errors.js';
 import { BYTE_RANGE, createImageSet, type ImageSet, type LabelArray, type PixelArray, type ValueRange } from './image-set.js';
+import { nhwcToNchw, type ImageLayout } from './layout.js';
 import type { NdArray } from './nd-array.js';
-
-/** How a 4-D array orders its axes. */
-export type ImageLayout = 'nchw' | 'nhwc';
 
 /** How imageSetFromArray reads an array's axes, names it and declares its range. */
 export interface ImageSetFromArrayOptions {
@@ -42,14 +40,11 @@ export function imageSetFromArray(array: NdArray, options: ImageSetFromArrayOpti
     layout = options.layout ?? detectLayout(name, shape);
     dims = layout === 'nchw' ? [shape[0], shape[1], shape[2], shape[3]] : [shape[0], shape[3], shape[1], shape[2]];
   } else {
-    throw new LpcError(
-      'LPC_SHAPE_MISMATCH',
-      `${name}: images must have shape [n, h, w], [n, c, h, w] or [n, h, w, c]; received [${shape.join(', ')}]`,
-    );
+    throw new LpcError('LPC_SHAPE_MISMATCH', `${name}: images must have shape [n, h, w], [n, c, h, w] or [n, h, w, c]; received [${shape.join(', ')}]`);
   }
   const [n, c, h, w] = dims;
   const source: PixelArray = array.dtype === 'uint8' || array.dtype === 'float32' ? (array.data as PixelArray) : Float32Array.from(array.data);
-  const images = layout === 'nchw' ? source : nhwcToNchw(source, n, c, h, w);
+  const images = layout === 'nchw' ? source : nhwcToNchw(source, n, [c, h, w]);
   const range = options.range ?? (images instanceof Uint8Array ? BYTE_RANGE : floatRange(name, images));
   checkWithin(name, images, range);
   return createImageSet({ name, count: n, shape: [c, h, w], images, labels: options.labels ?? null, range });
@@ -59,22 +54,7 @@ function detectLayout(name: string, shape: readonly number[]): ImageLayout {
   const channelLike = (d: number) => d === 1 || d === 3;
   if (channelLike(shape[1]) && !channelLike(shape[3])) return 'nchw';
   if (channelLike(shape[3]) && !channelLike(shape[1])) return 'nhwc';
-  throw new LpcError(
-    'LPC_INVALID_ARGUMENT',
-    `${name}: cannot tell whether shape [${shape.join(', ')}] is NCHW or NHWC; pass layout: 'nchw' or 'nhwc'`,
-  );
-}
-
-function nhwcToNchw<T extends PixelArray>(src: T, n: number, c: number, h: number, w: number): T {
-  const out = new (src.constructor as new (length: number) => T)(src.length);
-  const plane = h * w;
-  for (let i = 0; i < n; i++) {
-    const base = i * c * plane;
-    for (let p = 0; p < plane; p++) {
-      for (let k = 0; k < c; k++) out[base + k * plane + p] = src[base + p * c + k];
-    }
-  }
-  return out;
+  throw new LpcError('LPC_INVALID_ARGUMENT', `${name}: cannot tell whether shape [${shape.join(', ')}] is NCHW or NHWC; pass layout: 'nchw' or 'nhwc'`);
 }
 
 function floatRange(name: string, values: Float32Array): ValueRange {
@@ -87,7 +67,11 @@ function floatRange(name: string, values: Float32Array): ValueRange {
     if (v > max) max = v;
   }
   if (values.length === 0) return [0, 1];
-  for (const candidate of [[0, 1], [-1, 1], [0, 255]] as const) {
+  for (const candidate of [
+    [0, 1],
+    [-1, 1],
+    [0, 255],
+  ] as const) {
     if (min >= candidate[0] && max <= candidate[1]) return candidate;
   }
   // A constant array has no spread; widen it so the range stays a proper interval.

@@ -125,7 +125,7 @@ export function encodeIdx(array: NdArray): Buffer {
  */
 export function writeIdx(file: string, array: NdArray, options: { gzip?: boolean } = {}): void {
   const bytes = encodeIdx(array);
-  writeFileSync(file, options.gzip ?? file.endsWith('.gz') ? gzipSync(bytes) : bytes);
+  writeFileSync(file, (options.gzip ?? file.endsWith('.gz')) ? gzipSync(bytes) : bytes);
 }
 
 function hex(byte: number): string {

@@ -72,10 +72,7 @@ export function createImageSet<T extends PixelArray>(fields: ImageSet<T>): Image
     throw new LpcError('LPC_SHAPE_MISMATCH', `${name}: shape must be [channels, height, width] of positive integers; received [${shape.join(', ')}]`);
   }
   if (images.length !== count * imageSize(shape)) {
-    throw new LpcError(
-      'LPC_SHAPE_MISMATCH',
-      `${name}: images has ${images.length} values but ${count} images of shape [${shape.join(', ')}] need ${count * imageSize(shape)}`,
-    );
+    throw new LpcError('LPC_SHAPE_MISMATCH', `${name}: images has ${images.length} values but ${count} images of shape [${shape.join(', ')}] need ${count * imageSize(shape)}`);
   }
   if (labels !== null && labels.length !== count) {
     throw new LpcError('LPC_SHAPE_MISMATCH', `${name}: labels has ${labels.length} entries for ${count} images`);

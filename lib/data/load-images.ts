@@ -6,7 +6,8 @@
 import { statSync } from 'node:fs';
 import { LpcError } from '../errors.js';
 import { isGzip, readFileHead, type ReadArrayOptions } from './file-bytes.js';
-import { imageSetFromArray, type ImageLayout } from './from-array.js';
+import { imageSetFromArray } from './from-array.js';
+import type { ImageLayout } from './layout.js';
 import { readIdx } from './idx.js';
 import type { ImageSet, ValueRange } from './image-set.js';
 import { readNpy } from './npy.js';

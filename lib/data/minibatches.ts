@@ -13,7 +13,7 @@ import { byteTable, scaleInto } from './scale.js';
 export interface MinibatchOptions {
   /** Images per batch (a positive integer). */
   batchSize: number;
-  /** Draws the epoch order and the binarisation uniforms; required when shuffling or binarising. */
+  /** Draws the epoch order and the binarisation uniforms (e.g. the native Rng); required when shuffling or binarising. */
   source?: RandomSource;
   /** A fresh random order each epoch (default true); false keeps the set's order. */
   shuffle?: boolean;
@@ -50,8 +50,11 @@ export interface Minibatch {
  * }
  */
 export class MinibatchLoader {
+  /** The set the batches are drawn from. */
   readonly set: ImageSet;
+  /** Images per batch (the last of an epoch may have fewer unless dropLast). */
   readonly batchSize: number;
+  /** The range batch values are delivered in. */
   readonly range: ValueRange;
   private readonly options: Required<Pick<MinibatchOptions, 'shuffle' | 'dropLast' | 'binarize'>>;
   private readonly source: RandomSource | undefined;
@@ -62,6 +65,7 @@ export class MinibatchLoader {
   private readonly uniforms: Float32Array | null;
   private generation = 0;
 
+  /** A loader over `set`; throws LPC_INVALID_ARGUMENT for a bad option, or for a missing source when shuffling or binarising. */
   constructor(set: ImageSet, options: MinibatchOptions) {
     const { batchSize } = options;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) invalidArgument('batchSize', 'a positive integer', batchSize);

@@ -38,11 +38,19 @@ export interface MnistOptions {
 export function loadMnist(options: MnistOptions = {}): Dataset<Uint8Array> {
   const dir = options.packageDir ?? locateMnistPackage(import.meta.url);
   const classes = Array.from({ length: 10 }, (_, digit) => readDigitFile(path.join(dir, 'src', 'digits', `${digit}.json`)));
-  const trainCounts = classes.map((c) => Math.round(c.length / PIXELS * MNIST_TRAIN_FRACTION));
+  const trainCounts = classes.map((c) => Math.round((c.length / PIXELS) * MNIST_TRAIN_FRACTION));
   return {
     name: 'mnist',
-    train: interleave('mnist/train', classes, trainCounts.map((t) => [0, t])),
-    test: interleave('mnist/test', classes, trainCounts.map((t, digit) => [t, classes[digit].length / PIXELS])),
+    train: interleave(
+      'mnist/train',
+      classes,
+      trainCounts.map((t) => [0, t]),
+    ),
+    test: interleave(
+      'mnist/test',
+      classes,
+      trainCounts.map((t, digit) => [t, classes[digit].length / PIXELS]),
+    ),
     classNames: Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']),
   };
 }

@@ -48,7 +48,7 @@ export const DTYPE_ARRAYS: { readonly [D in Dtype]: new (length: number) => Dtyp
 };
 
 /** The dtype of a typed array, or null for an array type no format here stores. */
-export function dtypeOf(data: ArrayBufferView): Dtype | null {
+function dtypeOf(data: ArrayBufferView): Dtype | null {
   if (data instanceof Uint8Array) return 'uint8';
   if (data instanceof Int8Array) return 'int8';
   if (data instanceof Int16Array) return 'int16';

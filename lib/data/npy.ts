@@ -53,15 +53,15 @@ function parseHeader(file: string, bytes: Uint8Array): NpyHeader {
   }
   const dtype = DESCRS[descr];
   if (dtype === undefined) {
-    throw new LpcError(
-      'LPC_UNSUPPORTED_FORMAT',
-      `${file}: dtype '${descr}' is not supported; save uint8 ('|u1') or little-endian float32 ('<f4'), e.g. np.save(f, a.astype(np.float32))`,
-    );
+    throw new LpcError('LPC_UNSUPPORTED_FORMAT', `${file}: dtype '${descr}' is not supported; save uint8 ('|u1') or little-endian float32 ('<f4'), e.g. np.save(f, a.astype(np.float32))`);
   }
   if (fortran === 'True') {
     throw new LpcError('LPC_UNSUPPORTED_FORMAT', `${file}: Fortran-order arrays are not supported; save np.ascontiguousarray(a) instead`);
   }
-  const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (!parts.every((s) => /^\d+L?$/.test(s))) throw corruptData(file, `bad header: shape (${shapeText}) is not a tuple of non-negative integers`);
   return { dtype, shape: parts.map((s) => Number.parseInt(s, 10)), dataOffset: start + headerLength };
 }

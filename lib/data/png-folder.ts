@@ -7,7 +7,7 @@ import path from 'node:path';
 import { invalidArgument, LpcError } from '../errors.js';
 import { readFileBytes, readFileHead } from './file-bytes.js';
 import { BYTE_RANGE, createImageSet, imageSize, type ImageSet } from './image-set.js';
-import { decodePng, encodePng, parsePngHeader } from './png-codec.js';
+import { decodePng, encodePng, parsePngHeader } from '../report/png-codec.js';
 import { byteTable } from './scale.js';
 
 /** How PNG files become one set: the channel count and the set's name. */
@@ -42,7 +42,10 @@ export function readPngFolder(dir: string, options: PngReadOptions = {}): ImageS
     throw error;
   }
   if (names.length === 0) throw new LpcError('LPC_NOT_FOUND', `image folder ${dir} holds no .png files`);
-  return readPngFiles(names.map((name) => path.join(dir, name)), { name: dir, ...options });
+  return readPngFiles(
+    names.map((name) => path.join(dir, name)),
+    { name: dir, ...options },
+  );
 }
 
 /** Reads the given PNG files, in the given order, into one set (see readPngFolder). */

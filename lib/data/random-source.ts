@@ -6,7 +6,7 @@
 import { LpcError } from '../errors.js';
 
 /**
- * A source of random numbers.
+ * A source of random numbers. The native `Rng` is one: pass it directly.
  *
  * @example
  * const u = new Float32Array(4);
@@ -24,10 +24,7 @@ export interface RandomSource {
 export function checkRandomSource(source: unknown, name: string): asserts source is RandomSource {
   const candidate = source as Partial<RandomSource> | null | undefined;
   if (typeof candidate?.uniform !== 'function' || typeof candidate?.permutation !== 'function') {
-    throw new LpcError(
-      'LPC_INVALID_ARGUMENT',
-      `${name} must be a random source with uniform(out) and permutation(n) methods (for example the native Rng)`,
-    );
+    throw new LpcError('LPC_INVALID_ARGUMENT', `${name} must be a random source with uniform(out) and permutation(n) methods (for example the native Rng)`);
   }
 }
 

@@ -104,7 +104,6 @@ export async function evaluateModel(model: EnergyModel, images: ImageSet, option
   const set = scaleImages(images, rangeValues(model.range));
   const N = set.count;
   const D = model.dataSize;
-  const d = model.latentDim;
   const seed = o.seed;
   const iwRng = new Rng({ seed, stream: 1 });
   const elboRng = new Rng({ seed, stream: 2 });

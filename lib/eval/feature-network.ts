@@ -45,8 +45,11 @@ export class FeatureNetwork {
   readonly name: string;
   /** The file's description (its doc string). */
   readonly description: string;
+  /** [C, H, W] of the images it takes. */
   readonly imageShape: ImageShape;
+  /** Length of the feature vector of one image. */
   readonly featureDim: number;
+  /** Number of classes its logits score. */
   readonly classes: number;
   private readonly chunk: number;
   private session: ort.InferenceSession | null;
@@ -80,7 +83,10 @@ export class FeatureNetwork {
     const featureDim = staticTail(features?.shape, 2);
     const classes = staticTail(logits?.shape, 2);
     if (imageShape === null || featureDim === null || classes === null) {
-      throw new LpcError('LPC_INVALID_MODEL', `a feature network needs input '${CLASSIFIER_IO.images}' [batch, c, h, w] and outputs '${CLASSIFIER_IO.features}' [batch, d] and '${CLASSIFIER_IO.logits}' [batch, classes] with static sizes; this model has inputs ${g.inputs.map((v) => `${v.name} [${v.shape?.join(', ') ?? '?'}]`).join(', ')} and outputs ${g.outputs.map((v) => `${v.name} [${v.shape?.join(', ') ?? '?'}]`).join(', ')}`);
+      throw new LpcError(
+        'LPC_INVALID_MODEL',
+        `a feature network needs input '${CLASSIFIER_IO.images}' [batch, c, h, w] and outputs '${CLASSIFIER_IO.features}' [batch, d] and '${CLASSIFIER_IO.logits}' [batch, classes] with static sizes; this model has inputs ${g.inputs.map((v) => `${v.name} [${v.shape?.join(', ') ?? '?'}]`).join(', ')} and outputs ${g.outputs.map((v) => `${v.name} [${v.shape?.join(', ') ?? '?'}]`).join(', ')}`,
+      );
     }
     const name = model.meta.metadataProps.find((p) => p.key === NETWORK_NAME_KEY)?.value ?? (g.name || 'unnamed feature network');
     const session = await createSession(bytes, options.threads === undefined ? {} : { threads: options.threads });

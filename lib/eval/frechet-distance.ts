@@ -68,7 +68,10 @@ function checkMoments(name: string, g: GaussianMoments): number {
   if (!(g.mean instanceof Float64Array) || g.mean.length === 0) invalidArgument(`${name}.mean`, 'a non-empty Float64Array', g.mean);
   const d = g.mean.length;
   if (!(g.covariance instanceof Float64Array) || g.covariance.length !== d * d) {
-    throw new LpcError('LPC_SHAPE_MISMATCH', `${name}.covariance must be a Float64Array of ${d} x ${d} = ${d * d} values for a mean of length ${d}; received ${g.covariance instanceof Float64Array ? g.covariance.length : typeof g.covariance} values`);
+    throw new LpcError(
+      'LPC_SHAPE_MISMATCH',
+      `${name}.covariance must be a Float64Array of ${d} x ${d} = ${d * d} values for a mean of length ${d}; received ${g.covariance instanceof Float64Array ? g.covariance.length : typeof g.covariance} values`,
+    );
   }
   for (let i = 0; i < d; i++) if (!Number.isFinite(g.mean[i])) throw new LpcError('LPC_INVALID_ARGUMENT', `${name}.mean has a non-finite value ${g.mean[i]} at ${i}`);
   const c = g.covariance;

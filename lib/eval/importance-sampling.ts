@@ -36,13 +36,7 @@ export interface ImportanceSampleResult {
  * const iw = await importanceSampledLogLikelihood(energyModel, x, batch, { mean: mu, logSigma }, { samples: 1000, rng });
  * iw.logLikelihood[0]; // log p(x_0) in nats (negate for the NLL)
  */
-export async function importanceSampledLogLikelihood(
-  model: LikelihoodFunction,
-  x: Float32Array,
-  batch: number,
-  proposal: GaussianProposal,
-  options: DrawOptions,
-): Promise<ImportanceSampleResult> {
+export async function importanceSampledLogLikelihood(model: LikelihoodFunction, x: Float32Array, batch: number, proposal: GaussianProposal, options: DrawOptions): Promise<ImportanceSampleResult> {
   const lse = new Float64Array(batch).fill(-Infinity); // log sum w over the chunks so far
   const lse2 = new Float64Array(batch).fill(-Infinity); // log sum w^2
   let logw = new Float64Array(0);
@@ -53,7 +47,10 @@ export async function importanceSampledLogLikelihood(
     for (let r = 0; r < n; r++) {
       const v = chunk.logPriorRatio[r] - chunk.nll[r];
       if (Number.isNaN(v)) {
-        throw new LpcError('LPC_DIVERGED', `-log p(x|z) is NaN for datapoint ${Math.floor(r / chunk.size)}, sample ${chunk.first + (r % chunk.size)}: the decoder or likelihood produced NaN at a finite z`);
+        throw new LpcError(
+          'LPC_DIVERGED',
+          `-log p(x|z) is NaN for datapoint ${Math.floor(r / chunk.size)}, sample ${chunk.first + (r % chunk.size)}: the decoder or likelihood produced NaN at a finite z`,
+        );
       }
       lw[r] = v;
     }

@@ -19,7 +19,6 @@ export { featureStatistics, type FeatureStatistics } from './feature-statistics.
 export { type FrechetParts, frechetDistanceOfMoments, type GaussianMoments } from './frechet-distance.js';
 export { frechetDistance, type FrechetDistanceOptions, type FrechetDistanceResult, type FrechetInput } from './image-frechet-distance.js';
 export { randomShift } from './random-shift.js';
-export { randomSourceOf } from './rng-source.js';
 export {
   FEATURE_DATASETS,
   type FeatureClassifierRecord,

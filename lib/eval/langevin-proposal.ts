@@ -66,7 +66,10 @@ export interface LangevinProposal {
 export async function langevinProposal(sampler: LangevinSampler, x: Float32Array, options: { inflation?: number; init?: EncoderInit } = {}): Promise<LangevinProposal> {
   const keep = sampler.options.keep;
   if (keep === null || keep.perChain * sampler.options.chains < 2) {
-    throw new LpcError('LPC_INVALID_ARGUMENT', `a Langevin proposal is fitted to kept states: the sampler must keep at least 2 per datapoint (keep: { burnIn, thin } with chains * states per chain >= 2); it keeps ${keep === null ? 'none' : keep.perChain * sampler.options.chains}`);
+    throw new LpcError(
+      'LPC_INVALID_ARGUMENT',
+      `a Langevin proposal is fitted to kept states: the sampler must keep at least 2 per datapoint (keep: { burnIn, thin } with chains * states per chain >= 2); it keeps ${keep === null ? 'none' : keep.perChain * sampler.options.chains}`,
+    );
   }
   const inflation = options.inflation ?? DEFAULT_INFLATION;
   const result = await sampler.run(x, options.init);

@@ -48,7 +48,7 @@ export interface ProposalChunk {
 }
 
 /** The chunk size `options` asks for, checked, or the default for `batch` datapoints. */
-export function resolveChunkSize(options: DrawOptions, batch: number): number {
+function resolveChunkSize(options: DrawOptions, batch: number): number {
   const samples = checkInteger('samples', options.samples, 1, 2 ** 31 - 1);
   if (options.chunkSize !== undefined) return Math.min(checkInteger('chunkSize', options.chunkSize, 1, 2 ** 31 - 1), samples);
   const fit = Math.floor(DEFAULT_CHUNK_ROWS / batch);

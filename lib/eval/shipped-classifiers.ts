@@ -11,6 +11,7 @@ import { FeatureNetwork, type FeatureNetworkOptions } from './feature-network.js
 
 /** The datasets with a shipped feature classifier. */
 export const FEATURE_DATASETS = Object.freeze(['mnist', 'fashion-mnist'] as const);
+/** A dataset with a shipped feature classifier ('mnist' or 'fashion-mnist'). */
 export type FeatureDataset = (typeof FEATURE_DATASETS)[number];
 
 // Both lib/eval (sources under vitest) and dist/eval (compiled) sit two levels below the package root.

@@ -44,7 +44,7 @@ export function symmetricEigen(a: Float64Array, n: number, name = 'a'): Symmetri
   const floor = EPS * EPS * Math.sqrt(norm);
 
   let sweeps = 0;
-  for (let rotated = true; rotated; ) {
+  for (let rotated = true; rotated;) {
     if (sweeps === MAX_SWEEPS) throw new LpcError('LPC_DIVERGED', `the Jacobi eigen-decomposition of a ${n} x ${n} matrix did not converge in ${MAX_SWEEPS} sweeps`);
     sweeps++;
     rotated = false;

@@ -14,7 +14,6 @@ import { createSession, runSession } from '../onnx/runtime.js';
 import { makeTensor, type Tensor } from '../onnx/tensor.js';
 import { buildFeatureClassifier, CLASSIFIER_IO, FEATURE_CLASSIFIER_SIZES, NETWORK_NAME_KEY, withNllHead } from './feature-classifier.js';
 import { randomShift } from './random-shift.js';
-import { randomSourceOf } from './rng-source.js';
 
 /** Settings of trainFeatureClassifier. */
 export interface TrainFeatureClassifierOptions {
@@ -89,10 +88,13 @@ export async function trainFeatureClassifier(train: ImageSet, options: TrainFeat
   const history: EpochReport[] = [];
   if (epochs > 0) {
     using rng = new Rng({ seed, stream: 1 });
-    const loader = new MinibatchLoader(train, { batchSize, source: randomSourceOf(rng) });
+    const loader = new MinibatchLoader(train, { batchSize, source: rng });
     const { model } = buildGradientModel(withNllHead(forward, classes), { objective: CLASSIFIER_IO.nll, params: params.names });
     const session = await createSession(model, { threads: options.threads ?? 1 });
-    using optimizer = new Optimizer(params.names.map((n) => params.get(n).data), { kind: 'adam', lr });
+    using optimizer = new Optimizer(
+      params.names.map((n) => params.get(n).data),
+      { kind: 'adam', lr },
+    );
     const totalSteps = epochs * loader.batchesPerEpoch;
     const scratch = new Float32Array(imageSize(train.shape));
     try {

@@ -6,13 +6,7 @@ import { LpcError, describeValue } from '../errors.js';
 import type { EnergyEvaluation, EnergyFunction } from '../likelihoods/energy-function.js';
 
 /** Evaluates all chains at z ([n, d]) and checks the output's kinds and lengths. */
-export async function evaluateChecked(
-  fn: EnergyFunction,
-  x: Float32Array,
-  batch: number,
-  z: Float32Array,
-  step: number,
-): Promise<EnergyEvaluation> {
+export async function evaluateChecked(fn: EnergyFunction, x: Float32Array, batch: number, z: Float32Array, step: number): Promise<EnergyEvaluation> {
   const n = z.length / fn.latentDim;
   const out = await fn.evaluate(x, batch, z);
   if (typeof out !== 'object' || out === null) {
@@ -25,10 +19,7 @@ export async function evaluateChecked(
 
 function checkOutput(name: string, value: unknown, length: number, what: string, step: number): void {
   if (!(value instanceof Float32Array) || value.length !== length) {
-    throw new LpcError(
-      'LPC_SHAPE_MISMATCH',
-      `the energy function's output ${name} at step ${step} must be a Float32Array of length ${what}; received ${describeValue(value)}`,
-    );
+    throw new LpcError('LPC_SHAPE_MISMATCH', `the energy function's output ${name} at step ${step} must be a Float32Array of length ${what}; received ${describeValue(value)}`);
   }
 }
 

@@ -91,8 +91,5 @@ export function nonFiniteState(z: Float32Array, d: number, t: number): LpcError 
       if (first < 0) first = c;
     }
   }
-  return new LpcError(
-    'LPC_DIVERGED',
-    `${bad} chain(s) left the float32 range at step ${t} (first: chain ${first}): the step size times the gradient overflowed; lower stepSize or gMax`,
-  );
+  return new LpcError('LPC_DIVERGED', `${bad} chain(s) left the float32 range at step ${t} (first: chain ${first}): the step size times the gradient overflowed; lower stepSize or gMax`);
 }

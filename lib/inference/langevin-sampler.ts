@@ -80,11 +80,14 @@ export interface LangevinResult {
  * const fromEncoder = await sampler.run(x, { mu, logSigma }); // chains from mu + sigma * eps
  */
 export class LangevinSampler {
+  /** The model whose posterior the chains sample. */
   readonly energy: EnergyFunction;
+  /** The options with every default filled in. */
   readonly options: Readonly<ResolvedLangevinOptions>;
   #runs = 0;
   #running = false;
 
+  /** A sampler of `energy`'s posterior; throws LPC_INVALID_ARGUMENT naming a bad option. */
   constructor(energy: EnergyFunction, options: LangevinOptions) {
     checkEnergyFunction(energy);
     this.energy = energy;

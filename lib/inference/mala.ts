@@ -67,14 +67,7 @@ type ChainCounts = { accepted: Float64Array; proposed: Float64Array };
  * Counts the chains whose proposal was not finite as restarted (halving their step during the warm-up) and
  * returns how many of them have now failed maxConsecutiveRestarts times in a row during the warm-up.
  */
-function countFailures(
-  ctx: RunContext,
-  out: EnergyEvaluation,
-  warm: boolean,
-  restarts: Int32Array,
-  consecutive: Int32Array,
-  stepSizes: Float32Array,
-): { count: number; first: number } {
+function countFailures(ctx: RunContext, out: EnergyEvaluation, warm: boolean, restarts: Int32Array, consecutive: Int32Array, stepSizes: Float32Array): { count: number; first: number } {
   const d = ctx.chains.d;
   let count = 0;
   let first = -1;
@@ -96,11 +89,7 @@ function countFailures(
 }
 
 /** Acceptance after the warm-up (all steps without one), and during it. */
-function acceptance(
-  ctx: RunContext,
-  end: ChainCounts,
-  atWarmupEnd: ChainCounts | null,
-): Pick<LoopOutcome, 'acceptRate' | 'acceptRates' | 'warmupAcceptRate'> {
+function acceptance(ctx: RunContext, end: ChainCounts, atWarmupEnd: ChainCounts | null): Pick<LoopOutcome, 'acceptRate' | 'acceptRates' | 'warmupAcceptRate'> {
   const n = ctx.chains.n;
   const perChain = new Float64Array(n);
   let accepted = 0;

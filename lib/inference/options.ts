@@ -109,8 +109,22 @@ export interface ResolvedLangevinOptions {
 }
 
 const KNOWN_KEYS = new Set([
-  'steps', 'stepSize', 'chains', 'sampler', 'preconditioner', 'momentum', 'beta1', 'beta2', 'eps', 'gMax',
-  'mala', 'keep', 'maxConsecutiveRestarts', 'seed', 'rng', 'device',
+  'steps',
+  'stepSize',
+  'chains',
+  'sampler',
+  'preconditioner',
+  'momentum',
+  'beta1',
+  'beta2',
+  'eps',
+  'gMax',
+  'mala',
+  'keep',
+  'maxConsecutiveRestarts',
+  'seed',
+  'rng',
+  'device',
 ]);
 
 /** Checks `options` and fills in defaults; throws LPC_INVALID_ARGUMENT naming the first bad option. */

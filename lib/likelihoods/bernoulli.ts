@@ -38,4 +38,3 @@ export const bernoulli: Likelihood = {
     return { nll, sse, mean, stopGradient: [], params: [] };
   },
 };
-

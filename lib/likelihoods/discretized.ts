@@ -24,7 +24,7 @@ import { invalidArgument } from '../errors.js';
 /** Default number of levels (8-bit images). */
 export const DEFAULT_BINS = 256;
 /** The largest a = h (|c| + h) integrated by quadrature. */
-export const NARROW_LIMIT = 0.5;
+const NARROW_LIMIT = 0.5;
 /** Stands for +inf at the open end of an edge bin: log Q of it is about -5e29, and exp of that is 0. */
 const OPEN_END = 1e15;
 /** Gauss-Legendre nodes and weights on [-1, 1], positive half of the symmetric 4-point rule. */

@@ -14,6 +14,7 @@ export interface EnergyEvaluation {
   readonly gradZ: Float32Array;
 }
 
+/** What a sampler needs of a model: per-chain energies and their z-gradients for a batch (see the file comment). */
 export interface EnergyFunction {
   /** The latent dimension d. */
   readonly latentDim: number;

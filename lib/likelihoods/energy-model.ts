@@ -8,6 +8,7 @@ import type { ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError, shapeMismatch } from '../errors.js';
 import { GraphRunner } from '../models/graph-runner.js';
 import type { Decoder, OutputRange, ParameterGradients } from '../models/networks.js';
+import { SessionOwner } from '../models/session-owner.js';
 import { paramGradName, upstreamName } from '../onnx/autodiff/gradient.js';
 import { ParameterSet } from '../onnx/params.js';
 import { buildEnergyGraph, type EnergyGraph } from './energy-graph.js';
@@ -27,7 +28,6 @@ export interface EnergyModelOptions {
   /** Intra-op threads of each onnxruntime session (default: onnxruntime's choice). */
   threads?: number;
 }
-
 
 /** Energies, latent and parameter gradients, and -log p(x|z), from one run. */
 export interface FullEvaluation extends EnergyEvaluation {
@@ -57,21 +57,27 @@ export interface EnergyMetrics {
  * const grads = await energy.thetaGradients(x, batch, z);             // Map 'fc1.weight' -> Float32Array
  * await energy.dispose();
  */
-export class EnergyModel implements EnergyFunction {
+export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFunction {
+  /** The latent dimension d. */
   readonly latentDim: number;
+  /** Values in one image (C*H*W). */
   readonly dataSize: number;
+  /** [C, H, W] of one image. */
   readonly imageShape: ImageShape;
   /** The interval data must be scaled to (the decoder's output range). */
   readonly range: OutputRange;
+  /** Whether parameters are fed from `params` (trainable) or frozen in at creation. */
   readonly trainable: boolean;
   /** The likelihood the energy uses (evaluation reads it to name its units). */
   readonly likelihood: LikelihoodSpec;
   /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
   readonly params: ParameterSet;
+  /** The energy graph the sessions are built from. */
   readonly graph: EnergyGraph;
-  private readonly runner: GraphRunner<EnergyRun>;
+  protected readonly runner: GraphRunner<EnergyRun>;
 
   private constructor(decoder: Decoder, graph: EnergyGraph, options: EnergyModelOptions) {
+    super();
     this.graph = graph;
     this.latentDim = graph.latentDim;
     this.dataSize = graph.dataSize;
@@ -157,20 +163,6 @@ export class EnergyModel implements EnergyFunction {
   async negLogLikelihood(x: Float32Array, batch: number, z: Float32Array): Promise<Float32Array> {
     const out = await this.runner.run('eval', this.feeds(x, batch, z), ['nll']);
     return out.nll;
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return this.runner.disposed;
-  }
-
-  /** Releases the onnxruntime sessions; later calls throw LPC_DISPOSED. */
-  async dispose(): Promise<void> {
-    await this.runner.dispose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
   }
 
   private requireTrainable(method: string): void {

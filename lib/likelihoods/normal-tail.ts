@@ -18,14 +18,14 @@ const FIT_POINTS = 400;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The Mills ratio Q(t) / phi(t) for t > 0, by its continued fraction evaluated bottom-up (float64). */
-export function millsRatio(t: number, terms = 400): number {
+function millsRatio(t: number, terms = 400): number {
   let v = t;
   for (let k = terms; k >= 1; k--) v = t + k / v;
   return 1 / v;
 }
 
 /** Coefficients c_0..c_9 of g(s) = sum c_k s^k, fitted at load (see the file comment). */
-export const TAIL_COEFFICIENTS: readonly number[] = fitTail();
+const TAIL_COEFFICIENTS: readonly number[] = fitTail();
 
 /** The approximation the graph evaluates for t >= TAIL_SWITCH, in float64 (for tests and error bounds). */
 export function logUpperTailFit(t: number): number {

@@ -10,13 +10,9 @@
  */
 import type { ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError } from '../errors.js';
-import { GraphBuilder } from '../onnx/builder.js';
-import { Graph, Model } from '../onnx/ir.js';
-import { ParameterSet } from '../onnx/params.js';
-import { checkChoice, checkImageShape, checkPositiveInt, checkSeed, checkSizes } from './check.js';
-import { WeightInit } from './init.js';
-import { LayerWriter, type ConvGeometry } from './layers.js';
-import { BUILD_OPSET, encoderDescription, writeHeads } from './mlp.js';
+import { checkDecoderOutput, finishDecoder, finishEncoder, newNetwork, type DecoderOutput } from './built-network.js';
+import { checkImageShape, checkPositiveInt, checkSeed, checkSizes } from './check.js';
+import type { ConvGeometry } from './layers.js';
 import type { Decoder, Encoder } from './networks.js';
 
 /** Options shared by the convolutional builders. */
@@ -35,7 +31,7 @@ export interface ConvOptions {
 /** Options of convDecoder. */
 export interface ConvDecoderOptions extends ConvOptions {
   /** Final activation: 'sigmoid' (mean in [0, 1]) or 'tanh' ([-1, 1]). Default 'sigmoid'. */
-  output?: 'sigmoid' | 'tanh';
+  output?: DecoderOutput;
 }
 
 /** The layer plan for an image size: the number of stride-2 layers and the padding of the outermost one. */
@@ -68,12 +64,9 @@ export function convPlan(size: number): ConvPlan {
  */
 export function convDecoder(options: ConvDecoderOptions): Decoder {
   const o = checkConv(options, 'convDecoder');
-  const output = checkChoice('convDecoder options.output', options.output ?? 'sigmoid', ['sigmoid', 'tanh'] as const);
-  const model = new Model(new Graph(), BUILD_OPSET);
-  model.graph.name = 'conv_decoder';
-  const b = new GraphBuilder(model);
-  using init = new WeightInit(o.seed);
-  const w = new LayerWriter(b, init);
+  const output = checkDecoderOutput('convDecoder', options.output);
+  using w = newNetwork('conv_decoder', o.seed);
+  const b = w.b;
   const L = o.plan.layers;
   const top = o.channels[L - 1];
   const widths = [o.latentDim, ...o.hidden, top * 16];
@@ -88,20 +81,7 @@ export function convDecoder(options: ConvDecoderOptions): Decoder {
     h = w.convTranspose(h, `deconv${i + 1}`, chans[i], chans[i + 1], geometry, last ? 'glorot' : 'he');
     if (!last) h = w.activation(h, 'relu', `deconv${i + 1}`);
   }
-  const headOp = output === 'sigmoid' ? 'Sigmoid' : 'Tanh';
-  b.op(headOp, [h], {}, { name: `/out/${headOp}`, outputs: ['x_mean'] });
-  model.graph.outputs.push({ name: 'x_mean', dtype: 'float32', shape: ['batch', ...o.imageShape] });
-  return {
-    model,
-    params: ParameterSet.fromModel(model),
-    latentInput: 'z',
-    output: 'x_mean',
-    latentDim: o.latentDim,
-    imageShape: o.imageShape,
-    layout: 'nchw',
-    range: output === 'sigmoid' ? '01' : '11',
-    head: { op: headOp, node: `/out/${headOp}` },
-  };
+  return finishDecoder(b, h, output, o.latentDim, o.imageShape);
 }
 
 /**
@@ -113,11 +93,8 @@ export function convDecoder(options: ConvDecoderOptions): Decoder {
  */
 export function convEncoder(options: ConvOptions): Encoder {
   const o = checkConv(options, 'convEncoder');
-  const model = new Model(new Graph(), BUILD_OPSET);
-  model.graph.name = 'conv_encoder';
-  const b = new GraphBuilder(model);
-  using init = new WeightInit(o.seed);
-  const w = new LayerWriter(b, init);
+  using w = newNetwork('conv_encoder', o.seed);
+  const b = w.b;
   const chans = [o.imageShape[0], ...o.channels];
   let h = b.input('x', 'float32', ['batch', ...o.imageShape]);
   for (let i = 0; i < o.plan.layers; i++) {
@@ -127,8 +104,7 @@ export function convEncoder(options: ConvOptions): Encoder {
   h = b.op('Flatten', [h], { axis: 1 }, { name: '/flatten/Flatten' });
   const widths = [chans[chans.length - 1] * 16, ...o.hidden];
   for (let i = 1; i < widths.length; i++) h = w.activation(w.dense(h, `fc${i}`, widths[i - 1], widths[i], 'he'), 'relu', `fc${i}`);
-  writeHeads(b, w, h, widths[widths.length - 1], o.latentDim);
-  return encoderDescription(model, o.latentDim, o.imageShape);
+  return finishEncoder(w, h, widths[widths.length - 1], o.latentDim, o.imageShape);
 }
 
 function checkConv(options: ConvOptions, who: string) {

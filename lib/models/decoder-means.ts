@@ -4,9 +4,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { invalidArgument, shapeMismatch } from '../errors.js';
-import type { ImageShape } from '../data/index.js';
+import { nhwcToNchw, type ImageShape } from '../data/index.js';
 import { GraphRunner } from './graph-runner.js';
 import { imageElements, type Decoder, type OutputRange } from './networks.js';
+import { SessionOwner } from './session-owner.js';
 import { ParameterSet } from '../onnx/params.js';
 
 /** Options of DecoderMeans.create. */
@@ -24,13 +25,20 @@ export interface DecoderMeansOptions {
  * const images = await means.decode(new Rng({ seed: 1 }).normal(64 * decoder.latentDim)); // [64, C*H*W], NCHW
  * await means.dispose();
  */
-export class DecoderMeans {
+export class DecoderMeans extends SessionOwner<'decode'> {
+  /** The latent dimension d. */
   readonly latentDim: number;
+  /** [C, H, W] of one decoded image. */
   readonly imageShape: ImageShape;
+  /** The decoder's output range ('01' or '11'). */
   readonly range: OutputRange;
-  private readonly runner: GraphRunner<'decode'>;
+  protected readonly runner: GraphRunner<'decode'>;
 
-  private constructor(private readonly decoder: Decoder, options: DecoderMeansOptions) {
+  private constructor(
+    private readonly decoder: Decoder,
+    options: DecoderMeansOptions,
+  ) {
+    super();
     this.latentDim = decoder.latentDim;
     this.imageShape = decoder.imageShape;
     this.range = decoder.range;
@@ -65,30 +73,4 @@ export class DecoderMeans {
     if (values.length !== n * size) shapeMismatch(`the decoder output '${this.decoder.output}'`, `${n} images of ${size} values`, values);
     return this.decoder.layout === 'nhwc' ? nhwcToNchw(values, n, this.imageShape) : values;
   }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return this.runner.disposed;
-  }
-
-  /** Releases the session; later calls throw LPC_DISPOSED. */
-  async dispose(): Promise<void> {
-    await this.runner.dispose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
-  }
-}
-
-function nhwcToNchw(src: Float32Array, n: number, [c, h, w]: ImageShape): Float32Array {
-  const out = new Float32Array(src.length);
-  const plane = h * w;
-  for (let i = 0; i < n; i++) {
-    const base = i * c * plane;
-    for (let p = 0; p < plane; p++) {
-      for (let k = 0; k < c; k++) out[base + k * plane + p] = src[base + p * c + k];
-    }
-  }
-  return out;
 }

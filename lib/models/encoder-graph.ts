@@ -11,7 +11,7 @@ import { freeReservedNames, renameValue } from './graph-edit.js';
 import type { Encoder } from './networks.js';
 
 /** Names the normalised encoder graph gives its interface. */
-export const ENCODER_NAMES = ['x', 'mu', 'logsigma'] as const;
+const ENCODER_NAMES = ['x', 'mu', 'logsigma'] as const;
 
 /**
  * The encoder's graph with the standard interface (parameters as initializers holding current values).

@@ -12,6 +12,7 @@ import { promoteParameters, type ParameterSet } from '../onnx/params.js';
 import { buildEncoderGraph } from './encoder-graph.js';
 import { GraphRunner } from './graph-runner.js';
 import { imageElements, type Encoder, type ParameterGradients } from './networks.js';
+import { SessionOwner } from './session-owner.js';
 
 /** Options of EncoderModel.create. */
 export interface EncoderModelOptions {
@@ -37,16 +38,21 @@ type EncoderRun = 'forward' | 'vjp';
  * const { mu, logSigma } = await encoder.forward(x, batch);
  * const grads = await encoder.vjp(x, batch, dLdMu, dLdLogSigma); // Map 'fc1.weight' -> Float32Array
  */
-export class EncoderModel {
+export class EncoderModel extends SessionOwner<EncoderRun> {
+  /** The latent dimension d. */
   readonly latentDim: number;
+  /** Values in one image (C*H*W). */
   readonly dataSize: number;
+  /** [C, H, W] of one image. */
   readonly imageShape: ImageShape;
+  /** Whether parameters are fed from `params` (trainable) or frozen in at creation. */
   readonly trainable: boolean;
   /** The encoder's parameters (the same arrays as encoder.params). */
   readonly params: ParameterSet;
-  private readonly runner: GraphRunner<EncoderRun>;
+  protected readonly runner: GraphRunner<EncoderRun>;
 
   private constructor(encoder: Encoder, options: EncoderModelOptions) {
+    super();
     this.latentDim = encoder.latentDim;
     this.imageShape = encoder.imageShape;
     this.dataSize = imageElements(encoder.imageShape);
@@ -95,20 +101,6 @@ export class EncoderModel {
     const names = this.params.names;
     const out = await this.runner.run('vjp', feeds, names.map(paramGradName));
     return new Map(names.map((n) => [n, out[paramGradName(n)]]));
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return this.runner.disposed;
-  }
-
-  /** Releases the onnxruntime sessions; later calls throw LPC_DISPOSED. */
-  async dispose(): Promise<void> {
-    await this.runner.dispose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
   }
 
   private images(x: Float32Array, batch: number): ort.Tensor {

@@ -26,7 +26,7 @@ export function renameValue(graph: Graph, from: string, to: string): void {
 }
 
 /** Every value name the graph uses. */
-export function valueNames(graph: Graph): Set<string> {
+function valueNames(graph: Graph): Set<string> {
   const names = new Set<string>([...graph.inputs.map((v) => v.name), ...graph.outputs.map((v) => v.name), ...graph.initializers.keys(), ...graph.valueInfo.keys()]);
   for (const n of graph.nodes) for (const v of [...n.inputs, ...n.outputs]) if (v !== '') names.add(v);
   return names;
@@ -44,7 +44,8 @@ export function freeReservedNames(model: Model, reserved: readonly string[], pre
   const renames = new Map<string, string>();
   for (const v of names) {
     if (!isReserved(v)) continue;
-    if (parameters.has(v)) throw new LpcError('LPC_INVALID_MODEL', `parameter '${v}' has a name the composed graph reserves (${reserved.join(', ')}, ${prefixes.map((p) => `${p}*`).join(', ')}); rename it in the model`);
+    if (parameters.has(v))
+      throw new LpcError('LPC_INVALID_MODEL', `parameter '${v}' has a name the composed graph reserves (${reserved.join(', ')}, ${prefixes.map((p) => `${p}*`).join(', ')}); rename it in the model`);
     let k = 1;
     let fresh = `orig/${v}`;
     while (names.has(fresh)) fresh = `orig/${v}_${++k}`;

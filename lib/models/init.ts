@@ -23,6 +23,7 @@ export function initStd(scheme: InitScheme, fanIn: number, fanOut: number): numb
 export class WeightInit {
   private readonly rng: Rng;
 
+  /** Normals from the Philox stream keyed by `seed`. */
   constructor(seed: number | bigint) {
     this.rng = new Rng({ seed });
   }
@@ -34,6 +35,7 @@ export class WeightInit {
     return out;
   }
 
+  /** Frees the generator. */
   dispose(): void {
     this.rng.dispose();
   }

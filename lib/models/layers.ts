@@ -21,12 +21,16 @@ export interface ConvGeometry {
   pad: number;
 }
 
-/** Appends layers with freshly initialised parameters. */
+/** Appends layers with freshly initialised parameters, drawn from its own seeded WeightInit (dispose it when done). */
 export class LayerWriter {
+  readonly init: WeightInit;
+
   constructor(
     readonly b: GraphBuilder,
-    readonly init: WeightInit,
-  ) {}
+    seed: number | bigint,
+  ) {
+    this.init = new WeightInit(seed);
+  }
 
   /** y = x W^T + b (Gemm, transB = 1, W [out, in]), PyTorch's Linear. */
   dense(x: string, name: string, inFeatures: number, outFeatures: number, scheme: InitScheme): string {
@@ -67,6 +71,10 @@ export class LayerWriter {
     const count = dims.reduce((p, d) => p * d, 1);
     const data = std === 0 ? new Float32Array(count) : this.init.normal(count, std);
     return this.b.initializer(name, makeTensor('float32', dims, data));
+  }
+
+  [Symbol.dispose](): void {
+    this.init.dispose();
   }
 }
 

@@ -72,7 +72,8 @@ export async function loadEncoder(source: ModelSource, options: LoadEncoderOptio
     outputs = { joint: g.outputs[0].name };
     scaleName = outputs.joint;
     const joint = (await dimsOf(outputs.joint))?.[1];
-    if (typeof joint === 'number' && joint % 2 !== 0) throw new LpcError('LPC_SHAPE_MISMATCH', `the single encoder output '${outputs.joint}' has ${joint} values per image; it must hold mu and the scale, 2d values`);
+    if (typeof joint === 'number' && joint % 2 !== 0)
+      throw new LpcError('LPC_SHAPE_MISMATCH', `the single encoder output '${outputs.joint}' has ${joint} values per image; it must hold mu and the scale, 2d values`);
     width = typeof joint === 'number' ? joint / 2 : undefined;
   }
   let latentDim: number;

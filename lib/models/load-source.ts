@@ -34,7 +34,11 @@ export async function probeOutputDims(model: Model, input: string, inputDims: nu
     const result = await session.run({ [input]: new ort.Tensor('float32', new Float32Array(count), inputDims) });
     return new Map(Object.entries(result).map(([k, v]) => [k, v.dims.map(Number)]));
   } catch (error) {
-    throw new LpcError('LPC_INVALID_MODEL', `running the model on zeros of shape [${inputDims.join(', ')}] (to find its output shapes) failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new LpcError(
+      'LPC_INVALID_MODEL',
+      `running the model on zeros of shape [${inputDims.join(', ')}] (to find its output shapes) failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   } finally {
     await session.release();
   }

@@ -15,8 +15,11 @@ const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
+/** The Langevin preconditioners the addon implements (DESIGN.md section 2). */
 export type NativePreconditioner = 'none' | 'rmsprop' | 'adam';
+/** Where a native object computes. */
 export type NativeDevice = 'cpu' | 'cuda';
+/** The optimisers the addon implements. */
 export type NativeOptimizerKind = 'sgd' | 'adam' | 'adamw';
 
 /** Which device an object runs on, and why not CUDA when CUDA was asked for ('' otherwise). */
@@ -52,15 +55,23 @@ export interface NativeChainsOptions {
   adaptRate: number;
 }
 
+/** Counters since the last reset() or init (fresh copies). */
 export interface NativeChainsStats {
+  /** Restarts per chain (non-finite energy or gradient). */
   restarts: Int32Array;
+  /** Restarts per chain since its last successful step. */
   consecutiveRestarts: Int32Array;
   totalRestarts: number;
+  /** Gradients folded into each chain's preconditioner state (its t). */
   gradientsSeen: Int32Array;
+  /** Per-chain step-size multipliers: halved by each restart, adapted by MALA during warm-up. */
   stepScales: Float32Array;
+  /** MALA proposals accepted and made, per chain. */
   accepted: Float64Array;
   proposed: Float64Array;
+  /** accept() calls. */
   malaSteps: number;
+  /** Proposals rejected because their energy or gradient was not finite. */
   nonFiniteProposals: number;
 }
 
@@ -155,15 +166,7 @@ export interface NativeBinding {
   readonly Chains: new (options: NativeChainsOptions) => NativeChains;
   readonly Optimizer: new (params: readonly Float32Array[], options: NativeOptimizerOptions) => NativeOptimizer;
   logSumExpRows(x: Float32Array | Float64Array, rows: number, cols: number, out?: Float64Array): Float64Array;
-  weightedMeanRows(
-    logw: Float32Array | Float64Array,
-    values: Float32Array | Float64Array,
-    rows: number,
-    cols: number,
-    dim: number,
-    out?: Float64Array,
-    lse?: Float64Array,
-  ): Float64Array;
+  weightedMeanRows(logw: Float32Array | Float64Array, values: Float32Array | Float64Array, rows: number, cols: number, dim: number, out?: Float64Array, lse?: Float64Array): Float64Array;
   sumOfSquares(arrays: readonly Float32Array[]): number;
 }
 

@@ -7,25 +7,12 @@
  *   z <- z - eta G * g~ + sqrt(2 eta G) * xi,  G = 1 | min(1 / (sqrt(v^) + eps), gMax)
  * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
  */
-import {
-  binding,
-  type NativeChains,
-  type NativeChainsState,
-  type NativeDevice,
-  type NativePreconditioner,
-} from './binding.js';
+import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativeDevice, type NativePreconditioner } from './binding.js';
 import { NativeHandle } from './handle.js';
-import {
-  checkBoolean,
-  checkFloat32,
-  checkInRange,
-  checkInteger,
-  checkOneOf,
-  checkPositive,
-  checkU64,
-} from './validate.js';
+import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from './validate.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
+/** How Langevin steps are scaled per coordinate: 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'. */
 export type Preconditioner = NativePreconditioner;
 
 /**
@@ -55,6 +42,7 @@ export interface MalaOptions {
   adaptRate?: number;
 }
 
+/** Settings of a Chains: sizes, step size, preconditioner, seed, device and MALA. */
 export interface ChainsOptions {
   /** Number of chains N = B*K (datapoints times chains per datapoint). */
   n: number;
@@ -85,6 +73,7 @@ export interface ChainsOptions {
   mala?: MalaOptions;
 }
 
+/** Per-call options of Chains.step(). */
 export interface StepOptions {
   /** Energies [n] at the current z; a non-finite one restarts its chain like a non-finite gradient. */
   energy?: Float32Array;
@@ -92,25 +81,8 @@ export interface StepOptions {
   stepSize?: number;
 }
 
-/** Counters since the last reset() or init (fresh copies). */
-export interface ChainsStats {
-  /** Restarts per chain (non-finite energy or gradient). */
-  restarts: Int32Array;
-  /** Restarts per chain since its last successful step. */
-  consecutiveRestarts: Int32Array;
-  totalRestarts: number;
-  /** Gradients folded into each chain's preconditioner state (its t). */
-  gradientsSeen: Int32Array;
-  /** Per-chain step-size multipliers: halved by each restart, adapted by MALA during warm-up. */
-  stepScales: Float32Array;
-  /** MALA proposals accepted and made, per chain. */
-  accepted: Float64Array;
-  proposed: Float64Array;
-  /** accept() calls. */
-  malaSteps: number;
-  /** Proposals rejected because their energy or gradient was not finite. */
-  nonFiniteProposals: number;
-}
+/** Counters since the last reset() or init (fresh copies), as the addon returns them. */
+export type ChainsStats = NativeChainsStats;
 
 /** Everything needed to continue bit for bit: RNG position, z, preconditioner state, step scales. */
 export type ChainsState = NativeChainsState;
@@ -213,16 +185,6 @@ export class Chains extends NativeHandle<NativeChains> {
     return this.native.stepSizes;
   }
 
-  /** 'cuda' when step() runs on the GPU, else 'cpu'. */
-  get device(): NativeDevice {
-    return this.native.device.device;
-  }
-
-  /** Why CUDA is not used although it was asked for ('' otherwise). */
-  get deviceReason(): string {
-    return this.native.device.reason;
-  }
-
   /** Sets z = xi ~ N(0, I) (encoder-free LPC) and resets the per-minibatch state. */
   initPrior(): this {
     this.native.initPrior();
@@ -281,10 +243,7 @@ export class Chains extends NativeHandle<NativeChains> {
     const bad = this.native.setCurrent(energy, grad);
     if (bad > 0) {
       const first = firstNonFiniteRow(energy, grad, this.d);
-      throw new LpcError(
-        'LPC_DIVERGED',
-        `setCurrent: the energy or gradient of ${bad} chain(s) is not finite at the current state (first: chain ${first}); MALA needs finite values to start from`,
-      );
+      throw new LpcError('LPC_DIVERGED', `setCurrent: the energy or gradient of ${bad} chain(s) is not finite at the current state (first: chain ${first}); MALA needs finite values to start from`);
     }
     this.#haveCurrent = true;
     this.#proposed = false;

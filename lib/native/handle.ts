@@ -1,10 +1,11 @@
 /**
- * Lifetime of a native object: `dispose()` (idempotent) frees its native memory and
- * `Symbol.dispose` lets `using` do it; any later use throws LPC_DISPOSED.
+ * What every native object shares: its lifetime (`dispose()`, idempotent, frees its native memory and
+ * `Symbol.dispose` lets `using` do it; any later use throws LPC_DISPOSED) and the device it computes on.
  */
 import { LpcError } from '../errors.js';
+import type { NativeDevice, NativeDeviceInfo } from './binding.js';
 
-export abstract class NativeHandle<T extends { dispose(): void }> {
+export abstract class NativeHandle<T extends { dispose(): void; readonly device: NativeDeviceInfo }> {
   #native: T | undefined;
   readonly #className: string;
 
@@ -19,6 +20,16 @@ export abstract class NativeHandle<T extends { dispose(): void }> {
       throw new LpcError('LPC_DISPOSED', `${this.#className} was disposed; create a new one`);
     }
     return this.#native;
+  }
+
+  /** 'cuda' when this object computes on the GPU (asked for, and usable: see cudaStatus()), else 'cpu'. */
+  get device(): NativeDevice {
+    return this.native.device.device;
+  }
+
+  /** Why CUDA is not used although it was asked for ('' otherwise). */
+  get deviceReason(): string {
+    return this.native.device.reason;
   }
 
   /** True once dispose() has run. */

@@ -7,8 +7,10 @@ import { NativeHandle } from './handle.js';
 import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive } from './validate.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
+/** Which update rule an Optimizer applies. */
 export type OptimizerKind = NativeOptimizerKind;
 
+/** Settings of an Optimizer; every field has a default. */
 export interface OptimizerOptions {
   /** 'sgd' (optionally with momentum / Nesterov), 'adam' (L2 weight decay) or 'adamw' (decoupled). Default 'adam'. */
   kind?: OptimizerKind;
@@ -106,6 +108,7 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
     return this.native.getLearningRate();
   }
 
+  /** Sets the learning rate of later steps (a finite number > 0), e.g. for a schedule. */
   set lr(value: number) {
     this.native.setLearningRate(checkPositive('lr', value));
   }
@@ -113,16 +116,6 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
   /** Steps taken (the t of Adam's bias correction). */
   get stepCount(): number {
     return this.native.stepCount;
-  }
-
-  /** 'cuda' when updates run on the GPU, else 'cpu'. */
-  get device(): NativeDevice {
-    return this.native.device.device;
-  }
-
-  /** Why CUDA is not used although it was asked for ('' otherwise). */
-  get deviceReason(): string {
-    return this.native.device.reason;
   }
 
   /** A copy of the state for a checkpoint. */

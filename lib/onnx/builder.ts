@@ -43,6 +43,7 @@ export interface NodeOptions {
  * b.output(b.op('Relu', [y]), 'y');
  */
 export class GraphBuilder {
+  /** The model being appended to. */
   readonly model: Model;
   /** Prefix of fresh node names, e.g. 'grad/' so that emitted nodes are recognisable. */
   readonly prefix: string;
@@ -54,6 +55,7 @@ export class GraphBuilder {
   /** Values output() renamed, old name -> new name. */
   private readonly renamed = new Map<string, string>();
 
+  /** A builder appending to `model`'s graph; fresh node names start with `prefix`. */
   constructor(model: Model, prefix = '') {
     this.model = model;
     this.prefix = prefix;

@@ -42,7 +42,7 @@ import { freezeKinks, type FrozenKinks } from './kinks.js';
 import type { Model } from './ir.js';
 import { ParameterSet, promoteParameters, type ParameterOptions } from './params.js';
 import { toFloat64 } from './precision.js';
-import { Rng } from './random.js';
+import { Mulberry32 } from './mulberry32.js';
 import { createSession, runSession } from './runtime.js';
 import { makeTensor, sizeOf, type Tensor } from './tensor.js';
 import { centralDifference, NOISE_GAIN_6, noiseLevel, STENCIL, WEIGHTS_4, WEIGHTS_6 } from './finite-diff.js';
@@ -161,7 +161,7 @@ async function compare(
   types: ReturnType<typeof inferTypes>,
   options: GradCheckOptions,
 ): Promise<GradCheckResult> {
-  const rng = new Rng(options.seed ?? 0);
+  const rng = new Mulberry32(options.seed ?? 0);
   // Feeds are held in the precision of the check, so that perturbations are exact to that precision.
   const cast = (t: Tensor): Tensor => (precision.name === 'float64' && t.dtype === 'float32' ? makeTensor('float64', t.dims, Float64Array.from(t.data as Float32Array)) : t);
   const inType = (name: string, dims: readonly number[], data: Float32Array): Tensor => {
@@ -299,7 +299,7 @@ async function choosePrecision(wanted: 'auto' | 'float32' | 'float64', kinks: Fr
   return sessions('float32', (m) => m);
 }
 
-function makeInputs(model: Model, types: ReturnType<typeof inferTypes>, options: GradCheckOptions, rng: Rng): Record<string, Tensor> {
+function makeInputs(model: Model, types: ReturnType<typeof inferTypes>, options: GradCheckOptions, rng: Mulberry32): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   const batch = options.batch ?? 2;
   for (const v of model.graph.inputs) {
@@ -327,4 +327,3 @@ function unitRms(v: Float32Array): Float32Array {
   for (let i = 0; i < v.length; i++) v[i] *= k;
   return v;
 }
-

@@ -17,7 +17,7 @@ import { LpcError } from '../errors.js';
 export const MAX_NESTING = 64;
 
 /** Protobuf cannot encode messages of 2 GiB or more; larger inputs are not ONNX files. */
-export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /** Decodes the bytes of an .onnx file. Throws LPC_INVALID_MODEL when they are not a ModelProto. */
 export function decodeModel(bytes: Uint8Array): ModelProto {

@@ -5,20 +5,7 @@
 import { LpcError } from '../errors.js';
 
 /** Element types the IR can hold. Names match onnxruntime's tensor type strings. */
-export type DType =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'bfloat16'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
 
 /** The typed array that holds each element type. */
 export interface TypedArrayOf {
@@ -66,9 +53,20 @@ const BY_CODE = new Map<number, DType>(Object.entries(INFO).map(([name, info]) =
 
 /** ONNX TensorProto.DataType names, for messages about types this IR does not hold. */
 const ONNX_TYPE_NAMES: Record<number, string> = {
-  0: 'UNDEFINED', 8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ',
-  19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1', 24: 'FLOAT8E8M0',
-  25: 'UINT2', 26: 'INT2',
+  0: 'UNDEFINED',
+  8: 'STRING',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
+  17: 'FLOAT8E4M3FN',
+  18: 'FLOAT8E4M3FNUZ',
+  19: 'FLOAT8E5M2',
+  20: 'FLOAT8E5M2FNUZ',
+  21: 'UINT4',
+  22: 'INT4',
+  23: 'FLOAT4E2M1',
+  24: 'FLOAT8E8M0',
+  25: 'UINT2',
+  26: 'INT2',
 };
 
 /** The ONNX TensorProto.DataType code of an element type. */

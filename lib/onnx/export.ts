@@ -34,7 +34,10 @@ export function exportModel(original: Uint8Array | Model, values: ParameterValue
     const dims = readDims(old.dims, `initializer '${name}'`);
     const count = dims.reduce((p, d) => p * d, 1);
     if (!(data instanceof Float32Array) || data.length !== count) {
-      throw new LpcError('LPC_SHAPE_MISMATCH', `parameter '${name}' has ${data instanceof Float32Array ? data.length : 0} values but initializer '${name}' has dims ${formatDims(dims)} (${count} values)`);
+      throw new LpcError(
+        'LPC_SHAPE_MISMATCH',
+        `parameter '${name}' has ${data instanceof Float32Array ? data.length : 0} values but initializer '${name}' has dims ${formatDims(dims)} (${count} values)`,
+      );
     }
     const dtype = requireDtype(old.dataType, `initializer '${name}'`);
     let bytes: Uint8Array<ArrayBuffer>;

@@ -28,4 +28,4 @@ export { checkGradients, type DirectionCheck, type GradCheckOptions, type GradCh
 export { exportModel, type ParameterValues } from './export.js';
 export { createSession, fromOrt, runSession, toOrt, type SessionOptions } from './runtime.js';
 export { toFloat64 } from './precision.js';
-export { Rng } from './random.js';
+export { Mulberry32 } from './mulberry32.js';

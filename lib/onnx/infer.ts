@@ -29,7 +29,7 @@ export interface InferOptions {
 }
 
 /** Throws LPC_UNSUPPORTED_OP when the model's default opset is outside what the registry handles. */
-export function checkOpset(model: Model): void {
+function checkOpset(model: Model): void {
   const opset = model.opset;
   if (opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new LpcError('LPC_UNSUPPORTED_OP', `the model uses ONNX opset ${opset}; opsets ${MIN_OPSET} to ${MAX_OPSET} are supported`);

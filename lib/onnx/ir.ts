@@ -60,11 +60,17 @@ export interface OpsetImport {
 
 /** A computation graph. */
 export class Graph {
+  /** The graph's name. */
   name = '';
+  /** The graph's doc string. */
   docString = '';
+  /** The nodes; builders append in running order, and sortNodes (topo.ts) restores it after edits. */
   nodes: Node[] = [];
+  /** Graph inputs, in order. */
   inputs: ValueInfo[] = [];
+  /** Graph outputs, in order. */
   outputs: ValueInfo[] = [];
+  /** Constant tensors by name (parameters of a frozen network). */
   initializers = new Map<string, Tensor>();
   /** Types of intermediate values, as recorded in the file or by shape inference. */
   valueInfo = new Map<string, ValueInfo>();
@@ -106,10 +112,12 @@ export class Graph {
     return map;
   }
 
+  /** The graph input called `name`, if any. */
   input(name: string): ValueInfo | undefined {
     return this.inputs.find((v) => v.name === name);
   }
 
+  /** The graph output called `name`, if any. */
   output(name: string): ValueInfo | undefined {
     return this.outputs.find((v) => v.name === name);
   }
@@ -127,13 +135,18 @@ export interface ModelMeta {
 
 /** A model: a graph, the operator sets it binds to, and its metadata. */
 export class Model {
+  /** The main graph. */
   graph: Graph;
+  /** The ONNX IR version the file declares. */
   irVersion: number;
+  /** Operator sets by domain ('' is the default ONNX domain). */
   opsetImports: OpsetImport[];
+  /** Producer, doc string and metadata properties of the file. */
   meta: ModelMeta;
   /** The model as read from a file: functions, training info and other fields are written back from here. */
   source?: ModelProto;
 
+  /** A model of `graph` importing default-domain opset `opset`; the IR version defaults to the lowest that carries it. */
   constructor(graph: Graph, opset: number, irVersion = defaultIrVersion(opset)) {
     this.graph = graph;
     this.irVersion = irVersion;
@@ -158,7 +171,7 @@ export class Model {
 }
 
 /** The lowest IR version that can carry an opset (ONNX's table), for models built from scratch. */
-export function defaultIrVersion(opset: number): number {
+function defaultIrVersion(opset: number): number {
   if (opset <= 9) return 4;
   if (opset === 10) return 5;
   if (opset === 11) return 6;
@@ -171,7 +184,6 @@ export function defaultIrVersion(opset: number): number {
 function cloneInfo(v: ValueInfo): ValueInfo {
   return { ...v, shape: v.shape ? [...v.shape] : null };
 }
-
 
 /** Names a node for messages: its name, or its op type and first output when it has none. */
 export function describeNode(n: Node): string {

@@ -142,7 +142,13 @@ function exponentialKink(node: Node, dtype: DType, alpha: number, gamma: number)
     inputs: ['bool'],
     feeds: ([t]) => {
       const v = t.data as Float32Array | Float64Array;
-      return [makeTensor('bool', t.dims, Uint8Array.from(v, (a) => (a > 0 ? 1 : 0)))];
+      return [
+        makeTensor(
+          'bool',
+          t.dims,
+          Uint8Array.from(v, (a) => (a > 0 ? 1 : 0)),
+        ),
+      ];
     },
     emit: (b, [positive], write) => {
       const curved = b.op('Mul', [b.op('Sub', [b.op('Exp', [x]), b.scalar(1, dtype)]), b.scalar(alpha, dtype)]);

@@ -73,10 +73,12 @@ export class ParameterSet {
     return set;
   }
 
+  /** Parameter names, in order. */
   get names(): string[] {
     return [...this.map.keys()];
   }
 
+  /** Number of parameters (tensors, not values). */
   get size(): number {
     return this.map.size;
   }
@@ -88,6 +90,7 @@ export class ParameterSet {
     return n;
   }
 
+  /** Whether a parameter is called `name`. */
   has(name: string): boolean {
     return this.map.has(name);
   }
@@ -103,7 +106,10 @@ export class ParameterSet {
   set(name: string, data: Float32Array): void {
     const p = this.get(name);
     if (!(data instanceof Float32Array) || data.length !== p.data.length) {
-      throw new LpcError('LPC_SHAPE_MISMATCH', `parameter '${name}' has shape ${formatDims(p.dims)} (${p.data.length} values); received ${data instanceof Float32Array ? data.length : typeof data} values`);
+      throw new LpcError(
+        'LPC_SHAPE_MISMATCH',
+        `parameter '${name}' has shape ${formatDims(p.dims)} (${p.data.length} values); received ${data instanceof Float32Array ? data.length : typeof data} values`,
+      );
     }
     p.data.set(data);
   }
@@ -133,7 +139,8 @@ export function promoteParameters(model: Model, names: readonly string[]): void 
     }
     const t = g.initializers.get(name);
     if (t === undefined) throw new LpcError('LPC_NOT_FOUND', `no initializer named '${name}' to make trainable`);
-    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new LpcError('LPC_INVALID_ARGUMENT', `initializer '${name}' has element type ${t.dtype}; only float32 and float64 initializers can be parameters`);
+    if (t.dtype !== 'float32' && t.dtype !== 'float64')
+      throw new LpcError('LPC_INVALID_ARGUMENT', `initializer '${name}' has element type ${t.dtype}; only float32 and float64 initializers can be parameters`);
     g.initializers.delete(name);
     g.inputs.push({ name, dtype: t.dtype, shape: [...t.dims] });
   }

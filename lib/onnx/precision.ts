@@ -32,7 +32,8 @@ export function toFloat64(model: Model): Model {
       if (a.kind === 'tensor') attrs.set(k, { kind: 'tensor', value: widen(a.value) });
       else if (n.opType === 'Cast' && k === 'to' && a.kind === 'int' && a.value === FLOAT) attrs.set(k, { kind: 'int', value: DOUBLE });
       else if (n.opType === 'Constant' && k === 'value_float' && a.kind === 'float') attrs.set('value', { kind: 'tensor', value: makeTensor('float64', [], Float64Array.of(a.value)) });
-      else if (n.opType === 'Constant' && k === 'value_floats' && a.kind === 'floats') attrs.set('value', { kind: 'tensor', value: makeTensor('float64', [a.value.length], Float64Array.from(a.value)) });
+      else if (n.opType === 'Constant' && k === 'value_floats' && a.kind === 'floats')
+        attrs.set('value', { kind: 'tensor', value: makeTensor('float64', [a.value.length], Float64Array.from(a.value)) });
       else attrs.set(k, a);
     }
     // ConstantOfShape without a value fills float32 zeros.

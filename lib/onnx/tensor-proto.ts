@@ -29,7 +29,10 @@ export function readDims(dims: readonly bigint[], where: string): number[] {
 export function tensorFromProto(proto: TensorProto, where: string): Tensor {
   if (proto.dataLocation === 1 || proto.externalData.length > 0) {
     const location = proto.externalData.find((e) => e.key === 'location')?.value ?? '?';
-    throw new LpcError('LPC_INVALID_MODEL', `${where} keeps its data in an external file ('${location}'), which is not supported; save the model with all tensors embedded (onnx.save(model, path, save_as_external_data=False))`);
+    throw new LpcError(
+      'LPC_INVALID_MODEL',
+      `${where} keeps its data in an external file ('${location}'), which is not supported; save the model with all tensors embedded (onnx.save(model, path, save_as_external_data=False))`,
+    );
   }
   if (proto.segment !== undefined) {
     throw new LpcError('LPC_INVALID_MODEL', `${where} is a segment of a larger tensor, which is not supported`);

@@ -5,8 +5,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, LpcError } from '../errors.js';
-import type { PixelArray, ValueRange } from '../data/image-set.js';
-import { encodePng } from '../data/png-codec.js';
+import { encodePng } from './png-codec.js';
+
+// The data layer's PixelArray and ValueRange, restated: report sits below every layer that defines images.
+type GridPixels = Uint8Array | Float32Array;
+type GridRange = readonly [min: number, max: number];
 
 /** Shape [n, channels, height, width] of an NCHW batch. */
 export type BatchShape = readonly [count: number, channels: number, height: number, width: number];
@@ -20,9 +23,9 @@ export interface ImageGridOptions {
   /** Background grey in [0, 1] (default 0.5, visible against both black and white images). */
   background?: number;
   /** The interval drawn black to white (default [0, 1] for floats, [0, 255] for bytes); values outside are clamped, NaN is drawn black. */
-  range?: ValueRange;
+  range?: GridRange;
   /** A second batch of the same shape (e.g. reconstructions), drawn right of each image. */
-  pairs?: PixelArray;
+  pairs?: GridPixels;
   /** Pixels between an image and its pair (default 1). */
   pairGap?: number;
 }
@@ -33,7 +36,7 @@ export interface ImageGridOptions {
  * @example
  * const png = imageGridPng(x, [64, 1, 28, 28], { columns: 8, pairs: reconstructions });
  */
-export function imageGridPng(images: PixelArray, shape: BatchShape, options: ImageGridOptions = {}): Buffer {
+export function imageGridPng(images: GridPixels, shape: BatchShape, options: ImageGridOptions = {}): Buffer {
   const [n, c, h, w] = checkShape(images, shape, 'images');
   if (options.pairs !== undefined) checkShape(options.pairs, shape, 'options.pairs');
   const requestedColumns = options.columns ?? Math.ceil(Math.sqrt(n));
@@ -68,23 +71,14 @@ export function imageGridPng(images: PixelArray, shape: BatchShape, options: Ima
 }
 
 /** Writes imageGridPng's bytes to `file`, creating its folder if needed. */
-export function writeImageGrid(file: string, images: PixelArray, shape: BatchShape, options: ImageGridOptions = {}): void {
+export function writeImageGrid(file: string, images: GridPixels, shape: BatchShape, options: ImageGridOptions = {}): void {
   const png = imageGridPng(images, shape, options);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, png);
 }
 
 /** Copies image i (planar) into the interleaved canvas at (top, left), mapping `range` to 0..255. */
-function drawImage(
-  source: PixelArray,
-  i: number,
-  [c, h, w]: readonly [number, number, number],
-  [lo, hi]: ValueRange,
-  canvas: Uint8Array,
-  canvasWidth: number,
-  top: number,
-  left: number,
-): void {
+function drawImage(source: GridPixels, i: number, [c, h, w]: readonly [number, number, number], [lo, hi]: GridRange, canvas: Uint8Array, canvasWidth: number, top: number, left: number): void {
   const base = i * c * h * w;
   const scale = 255 / (hi - lo);
   for (let y = 0; y < h; y++) {
@@ -99,7 +93,7 @@ function drawImage(
   }
 }
 
-function checkShape(images: PixelArray, shape: BatchShape, name: string): BatchShape {
+function checkShape(images: GridPixels, shape: BatchShape, name: string): BatchShape {
   if (!(images instanceof Float32Array || images instanceof Uint8Array)) invalidArgument(name, 'a Float32Array or Uint8Array', images);
   if (shape.length !== 4 || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
     throw new LpcError('LPC_SHAPE_MISMATCH', `${name}: shape must be [n, channels, height, width] of positive integers; received [${shape.join(', ')}]`);

@@ -122,7 +122,7 @@ export class BatchCursor {
     }
     const maxBatch = order.length === 0 ? 0 : this.batchesPerEpoch - 1;
     if (!Number.isSafeInteger(batch) || batch < 0 || batch > maxBatch) invalidArgument('position.batch', `an integer in [0, ${maxBatch}]`, batch);
-    if (!isPermutation(order)) throw new LpcError('LPC_CHECKPOINT', 'the saved epoch order is not a permutation of the data set\'s indices');
+    if (!isPermutation(order)) throw new LpcError('LPC_CHECKPOINT', "the saved epoch order is not a permutation of the data set's indices");
     this.#epoch = epoch;
     this.#batch = batch;
     this.#order = order.length === 0 ? null : order.slice();

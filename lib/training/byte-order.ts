@@ -6,7 +6,7 @@
  */
 
 /** True on little-endian hosts (x86-64, arm64 as Node runs them). */
-export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Converts `bytes`, a run of `itemBytes`-wide elements, between host order and little-endian in place

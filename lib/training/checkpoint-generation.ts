@@ -34,14 +34,8 @@ export class CheckpointGeneration {
   readonly rejected: readonly RejectedGeneration[];
   private readonly dir: string;
 
-  constructor(
-    dir: string,
-    generation: number,
-    written: string,
-    meta: Record<string, unknown>,
-    files: ReadonlyMap<string, Uint8Array>,
-    rejected: readonly RejectedGeneration[],
-  ) {
+  /** Made by CheckpointStore.read() from a verified generation. */
+  constructor(dir: string, generation: number, written: string, meta: Record<string, unknown>, files: ReadonlyMap<string, Uint8Array>, rejected: readonly RejectedGeneration[]) {
     this.dir = dir;
     this.generation = generation;
     this.written = written;
@@ -60,10 +54,7 @@ export class CheckpointGeneration {
     const bytes = this.files.get(name);
     if (bytes === undefined) {
       const names = [...this.files.keys()].join(', ') || 'no files';
-      throw new LpcError(
-        'LPC_CHECKPOINT',
-        `checkpoint generation ${this.generation} in ${this.dir} has no file ${JSON.stringify(name)} (it holds ${names})`,
-      );
+      throw new LpcError('LPC_CHECKPOINT', `checkpoint generation ${this.generation} in ${this.dir} has no file ${JSON.stringify(name)} (it holds ${names})`);
     }
     return bytes;
   }

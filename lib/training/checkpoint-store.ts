@@ -64,6 +64,7 @@ export class CheckpointStore {
   /** Generations read() found damaged in this process; the next write() stops keeping them. */
   private readonly damaged = new Set<number>();
 
+  /** A store in `dir` (created by the first write()) keeping `options.keep` complete generations (default 2). */
   constructor(dir: string, options: CheckpointStoreOptions = {}) {
     if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a non-empty directory path', dir);
     const keep = options.keep ?? 2;
@@ -124,20 +125,14 @@ export class CheckpointStore {
       fsyncDirectory(this.dir);
     } catch (error) {
       if (committed) {
-        throw new LpcError(
-          'LPC_CHECKPOINT',
-          `checkpoint generation ${generation} in ${this.dir} is written but its directory could not be flushed to disk: ${(error as Error).message}`,
-          { cause: error },
-        );
+        throw new LpcError('LPC_CHECKPOINT', `checkpoint generation ${generation} in ${this.dir} is written but its directory could not be flushed to disk: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       // Frees the space after ENOSPC; what cannot be removed now, the next write removes.
       removeQuietly(folder);
       removeQuietly(temp);
-      throw new LpcError(
-        'LPC_CHECKPOINT',
-        `could not write checkpoint generation ${generation} in ${this.dir}: ${(error as Error).message}; the previous generation stays current`,
-        { cause: error },
-      );
+      throw new LpcError('LPC_CHECKPOINT', `could not write checkpoint generation ${generation} in ${this.dir}: ${(error as Error).message}; the previous generation stays current`, { cause: error });
     }
     // 3. Tidying: the manifest no longer names these (older than `keep`, or found damaged by read()).
     for (const old of previous) if (!kept.includes(old)) removeQuietly(path.join(this.dir, generationFolder(old.generation)));

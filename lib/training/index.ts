@@ -13,25 +13,10 @@ export { addLatentGradients, forwardKl, reverseKl, type EncoderObjective, type F
 export { encoderStepGradients, type EncoderStepInput } from './encoder-step.js';
 export { encoderGradients, vaeGradients, type VaeGradients } from './vae-objective.js';
 export { keptStateWeights, meanThetaGradients, type KeptStateWeights } from './theta-gradient.js';
-export { initKeys, PhiloxSource, STREAM_PURPOSES, TrainingStreams, type StreamPurpose } from './random-streams.js';
+export { initKeys, STREAM_PURPOSES, TrainingStreams, type StreamPurpose } from './random-streams.js';
 export { TRAINER_STATE_VERSION } from './trainer-state.js';
 export { type CheckpointContent, CheckpointStore, type CheckpointStoreOptions } from './checkpoint-store.js';
 export { CheckpointGeneration, type RejectedGeneration } from './checkpoint-generation.js';
 export { CHECKPOINT_FILES, type CheckpointExtras, RUN_FILES, type RunCheckpoint, RunDirectory, type TrainingSnapshot } from './run-directory.js';
-export {
-  DEFAULT_MAX_TRACE_POINTS,
-  type HistoryPoint,
-  MetricsHistory,
-  type MetricsHistoryJson,
-  type PointEvaluation,
-  type UpdateTraces,
-} from './metrics-history.js';
-export {
-  decodeState,
-  encodeState,
-  type StateKind,
-  type StateKinds,
-  type StateRecord,
-  type StateValue,
-  stateValue,
-} from './state-blob.js';
+export { DEFAULT_MAX_TRACE_POINTS, type HistoryPoint, MetricsHistory, type MetricsHistoryJson, type PointEvaluation, type UpdateTraces } from './metrics-history.js';
+export { decodeState, encodeState, type StateKind, type StateKinds, type StateRecord, type StateValue, stateValue } from './state-blob.js';

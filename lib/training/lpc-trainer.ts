@@ -53,10 +53,15 @@ const LPC_KEYS = [...TRAINER_OPTION_KEYS, 'langevin', 'encoder', 'init', 'encode
  * }
  */
 export class LpcTrainer extends Trainer {
+  /** Which trainer this is. */
   readonly kind = 'lpc' as const;
+  /** The sampler of the posterior over the latents. */
   readonly sampler: LangevinSampler;
+  /** Where chains start: the prior, or the encoder's q(z|x). */
   readonly init: 'prior' | 'encoder';
+  /** What the encoder is trained on, or null without an encoder. */
   readonly encoderObjective: EncoderObjective | null;
+  /** Which chain states the decoder's gradient averages over: all kept ones, or the last. */
   readonly thetaGrad: 'mean' | 'last';
 
   private constructor(core: TrainerCore, sampler: LangevinSampler, settings: { init: 'prior' | 'encoder'; encoderObjective: EncoderObjective | null; thetaGrad: 'mean' | 'last' }) {

@@ -86,6 +86,7 @@ export interface MetricsHistoryJson {
  * writeFileSync('metrics.json', JSON.stringify(metrics.toJSON()));
  */
 export class MetricsHistory {
+  /** The most points a per-update trace keeps: one that outgrows it drops every other point. */
   readonly maxTracePoints: number;
   #seconds = 0;
   #energySum = 0;
@@ -93,6 +94,7 @@ export class MetricsHistory {
   #history: HistoryPoint[] = [];
   #traces: UpdateTraces;
 
+  /** An empty history whose traces keep at most `maxTracePoints` points. */
   constructor(maxTracePoints = DEFAULT_MAX_TRACE_POINTS) {
     if (!Number.isSafeInteger(maxTracePoints) || maxTracePoints < 2) invalidArgument('maxTracePoints', 'an integer >= 2', maxTracePoints);
     this.maxTracePoints = maxTracePoints;
@@ -176,9 +178,18 @@ export class MetricsHistory {
   static fromJSON(json: unknown, source = 'metrics'): MetricsHistory {
     const j = json as MetricsHistoryJson;
     const ok =
-      typeof j === 'object' && j !== null && Number.isSafeInteger(j.maxTracePoints) && typeof j.seconds === 'number' && typeof j.energySum === 'number' &&
-      Number.isSafeInteger(j.energyCount) && Array.isArray(j.history) && typeof j.traces === 'object' && j.traces !== null && Number.isSafeInteger(j.traces.every) &&
-      Array.isArray(j.traces.update) && typeof j.traces.losses === 'object';
+      typeof j === 'object' &&
+      j !== null &&
+      Number.isSafeInteger(j.maxTracePoints) &&
+      typeof j.seconds === 'number' &&
+      typeof j.energySum === 'number' &&
+      Number.isSafeInteger(j.energyCount) &&
+      Array.isArray(j.history) &&
+      typeof j.traces === 'object' &&
+      j.traces !== null &&
+      Number.isSafeInteger(j.traces.every) &&
+      Array.isArray(j.traces.update) &&
+      typeof j.traces.losses === 'object';
     if (!ok) throw new LpcError('LPC_CHECKPOINT', `${source} does not hold a metrics history (MetricsHistory.toJSON)`);
     const metrics = new MetricsHistory(j.maxTracePoints);
     const copy = structuredClone(j);

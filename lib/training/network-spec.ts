@@ -18,10 +18,7 @@ export type DecoderSpec =
   | { kind: 'onnx'; source: Uint8Array | string; options?: LoadDecoderOptions };
 
 /** An encoder to build or load. */
-export type EncoderSpec =
-  | { kind: 'mlp'; options: MlpOptions }
-  | { kind: 'conv'; options: ConvOptions }
-  | { kind: 'onnx'; source: Uint8Array | string; options?: LoadEncoderOptions };
+export type EncoderSpec = { kind: 'mlp'; options: MlpOptions } | { kind: 'conv'; options: ConvOptions } | { kind: 'onnx'; source: Uint8Array | string; options?: LoadEncoderOptions };
 
 /** True for a spec (plain data), false for a built network. */
 export function isNetworkSpec(value: unknown): value is DecoderSpec | EncoderSpec {

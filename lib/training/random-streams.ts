@@ -7,20 +7,20 @@
  * Networks built by a trainer are initialised from keys drawn off the 'init' stream (one 64-bit key per
  * network, decoder first), which is used only at construction and so never needs saving.
  */
-import type { RandomSource } from '../data/random-source.js';
 import { Rng, type RngState } from '../native/rng.js';
 
 /** What each training stream is for. */
 export const STREAM_PURPOSES = ['order', 'binarize', 'langevin', 'reparam'] as const;
 /** The stream that initialisation keys come from. */
 const INIT_STREAM_INDEX = STREAM_PURPOSES.length;
+/** One of STREAM_PURPOSES. */
 export type StreamPurpose = (typeof STREAM_PURPOSES)[number];
 
 /**
  * Stream ids of the training purposes: far from 0 (initialisation) and from the LangevinSampler's stream base
  * (whose chains also use another key, drawn from the 'langevin' stream), so no two purposes meet.
  */
-export const TRAINING_STREAM_BASE = 0x5452_4149_4e00_0000n;
+const TRAINING_STREAM_BASE = 0x5452_4149_4e00_0000n;
 
 /**
  * The generators of one run, one per purpose.
@@ -31,9 +31,11 @@ export const TRAINING_STREAM_BASE = 0x5452_4149_4e00_0000n;
  * const saved = streams.getState();   // ...later, on a fresh TrainingStreams(7n): setState(saved)
  */
 export class TrainingStreams {
+  /** The run's seed: the Philox key of every stream. */
   readonly seed: bigint;
   readonly #rngs: Map<StreamPurpose, Rng>;
 
+  /** Every purpose's stream of `seed`, at its start. */
   constructor(seed: bigint) {
     this.seed = seed;
     this.#rngs = new Map(STREAM_PURPOSES.map((p, i) => [p, new Rng({ seed, stream: TRAINING_STREAM_BASE + BigInt(i) })]));
@@ -54,6 +56,7 @@ export class TrainingStreams {
     for (const p of STREAM_PURPOSES) this.get(p).setState(state[p]);
   }
 
+  /** Frees every generator. */
   dispose(): void {
     for (const rng of this.#rngs.values()) rng.dispose();
   }
@@ -77,34 +80,4 @@ export function initKeys(seed: bigint, count: number): bigint[] {
     keys.push(BigInt.asUintN(64, key));
   }
   return keys;
-}
-
-/**
- * A native Rng as a data-layer RandomSource: uniforms straight from the generator, permutations by
- * Fisher-Yates with 48-bit random integers (two 24-bit uniforms each), so that the bias of reducing them to
- * a range of n is below n / 2^48.
- */
-export class PhiloxSource implements RandomSource {
-  constructor(private readonly rng: Rng) {}
-
-  uniform(out: Float32Array): void {
-    this.rng.uniform(out);
-  }
-
-  permutation(n: number): Uint32Array {
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (n < 2) return order;
-    const u = this.rng.uniform(2 * (n - 1));
-    for (let i = n - 1; i > 0; i--) {
-      const k = 2 * (n - 1 - i);
-      // Uniforms are (m + 0.5) / 2^24 for 24-bit m: floor recovers m exactly.
-      const r = Math.floor(u[k] * 2 ** 24) * 2 ** 24 + Math.floor(u[k + 1] * 2 ** 24);
-      const j = Math.floor((r / 2 ** 48) * (i + 1));
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
-  }
 }

@@ -70,9 +70,12 @@ export interface RunCheckpoint extends TrainingSnapshot, CheckpointExtras {
  * const back = run.readCheckpoint(); // after a crash: the newest complete generation
  */
 export class RunDirectory {
+  /** The run folder (absolute). */
   readonly dir: string;
+  /** The checkpoint generations inside it. */
   readonly store: CheckpointStore;
 
+  /** The run folder `dir`; nothing is created until something is written. */
   constructor(dir: string) {
     this.dir = path.resolve(dir);
     // Two generations: a damaged newest one (a disk error, not a crash) still leaves one to resume from.

@@ -16,7 +16,7 @@ import { checkBoolean, checkInteger, checkU64 } from '../native/validate.js';
 import { BatchCursor } from './batch-cursor.js';
 import type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
 import { isNetworkSpec, resolveDecoder, resolveEncoder, type DecoderSpec, type EncoderSpec } from './network-spec.js';
-import { initKeys, PhiloxSource, TrainingStreams } from './random-streams.js';
+import { initKeys, TrainingStreams } from './random-streams.js';
 import type { StateRecord } from './state-blob.js';
 import { exportTrainerState, importTrainerState, type DataPosition, type TrainerParts } from './trainer-state.js';
 
@@ -79,14 +79,24 @@ export async function createTrainerCore(options: TrainerOptions, encoderOption: 
   const encoder = encoderOption === undefined ? null : isNetworkSpec(encoderOption) ? await resolveEncoder(encoderOption as EncoderSpec, encoderKey) : encoderOption;
   if (encoder !== null) {
     if (encoder.latentDim !== decoder.latentDim) invalidArgument('encoder', `an encoder with the decoder's latent size ${decoder.latentDim}`, `latent size ${encoder.latentDim}`);
-    if (encoder.imageShape.join() !== decoder.imageShape.join()) invalidArgument('encoder', `an encoder of images [${decoder.imageShape.join(', ')}] like the decoder's`, `images [${encoder.imageShape.join(', ')}]`);
+    if (encoder.imageShape.join() !== decoder.imageShape.join())
+      invalidArgument('encoder', `an encoder of images [${decoder.imageShape.join(', ')}] like the decoder's`, `images [${encoder.imageShape.join(', ')}]`);
   }
   const energy = await EnergyModel.create(decoder, { likelihood: options.likelihood ?? { kind: 'bernoulli' }, trainable: true, threads: options.threads });
   let encoderModel: EncoderModel | null = null;
   try {
     encoderModel = encoder === null ? null : await EncoderModel.create(encoder, { trainable: true, threads: options.threads });
-    const thetaOptimizer = new Optimizer(energy.params.names.map((n) => energy.params.get(n).data), optimizerOptions('optimizer', options.optimizer));
-    const phiOptimizer = encoderModel === null ? null : new Optimizer(encoderModel.params.names.map((n) => encoderModel!.params.get(n).data), optimizerOptions('encoderOptimizer', options.encoderOptimizer ?? options.optimizer));
+    const thetaOptimizer = new Optimizer(
+      energy.params.names.map((n) => energy.params.get(n).data),
+      optimizerOptions('optimizer', options.optimizer),
+    );
+    const phiOptimizer =
+      encoderModel === null
+        ? null
+        : new Optimizer(
+            encoderModel.params.names.map((n) => encoderModel!.params.get(n).data),
+            optimizerOptions('encoderOptimizer', options.encoderOptimizer ?? options.optimizer),
+          );
     return { decoder, encoder, energy, encoderModel, thetaOptimizer, phiOptimizer, streams: new TrainingStreams(seed), binarize };
   } catch (error) {
     await energy.dispose();
@@ -284,8 +294,8 @@ export abstract class Trainer {
       dropLast,
       binarize: this.#binarize,
       range: rangeValues(this.energy.range),
-      order: new PhiloxSource(this.streams.get('order')),
-      binarizer: new PhiloxSource(this.streams.get('binarize')),
+      order: this.streams.get('order'),
+      binarizer: this.streams.get('binarize'),
     });
     const saved = this.#position;
     if (saved.order.length > 0 && (saved.dataCount !== data.count || saved.batchSize !== options.batchSize || saved.dropLast !== dropLast)) {

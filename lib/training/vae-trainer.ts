@@ -31,6 +31,7 @@ const VAE_KEYS = [...TRAINER_OPTION_KEYS, 'encoder', 'iwae'];
  * for await (const e of vae.run({ data: train, batchSize: 64, updates: 1000 })) if (e.type === 'update') console.log(e.losses.negElbo);
  */
 export class VaeTrainer extends Trainer {
+  /** Which trainer this is. */
   readonly kind = 'vae' as const;
   /** Importance samples of the IWAE objective; null for the ELBO. */
   readonly iwae: number | null;

@@ -15,8 +15,7 @@ import type { VaeTrainerOptions } from './vae-trainer.js';
 
 /** A trainer to build inside a worker: its networks must be specs (plain data), not built objects. */
 export type WorkerTrainerConfig =
-  | { algo: 'lpc'; options: LpcTrainerOptions & { decoder: DecoderSpec; encoder?: EncoderSpec } }
-  | { algo: 'vae'; options: VaeTrainerOptions & { decoder: DecoderSpec; encoder: EncoderSpec } };
+  { algo: 'lpc'; options: LpcTrainerOptions & { decoder: DecoderSpec; encoder?: EncoderSpec } } | { algo: 'vae'; options: VaeTrainerOptions & { decoder: DecoderSpec; encoder: EncoderSpec } };
 
 /** What the worker thread is started with. */
 export interface WorkerStart {
@@ -36,11 +35,7 @@ export type WorkerRunRequest = Omit<RunOptions, 'signal'> & { stateEvery?: numbe
 
 /** Caller to worker. */
 export type WorkerRequest =
-  | { id: number; op: 'run'; run: WorkerRunRequest }
-  | { id: number; op: 'getState' }
-  | { id: number; op: 'setState'; state: StateRecord }
-  | { id: number; op: 'export' }
-  | { id: number; op: 'close' };
+  { id: number; op: 'run'; run: WorkerRunRequest } | { id: number; op: 'getState' } | { id: number; op: 'setState'; state: StateRecord } | { id: number; op: 'export' } | { id: number; op: 'close' };
 
 /** An error as it crosses the thread boundary. */
 export interface WorkerError {

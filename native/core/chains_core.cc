@@ -160,14 +160,13 @@ void ChainsCore::init_prior(ThreadPool& pool, float* z) {
   const uint64_t total = static_cast<uint64_t>(n_) * d_;
   const DrawSite site{key_, stream_, counter_};
   counter_ += blocks_for(total);
-  pool.parallel_for(total, kGrainElements, [&](std::size_t e0, std::size_t e1) {
-    normals_range(site, e0, e1 - e0, z + e0);
-  });
+  pool.parallel_for(total, kGrainElements,
+                    [&](std::size_t e0, std::size_t e1) { normals_range(site, e0, e1 - e0, z + e0); });
   reset();
 }
 
-void ChainsCore::init_gaussian(ThreadPool& pool, float* z, const float* mu, const float* logScale, std::size_t batch,
-                               bool logVariance) {
+void ChainsCore::init_gaussian(ThreadPool& pool, float* z, const float* mu, const float* logScale,
+                               std::size_t batch, bool logVariance) {
   const std::size_t k = n_ / batch;
   const uint64_t total = static_cast<uint64_t>(n_) * d_;
   const DrawSite site{key_, stream_, counter_};

@@ -67,7 +67,8 @@ class ChainsCore {
   // Metropolis-Hastings per chain and returns the number accepted.
   std::size_t mala_set_current(const float* energy, const float* grad);
   void mala_propose(ThreadPool& pool, const float* z, float* proposal, StepSizes eta);
-  std::size_t mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy, const float* grad);
+  std::size_t mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy,
+                          const float* grad);
   void set_mala_config(const MalaConfig& c) { mala_ = c; }
   const MalaConfig& mala_config() const { return mala_; }
   bool has_current() const { return haveCurrent_; }

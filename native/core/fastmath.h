@@ -3,10 +3,10 @@
 // as __host__ __device__ code, so CPU and GPU normals agree within float rounding.
 // Coefficients: weighted least-squares fits made by scripts/fit-fastmath.mjs (polynomial error <= 7e-9
 // relative, well under float's 6e-8 ulp); accuracy against double-precision libm is measured in
-// native/test/fastmath_accuracy.cc and test/native/rng.test.ts.
+// fastmath_accuracy() in native/test/core_selftest.cc and test/native/rng.test.ts.
 #pragma once
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "hd.h"

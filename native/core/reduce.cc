@@ -26,7 +26,9 @@ double row_lse(const T* x, std::size_t cols) {
   return mx + std::log(s);
 }
 
-std::size_t grain_rows(std::size_t cols) { return std::max<std::size_t>(1, kGrainElements / std::max<std::size_t>(1, cols)); }
+std::size_t grain_rows(std::size_t cols) {
+  return std::max<std::size_t>(1, kGrainElements / std::max<std::size_t>(1, cols));
+}
 
 }  // namespace
 
@@ -67,10 +69,10 @@ template void logsumexp_rows<float>(ThreadPool&, const float*, std::size_t, std:
 template void logsumexp_rows<double>(ThreadPool&, const double*, std::size_t, std::size_t, double*);
 template void weighted_mean_rows<float, float>(ThreadPool&, const float*, const float*, std::size_t, std::size_t,
                                                std::size_t, double*, double*);
-template void weighted_mean_rows<float, double>(ThreadPool&, const float*, const double*, std::size_t,
-                                                std::size_t, std::size_t, double*, double*);
-template void weighted_mean_rows<double, float>(ThreadPool&, const double*, const float*, std::size_t,
-                                                std::size_t, std::size_t, double*, double*);
+template void weighted_mean_rows<float, double>(ThreadPool&, const float*, const double*, std::size_t, std::size_t,
+                                                std::size_t, double*, double*);
+template void weighted_mean_rows<double, float>(ThreadPool&, const double*, const float*, std::size_t, std::size_t,
+                                                std::size_t, double*, double*);
 template void weighted_mean_rows<double, double>(ThreadPool&, const double*, const double*, std::size_t,
                                                  std::size_t, std::size_t, double*, double*);
 

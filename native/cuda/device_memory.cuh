@@ -47,7 +47,8 @@ class DeviceScratch {
 template <class T>
 T* upload(int slot, const T* host, std::size_t count) {
   T* dev = static_cast<T*>(DeviceScratch::instance().get(slot, count * sizeof(T) + 1));
-  if (host != nullptr && count > 0) check(cudaMemcpy(dev, host, count * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
+  if (host != nullptr && count > 0)
+    check(cudaMemcpy(dev, host, count * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
   return dev;
 }
 

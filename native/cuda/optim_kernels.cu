@@ -7,7 +7,8 @@ namespace lpc {
 namespace cuda {
 namespace {
 
-__global__ void optim_kernel(OptKind kind, OptCoeffs c, float* p, const float* g, float* s0, float* s1, uint64_t n) {
+__global__ void optim_kernel(OptKind kind, OptCoeffs c, float* p, const float* g, float* s0, float* s1,
+                             uint64_t n) {
   const uint64_t i = static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   if (kind == OptKind::Sgd) {

@@ -99,7 +99,8 @@ void norm_thread_independence() {
   ThreadPool one(1), two(2);
   const std::vector<const float*> t{x.data(), x.data() + 5};
   const std::vector<std::size_t> len{x.size(), 70000};
-  expect(sum_of_squares(one, t, len) == sum_of_squares(two, t, len), "sum of squares identical for 1 and 2 threads");
+  expect(sum_of_squares(one, t, len) == sum_of_squares(two, t, len),
+         "sum of squares identical for 1 and 2 threads");
 }
 
 }  // namespace

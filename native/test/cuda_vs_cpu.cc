@@ -20,7 +20,8 @@ int failures = 0;
 double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
   double worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]) / std::max(1.0, std::fabs(static_cast<double>(a[i]))));
+    worst = std::max(
+        worst, std::fabs(static_cast<double>(a[i]) - b[i]) / std::max(1.0, std::fabs(static_cast<double>(a[i]))));
   }
   return worst;
 }
@@ -28,7 +29,8 @@ double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
 void expect_close(const char* what, const std::vector<float>& cpu, const std::vector<float>& gpu, double tol) {
   const double d = max_rel_diff(cpu, gpu);
   const bool ok = d <= tol;
-  std::printf("%s %s: max |cpu - gpu| / max(1, |cpu|) = %.3g (tolerance %.1g)\n", ok ? "ok  " : "FAIL", what, d, tol);
+  std::printf("%s %s: max |cpu - gpu| / max(1, |cpu|) = %.3g (tolerance %.1g)\n", ok ? "ok  " : "FAIL", what, d,
+              tol);
   if (!ok) ++failures;
 }
 
@@ -80,7 +82,8 @@ void compare_step(Precond kind, bool momentum, bool update) {
   a.m = mGpu.data();
   cuda::langevin_update(a);
   char what[96];
-  std::snprintf(what, sizeof what, "langevin kind=%d momentum=%d update=%d: z", static_cast<int>(kind), momentum, update);
+  std::snprintf(what, sizeof what, "langevin kind=%d momentum=%d update=%d: z", static_cast<int>(kind), momentum,
+                update);
   expect_close(what, outCpu, outGpu, 1e-5);
   if (kind != Precond::None) expect_close("  v", vCpu, vGpu, 1e-6);
   if (momentum) expect_close("  m", mCpu, mGpu, 1e-6);
@@ -94,8 +97,17 @@ void compare_optimizer(OptKind kind) {
   ThreadPool pool(1);
   for (int t = 1; t <= 10; ++t) {
     for (std::size_t i = 0; i < n; ++i) g[i] = pseudo(i * 3 + t, 0.5f);
-    OptCoeffs c{1e-2f, 0.9f, false, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f, 1e-2f,
-                static_cast<float>(1.0 / (1.0 - std::pow(0.9, t))), static_cast<float>(1.0 / (1.0 - std::pow(0.999, t))),
+    OptCoeffs c{1e-2f,
+                0.9f,
+                false,
+                0.9f,
+                0.999f,
+                1e-8f,
+                0.1f,
+                0.001f,
+                1e-2f,
+                static_cast<float>(1.0 / (1.0 - std::pow(0.9, t))),
+                static_cast<float>(1.0 / (1.0 - std::pow(0.999, t))),
                 1.0f};
     optimizer_update(pool, kind, c, pc.data(), g.data(), s0c.data(), s1c.data(), n);
     cuda::optimizer_update(kind, c, pg.data(), g.data(), s0g.data(), s1g.data(), n);

@@ -65,7 +65,19 @@ describe('langevin-pc infer', () => {
       }
     }
     const written = JSON.parse(readFileSync(path.join(out, 'infer.json'), 'utf8'));
-    expect(written).toMatchObject({ ...summary, latentDim: 3, layout: 'nhwc', range: '01', likelihood: { kind: 'bernoulli' }, steps: 300, stepSize: 0.1, preconditioner: 'adam', chains: 2, batch: 3, seed: '5' });
+    expect(written).toMatchObject({
+      ...summary,
+      latentDim: 3,
+      layout: 'nhwc',
+      range: '01',
+      likelihood: { kind: 'bernoulli' },
+      steps: 300,
+      stepSize: 0.1,
+      preconditioner: 'adam',
+      chains: 2,
+      batch: 3,
+      seed: '5',
+    });
     const latents = readNpy(path.join(out, 'latents.npy'));
     expect(latents.shape).toEqual([COUNT, 3]);
     expect(latents.dtype).toBe('float32');
@@ -115,7 +127,23 @@ describe('langevin-pc infer', () => {
   });
 
   it('runs MALA with a fixed sigma and reports its acceptance rate', async () => {
-    const run = await runCli(['infer', convFile, '--images', conv.pngDir, '--json', '--sampler', 'mala', '--likelihood', 'gaussian', '--sigma', 'fixed:0.05', '--steps', '400', '--out', path.join(tmp.dir, 'mala')]);
+    const run = await runCli([
+      'infer',
+      convFile,
+      '--images',
+      conv.pngDir,
+      '--json',
+      '--sampler',
+      'mala',
+      '--likelihood',
+      'gaussian',
+      '--sigma',
+      'fixed:0.05',
+      '--steps',
+      '400',
+      '--out',
+      path.join(tmp.dir, 'mala'),
+    ]);
     expect(run.stderr).toBe('');
     const summary = summaryOf(run.stdout);
     // Step sizes adapt toward 0.57 acceptance during the warm-up (the first half), then stay frozen; measured

@@ -52,8 +52,27 @@ describe('the CLI on PyTorch exports', () => {
     const decoderFile = exported('conv-decoder-torchscript-opset13.onnx');
     const encoderFile = exported('conv-encoder-dynamo-opset18.onnx');
     const run = await runCli([
-      'train', '--dataset', saved.npyFile, '--decoder', decoderFile, '--encoder', encoderFile, '--init', 'encoder',
-      '--batch', '12', '--steps', '4', '--updates', '3', '--threads', '1', '--eval-iwae', '5', '--out', out,
+      'train',
+      '--dataset',
+      saved.npyFile,
+      '--decoder',
+      decoderFile,
+      '--encoder',
+      encoderFile,
+      '--init',
+      'encoder',
+      '--batch',
+      '12',
+      '--steps',
+      '4',
+      '--updates',
+      '3',
+      '--threads',
+      '1',
+      '--eval-iwae',
+      '5',
+      '--out',
+      out,
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(readMetrics(out).config).toMatchObject({ latent: 6 });

@@ -11,16 +11,25 @@ import { RunDirectory } from '../../lib/training/run-directory.js';
 /** A run small enough for tests; evaluation on 10 test digits with K = 10. */
 export const TINY = [
   'train',
-  '--dataset', 'mnist',
-  '--train-images', '100',
-  '--batch', '25',
-  '--hidden', '32',
-  '--latent', '4',
+  '--dataset',
+  'mnist',
+  '--train-images',
+  '100',
+  '--batch',
+  '25',
+  '--hidden',
+  '32',
+  '--latent',
+  '4',
   '--binarize',
-  '--threads', '1',
-  '--eval-images', '10',
-  '--eval-iwae', '10',
-  '--seed', '3',
+  '--threads',
+  '1',
+  '--eval-images',
+  '10',
+  '--eval-iwae',
+  '10',
+  '--seed',
+  '3',
 ];
 
 /** Langevin settings of the tiny LPC runs: 8 steps (the burn-in then defaults to 4). */
@@ -44,7 +53,11 @@ export function withoutWallClock(metrics: TrainMetrics): unknown {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (typeof value !== 'object' || value === null) return value;
-    return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'seconds').map(([key, v]) => [key, strip(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'seconds')
+        .map(([key, v]) => [key, strip(v)]),
+    );
   };
   const { checkpointEvery: _c, worker: _w, ...config } = metrics.config;
   return strip({ ...metrics, config });

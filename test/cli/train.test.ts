@@ -33,7 +33,12 @@ describe('langevin-pc train', () => {
     expect(run.stdout).toMatch(/^trained 10 updates \(2\.50 epochs\) of lpc on 100 mnist images/);
     expect(run.stdout).toMatch(/test NLL \d+\.\d+ ± \d+\.\d+ nats per image \(importance sampling, K = 10, 10 binarised test images, proposal langevin\)/);
     // Without a terminal, progress is one line per evaluation on stderr.
-    expect(run.stderr.trim().split('\n').map((l) => l.split(' ')[1])).toEqual(['0/10', '5/10', '10/10']);
+    expect(
+      run.stderr
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['0/10', '5/10', '10/10']);
     for (const file of ['decoder.onnx', 'samples.png', 'metrics.json']) expect(existsSync(path.join(out, file)), file).toBe(true);
     expect(existsSync(path.join(out, 'encoder.onnx'))).toBe(false);
     const grid = readPng(path.join(out, 'samples.png'));
@@ -41,7 +46,21 @@ describe('langevin-pc train', () => {
 
     const m = readMetrics(out);
     expect(m).toMatchObject({ updates: 10, epochs: 2.5, interrupted: false });
-    expect(m.config).toMatchObject({ algo: 'lpc', dataset: 'mnist', trainImages: 100, latent: 4, hidden: [32], init: 'prior', encoderObjective: null, steps: 8, burnIn: 4, evalEvery: 5, updates: 10, epochs: null, seed: '3' });
+    expect(m.config).toMatchObject({
+      algo: 'lpc',
+      dataset: 'mnist',
+      trainImages: 100,
+      latent: 4,
+      hidden: [32],
+      init: 'prior',
+      encoderObjective: null,
+      steps: 8,
+      burnIn: 4,
+      evalEvery: 5,
+      updates: 10,
+      epochs: null,
+      seed: '3',
+    });
     expect(m.history.map((p) => p.updates)).toEqual([0, 5, 10]);
     for (const p of m.history) {
       expect(p.negElbo).toBeNull();
@@ -114,7 +133,28 @@ describe('langevin-pc train', () => {
   it('fine-tunes a pretrained decoder, taking the latent size from the model', async () => {
     const source = path.join(dir('lpc'), 'decoder.onnx');
     const out = dir('tuned');
-    const args = ['train', '--decoder', source, '--dataset', 'mnist', '--train-images', '50', '--batch', '25', '--binarize', '--threads', '1', '--eval-images', '5', '--eval-iwae', '5', '--steps', '4', '--updates', '2'];
+    const args = [
+      'train',
+      '--decoder',
+      source,
+      '--dataset',
+      'mnist',
+      '--train-images',
+      '50',
+      '--batch',
+      '25',
+      '--binarize',
+      '--threads',
+      '1',
+      '--eval-images',
+      '5',
+      '--eval-iwae',
+      '5',
+      '--steps',
+      '4',
+      '--updates',
+      '2',
+    ];
     const run = await runCli([...args, '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     const m = readMetrics(out);
@@ -129,7 +169,33 @@ describe('langevin-pc train', () => {
 
 describe('langevin-pc train: likelihoods and data', () => {
   it('evaluates a learned sigma at its trained value, in training and in eval; the optimal sigma is not evaluated', async () => {
-    const common = ['train', '--dataset', 'mnist', '--train-images', '50', '--batch', '25', '--hidden', '16', '--latent', '3', '--threads', '1', '--eval-images', '6', '--eval-iwae', '6', '--steps', '6', '--likelihood', 'gaussian', '--updates', '4', '--eval-every', '4'];
+    const common = [
+      'train',
+      '--dataset',
+      'mnist',
+      '--train-images',
+      '50',
+      '--batch',
+      '25',
+      '--hidden',
+      '16',
+      '--latent',
+      '3',
+      '--threads',
+      '1',
+      '--eval-images',
+      '6',
+      '--eval-iwae',
+      '6',
+      '--steps',
+      '6',
+      '--likelihood',
+      'gaussian',
+      '--updates',
+      '4',
+      '--eval-every',
+      '4',
+    ];
     const learned = dir('learned');
     expect((await runCli([...common, '--sigma', 'learned', '--lr', '0.01', '--out', learned])).code).toBe(0);
     const last = readMetrics(learned).history.at(-1)!;
@@ -163,7 +229,10 @@ describe('langevin-pc train: likelihoods and data', () => {
       expect(Number.isFinite(m.history.at(-1).nll), args.join(' ')).toBe(true);
       // MALA reports its acceptance rate per update; ULA none.
       const rates: (number | null)[] = m.traces.acceptRate;
-      expect(rates.every((r) => (args.includes('mala') ? r !== null && r >= 0 && r <= 1 : r === null)), args.join(' ')).toBe(true);
+      expect(
+        rates.every((r) => (args.includes('mala') ? r !== null && r >= 0 && r <= 1 : r === null)),
+        args.join(' '),
+      ).toBe(true);
     }
   });
 
@@ -172,7 +241,28 @@ describe('langevin-pc train: likelihoods and data', () => {
     const file = path.join(tmp.dir, 'digits.npy');
     writeNpy(file, { dtype: 'uint8', shape: [60, 28, 28], data: train.images.slice(0, 60 * 784) });
     const out = dir('from-path');
-    const run = await runCli(['train', '--dataset', file, '--batch', '18', '--hidden', '16', '--latent', '3', '--binarize', '--threads', '1', '--eval-iwae', '5', '--steps', '4', '--updates', '3', '--out', out]);
+    const run = await runCli([
+      'train',
+      '--dataset',
+      file,
+      '--batch',
+      '18',
+      '--hidden',
+      '16',
+      '--latent',
+      '3',
+      '--binarize',
+      '--threads',
+      '1',
+      '--eval-iwae',
+      '5',
+      '--steps',
+      '4',
+      '--updates',
+      '3',
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     // 60 images: 54 to train on, the last 6 held out (and all 6 evaluated: fewer than --eval-images).
     expect(readMetrics(out).config).toMatchObject({ dataset: path.resolve(file), trainImages: 54, evalImages: 6, evalEvery: 3 });

@@ -24,15 +24,21 @@ describe('imageSetFromArray', () => {
     // value = 1000 n + 100 y + 10 x + c, so each element says where it belongs
     const [n, h, w, c] = [2, 4, 5, 3];
     const data = new Float32Array(n * h * w * c);
-    for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) {
-      data[((i * h + y) * w + x) * c + k] = 1000 * i + 100 * y + 10 * x + k;
-    }
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          for (let k = 0; k < c; k++) {
+            data[((i * h + y) * w + x) * c + k] = 1000 * i + 100 * y + 10 * x + k;
+          }
     const set = imageSetFromArray({ dtype: 'float32', shape: [n, h, w, c], data });
     expect(set.shape).toEqual([3, 4, 5]);
     let wrong = 0;
-    for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      if (set.images[((i * c + k) * h + y) * w + x] !== 1000 * i + 100 * y + 10 * x + k) wrong++;
-    }
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < c; k++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            if (set.images[((i * c + k) * h + y) * w + x] !== 1000 * i + 100 * y + 10 * x + k) wrong++;
+          }
     expect(wrong).toBe(0);
     expect(set.range).toEqual([0, 1342]); // observed: outside [0, 1], [-1, 1] and [0, 255]
   });
@@ -40,7 +46,12 @@ describe('imageSetFromArray', () => {
   it('detects NCHW, and asks for the layout when both readings fit', () => {
     expect(imageSetFromArray(f32([2, 3, 4, 5], () => 0.5)).shape).toEqual([3, 4, 5]);
     expectLpcError(() => imageSetFromArray(f32([2, 3, 4, 3], () => 0.5)), 'LPC_INVALID_ARGUMENT', "layout: 'nchw' or 'nhwc'");
-    expect(imageSetFromArray(f32([2, 3, 4, 3], () => 0.5), { layout: 'nhwc' }).shape).toEqual([3, 3, 4]);
+    expect(
+      imageSetFromArray(
+        f32([2, 3, 4, 3], () => 0.5),
+        { layout: 'nhwc' },
+      ).shape,
+    ).toEqual([3, 3, 4]);
     expectLpcError(() => imageSetFromArray(f32([2, 5], () => 0)), 'LPC_SHAPE_MISMATCH', '[2, 5]');
   });
 
@@ -53,7 +64,15 @@ describe('imageSetFromArray', () => {
 
   it('rejects non-finite values and values outside a declared range', () => {
     expectLpcError(() => imageSetFromArray(f32([1, 2, 2], (i) => (i === 2 ? NaN : 0))), 'LPC_INVALID_ARGUMENT', 'index 2 is not finite');
-    expectLpcError(() => imageSetFromArray(f32([1, 2, 2], (i) => i), { range: [0, 1] }), 'LPC_INVALID_ARGUMENT', 'value 2 at index 2');
+    expectLpcError(
+      () =>
+        imageSetFromArray(
+          f32([1, 2, 2], (i) => i),
+          { range: [0, 1] },
+        ),
+      'LPC_INVALID_ARGUMENT',
+      'value 2 at index 2',
+    );
   });
 
   it('converts other dtypes to float32', () => {
@@ -63,6 +82,14 @@ describe('imageSetFromArray', () => {
   });
 
   it('rejects labels of the wrong length', () => {
-    expectLpcError(() => imageSetFromArray(f32([2, 2, 2], () => 0), { labels: new Uint8Array(3) }), 'LPC_SHAPE_MISMATCH', '3 entries for 2 images');
+    expectLpcError(
+      () =>
+        imageSetFromArray(
+          f32([2, 2, 2], () => 0),
+          { labels: new Uint8Array(3) },
+        ),
+      'LPC_SHAPE_MISMATCH',
+      '3 entries for 2 images',
+    );
   });
 });

@@ -55,7 +55,10 @@ describe('MinibatchLoader', () => {
 
   it('gathers the right images and labels, scaled to the requested range', () => {
     const set = byteSet();
-    for (const range of [[0, 1], [-1, 1]] as const) {
+    for (const range of [
+      [0, 1],
+      [-1, 1],
+    ] as const) {
       const loader = new MinibatchLoader(set, { batchSize: 8, source: new SeededRandom(2), range });
       let wrong = 0;
       for (const batch of loader.epoch()) {
@@ -95,11 +98,7 @@ describe('MinibatchLoader', () => {
     expect(first.every((v) => v === 0 || v === 1)).toBe(true);
     expect(second).not.toEqual(first);
     expect(first.some((v) => v === 1)).toBe(true);
-    expectLpcError(
-      () => new MinibatchLoader(byteSet(), { batchSize: 4, source: new SeededRandom(3), binarize: true, range: [-1, 1] }),
-      'LPC_INVALID_ARGUMENT',
-      'range must be [0, 1]',
-    );
+    expectLpcError(() => new MinibatchLoader(byteSet(), { batchSize: 4, source: new SeededRandom(3), binarize: true, range: [-1, 1] }), 'LPC_INVALID_ARGUMENT', 'range must be [0, 1]');
   });
 
   it('reuses its buffers instead of allocating per batch', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs'; // to write RGBA, a colour type the package's encoder never produces
 import { createImageSet } from '../../lib/data/image-set.js';
-import { encodePng } from '../../lib/data/png-codec.js';
+import { encodePng } from '../../lib/report/png-codec.js';
 import { readPngFiles, readPngFolder, writePngFolder } from '../../lib/data/png-folder.js';
 import { expectLpcError } from '../support/expect-error.js';
 
@@ -44,7 +44,11 @@ describe('PNG folders', () => {
 
   it('reads files in name order, ignoring other files and subfolders', () => {
     const folder = fresh('order');
-    for (const [name, value] of [['b.png', 2], ['a.png', 1], ['c.PNG', 3]] as const) {
+    for (const [name, value] of [
+      ['b.png', 2],
+      ['a.png', 1],
+      ['c.PNG', 3],
+    ] as const) {
       writeFileSync(path.join(folder, name), encodePng(Uint8Array.from([value, value]), 2, 1, 1));
     }
     writeFileSync(path.join(folder, 'notes.txt'), 'not an image');

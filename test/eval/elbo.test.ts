@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { elbo } from '../../lib/eval/elbo.js';
 import { importanceSampledLogLikelihood } from '../../lib/eval/importance-sampling.js';
 import { klToStandardNormal } from '../../lib/eval/proposal.js';
-import type { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
 import { Rng } from '../../lib/native/rng.js';
-import { LinearGaussian } from './support/linear-gaussian.js';
+import { linearGaussianFixture } from './support/linear-gaussian.js';
 
 describe('elbo on the linear-Gaussian model', () => {
-  const lg = new LinearGaussian(3, [1, 4, 4], 0.5);
-  let model: EnergyModel;
-  beforeAll(async () => {
-    model = await lg.energyModel();
-  });
-  afterAll(async () => {
-    await model.dispose();
-  });
+  const fixture = linearGaussianFixture();
+  const { lg } = fixture;
 
   it('matches the closed-form ELBO within 4 standard errors, below log p(x) unless q is the posterior', async () => {
     const B = 16;
@@ -23,10 +16,15 @@ describe('elbo on the linear-Gaussian model', () => {
     const x = lg.data(B, 21);
     const logpx = lg.logMarginal(x, B);
     const rng = new Rng({ seed: 21 });
-    for (const [shift, scale] of [[0, 1], [0.5, 1.3], [0, 0.6], [1, 3]]) {
+    for (const [shift, scale] of [
+      [0, 1],
+      [0.5, 1.3],
+      [0, 0.6],
+      [1, 3],
+    ]) {
       const q = lg.posteriorProposal(x, B, shift, scale);
       const exact = lg.elbo(x, B, q);
-      const result = await elbo(model, x, B, q, { samples: S, rng });
+      const result = await elbo(fixture.model, x, B, q, { samples: S, rng });
       for (let b = 0; b < B; b++) {
         // The mean of S draws has standard error sqrt(Var_q[log p(x|z)] / S), Var from the closed form.
         const se = Math.sqrt(exact.variance[b] / S);
@@ -47,12 +45,12 @@ describe('elbo on the linear-Gaussian model', () => {
     const x = lg.data(B, 22);
     const q = lg.posteriorProposal(x, B, 0.5, 1.3);
     const kl = klToStandardNormal(q, B, lg.d);
-    const result = await elbo(model, x, B, q, { samples: 4, rng: new Rng({ seed: 22 }) });
+    const result = await elbo(fixture.model, x, B, q, { samples: 4, rng: new Rng({ seed: 22 }) });
     for (let b = 0; b < B; b++) {
       expect(result.kl[b]).toBe(kl[b]);
       expect(result.elbo[b]).toBeCloseTo(-result.expectedNll[b] - kl[b], 12);
     }
-    const iw = await importanceSampledLogLikelihood(model, x, B, q, { samples: 256, rng: new Rng({ seed: 23 }) });
+    const iw = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 256, rng: new Rng({ seed: 23 }) });
     let gap = 0;
     for (let b = 0; b < B; b++) gap += iw.logLikelihood[b] - result.elbo[b];
     // Expected gap KL(q || posterior) ~ 0.5 nats per image here; the noise of the mean over 64 images ~0.1.
@@ -67,8 +65,8 @@ describe('elbo on the linear-Gaussian model', () => {
     const q = { mean: mu, logSigma };
     const logpx = lg.logMarginal(x, B);
     const exact = lg.elbo(x, B, q);
-    const result = await elbo(model, x, B, q, { samples: 4000, rng: new Rng({ seed: 24 }) });
-    const iw = await importanceSampledLogLikelihood(model, x, B, q, { samples: 100, rng: new Rng({ seed: 25 }) });
+    const result = await elbo(fixture.model, x, B, q, { samples: 4000, rng: new Rng({ seed: 24 }) });
+    const iw = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 100, rng: new Rng({ seed: 25 }) });
     for (let b = 0; b < B; b++) {
       // The encoder holds the posterior in float32: its ELBO is log p(x) to ~1e-6 in closed form.
       expect(Math.abs(exact.elbo[b] - logpx[b])).toBeLessThan(1e-5);

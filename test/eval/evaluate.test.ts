@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createImageSet, type ImageSet } from '../../lib/data/image-set.js';
 import { evaluateModel } from '../../lib/eval/evaluate.js';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
 import { mlpDecoder, mlpEncoder } from '../../lib/models/mlp.js';
-import { Rng } from '../../lib/onnx/random.js';
-import { LinearGaussian } from './support/linear-gaussian.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
+import { linearGaussianFixture } from './support/linear-gaussian.js';
 import { mean } from './support/stats.js';
 
 /** Small, fast Langevin settings for the linear-Gaussian posteriors (variances ~0.05, so eta * lambda ~ 0.2). */
@@ -16,21 +16,15 @@ function setOf(values: Float32Array, shape: [number, number, number], range: [nu
 }
 
 describe('evaluateModel on the linear-Gaussian model', () => {
-  const lg = new LinearGaussian(3, [1, 4, 4], 0.5);
+  const fixture = linearGaussianFixture();
+  const { lg } = fixture;
   const N = 24;
   const x = lg.data(N, 41);
   const exactLogp = lg.logMarginal(x, N);
-  let model: EnergyModel;
-  beforeAll(async () => {
-    model = await lg.energyModel();
-  });
-  afterAll(async () => {
-    await model.dispose();
-  });
 
   it('with the exact-posterior encoder: the ELBO, both proposals, the reconstruction error and the units', async () => {
     const encoder = await EncoderModel.create(await lg.encoder(), { threads: 1 });
-    const result = await evaluateModel(model, setOf(x, lg.imageShape), { encoder, iwaeSamples: 200, batchSize: 10, langevin: LANGEVIN, seed: 1 });
+    const result = await evaluateModel(fixture.model, setOf(x, lg.imageShape), { encoder, iwaeSamples: 200, batchSize: 10, langevin: LANGEVIN, seed: 1 });
     expect(result.images).toBe(N);
     expect(result.nllK).toBe(200);
     expect(result.normalised).toBe(true);
@@ -73,7 +67,7 @@ describe('evaluateModel on the linear-Gaussian model', () => {
   });
 
   it('without an encoder: the Langevin proposal only, no ELBO, a close NLL', async () => {
-    const result = await evaluateModel(model, setOf(x, lg.imageShape), { iwaeSamples: 500, batchSize: 12, langevin: LANGEVIN, seed: 2 });
+    const result = await evaluateModel(fixture.model, setOf(x, lg.imageShape), { iwaeSamples: 500, batchSize: 12, langevin: LANGEVIN, seed: 2 });
     expect(result.negElbo).toBeNull();
     expect(result.negElboStdErr).toBeNull();
     expect(result.proposals.map((p) => p.kind)).toEqual(['langevin']);
@@ -99,9 +93,9 @@ describe('evaluateModel on the linear-Gaussian model', () => {
 
   it('repeats itself from the same seed', async () => {
     const set = setOf(x.subarray(0, 4 * lg.D), lg.imageShape);
-    const a = await evaluateModel(model, set, { iwaeSamples: 50, langevin: LANGEVIN, seed: 3 });
-    const b = await evaluateModel(model, set, { iwaeSamples: 50, langevin: LANGEVIN, seed: 3 });
-    const c = await evaluateModel(model, set, { iwaeSamples: 50, langevin: LANGEVIN, seed: 4 });
+    const a = await evaluateModel(fixture.model, set, { iwaeSamples: 50, langevin: LANGEVIN, seed: 3 });
+    const b = await evaluateModel(fixture.model, set, { iwaeSamples: 50, langevin: LANGEVIN, seed: 3 });
+    const c = await evaluateModel(fixture.model, set, { iwaeSamples: 50, langevin: LANGEVIN, seed: 4 });
     expect(b).toEqual(a);
     expect(c.nll).not.toBe(a.nll);
   });
@@ -109,11 +103,11 @@ describe('evaluateModel on the linear-Gaussian model', () => {
   it('rejects mismatched encoders and images, optimal sigma, and an encoder-free model without Langevin', async () => {
     const set = setOf(x, lg.imageShape);
     const other = await EncoderModel.create(mlpEncoder({ latentDim: 5, imageShape: [1, 4, 4], hidden: [4], seed: 1 }), { threads: 1 });
-    await expect(evaluateModel(model, set, { encoder: other })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('options.encoder') });
+    await expect(evaluateModel(fixture.model, set, { encoder: other })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('options.encoder') });
     await other.dispose();
-    await expect(evaluateModel(model, setOf(new Float32Array(9), [1, 3, 3]))).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('images') });
-    await expect(evaluateModel(model, set, { langevin: false })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('langevin') });
-    await expect(evaluateModel(model, set, { iwaeSamples: 0 })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('iwaeSamples') });
+    await expect(evaluateModel(fixture.model, setOf(new Float32Array(9), [1, 3, 3]))).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('images') });
+    await expect(evaluateModel(fixture.model, set, { langevin: false })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('langevin') });
+    await expect(evaluateModel(fixture.model, set, { iwaeSamples: 0 })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('iwaeSamples') });
     const optimal = await EnergyModel.create(await lg.decoder(), { likelihood: { kind: 'gaussian', sigma: { mode: 'optimal' } }, threads: 1 });
     await expect(evaluateModel(optimal, set)).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('optimal sigma') });
     await optimal.dispose();
@@ -124,7 +118,7 @@ describe('evaluateModel units with a Bernoulli decoder', () => {
   it('calls grey-valued data unnormalised and binary data normalised', async () => {
     const decoder = mlpDecoder({ latentDim: 2, imageShape: [1, 4, 4], hidden: [8], seed: 5 });
     const model = await EnergyModel.create(decoder, { likelihood: { kind: 'bernoulli' }, threads: 1 });
-    const rng = new Rng(6);
+    const rng = new Mulberry32(6);
     const grey = rng.uniforms(6 * 16, 0, 1);
     const binary = grey.map((v) => (v < 0.5 ? 0 : 1));
     const options = { iwaeSamples: 20, langevin: { steps: 40, stepSize: 0.05, chains: 2, keep: { burnIn: 20, thin: 2 } }, seed: 7 };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { featureStatistics } from '../../lib/eval/feature-statistics.js';
 import { frechetDistanceOfMoments, type GaussianMoments } from '../../lib/eval/frechet-distance.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { expectLpcError } from '../support/expect-error.js';
 import { gram, matmul, randomOrthogonal, reconstruct, transpose } from './support/matrices.js';
 
@@ -28,7 +28,7 @@ function closedForm2x2(m1: number[], s1: Float64Array, m2: number[], s2: Float64
 
 describe('featureStatistics', () => {
   it('matches a plain float64 reference for the mean and the unbiased covariance', () => {
-    const rng = new Rng(2);
+    const rng = new Mulberry32(2);
     const n = 300;
     const d = 5;
     const x = rng.normals(n * d, 3);
@@ -52,11 +52,14 @@ describe('featureStatistics', () => {
   });
 
   it('keeps the covariance of features with a large common offset (two passes, no cancellation)', () => {
-    const rng = new Rng(4);
+    const rng = new Mulberry32(4);
     const n = 1000;
     const u = Array.from({ length: n }, () => rng.normal());
     const offset = 1e8;
-    const stats = featureStatistics(Float64Array.from(u, (v) => offset + v), 1);
+    const stats = featureStatistics(
+      Float64Array.from(u, (v) => offset + v),
+      1,
+    );
     const mean = u.reduce((s, v) => s + v, 0) / n;
     const variance = u.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1);
     // Storing 1e8 + v rounds v to 1.5e-8 absolute, which moves the variance by ~3e-8 relative; the one-pass
@@ -73,7 +76,7 @@ describe('featureStatistics', () => {
 
 describe('frechetDistanceOfMoments', () => {
   it('is ~0 for identical Gaussians, including a singular covariance of dimension 128', () => {
-    const rng = new Rng(1);
+    const rng = new Mulberry32(1);
     const mean = Array.from({ length: 128 }, () => rng.normal());
     const g = moments(mean, gram(128, 90, 3));
     const parts = frechetDistanceOfMoments(g, g);
@@ -83,8 +86,14 @@ describe('frechetDistanceOfMoments', () => {
   });
 
   it('is symmetric in its arguments for full, non-commuting covariances', () => {
-    const a = moments(Array.from({ length: 30 }, (_, i) => i / 10), gram(30, 50, 5));
-    const b = moments(Array.from({ length: 30 }, (_, i) => Math.sin(i)), gram(30, 40, 6));
+    const a = moments(
+      Array.from({ length: 30 }, (_, i) => i / 10),
+      gram(30, 50, 5),
+    );
+    const b = moments(
+      Array.from({ length: 30 }, (_, i) => Math.sin(i)),
+      gram(30, 40, 6),
+    );
     const ab = frechetDistanceOfMoments(a, b).distance;
     const ba = frechetDistanceOfMoments(b, a).distance;
     expect(ab).toBeGreaterThan(1);
@@ -118,7 +127,11 @@ describe('frechetDistanceOfMoments', () => {
   it('matches the 2 x 2 closed form for non-commuting covariances', () => {
     const rot = (t: number) => Float64Array.of(Math.cos(t), -Math.sin(t), Math.sin(t), Math.cos(t));
     const cov = (t: number, l1: number, l2: number) => matmul(matmul(rot(t), Float64Array.of(l1, 0, 0, l2), 2), transpose(rot(t), 2), 2);
-    for (const [t1, t2] of [[0.3, 1.2], [0, Math.PI / 2 - 0.1], [1, 1.0001]]) {
+    for (const [t1, t2] of [
+      [0.3, 1.2],
+      [0, Math.PI / 2 - 0.1],
+      [1, 1.0001],
+    ]) {
       const s1 = cov(t1, 4, 0.25);
       const s2 = cov(t2, 1, 0.01);
       const expected = closedForm2x2([0.5, -1], s1, [0, 0], s2);
@@ -139,12 +152,18 @@ describe('frechetDistanceOfMoments', () => {
 
   it('estimated from samples, agrees with the closed form within 4 standard errors of 16 replicates', () => {
     // N(m1, S1) against N(m2, S2) in 2-D with non-commuting covariances, sampled as m + R diag(sqrt(l)) xi.
-    const rng = new Rng(12);
+    const rng = new Mulberry32(12);
     const n = 4000;
     const replicates = 16;
     const rotations = [0.4, 1.3];
-    const scales = [[2, 0.5], [1, 0.1]];
-    const means = [[0, 0], [0.7, -0.3]];
+    const scales = [
+      [2, 0.5],
+      [1, 0.1],
+    ];
+    const means = [
+      [0, 0],
+      [0.7, -0.3],
+    ];
     const covs = rotations.map((t, k) => {
       const r = Float64Array.of(Math.cos(t), -Math.sin(t), Math.sin(t), Math.cos(t));
       return matmul(matmul(r, Float64Array.of(scales[k][0] ** 2, 0, 0, scales[k][1] ** 2), 2), transpose(r, 2), 2);

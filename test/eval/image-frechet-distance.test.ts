@@ -79,7 +79,7 @@ describe.each(['fashion-mnist', 'mnist'] as const)('frechetDistance with the shi
 });
 
 describe('frechetDistance arguments', () => {
-  it('needs exactly one of dataset and network, and statistics of the network\'s dimension', async () => {
+  it("needs exactly one of dataset and network, and statistics of the network's dimension", async () => {
     const x = new Float32Array(3 * PIXELS);
     await expect(frechetDistance(x, x, {})).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT' });
     const net = await loadFeatureClassifier('mnist');

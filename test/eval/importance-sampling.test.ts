@@ -1,26 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importanceSampledLogLikelihood } from '../../lib/eval/importance-sampling.js';
 import type { LikelihoodFunction } from '../../lib/eval/proposal-draws.js';
-import type { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { Rng } from '../../lib/native/rng.js';
-import { LinearGaussian } from './support/linear-gaussian.js';
+import { LinearGaussian, linearGaussianFixture } from './support/linear-gaussian.js';
 import { mean, standardError } from './support/stats.js';
 
 describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
-  const lg = new LinearGaussian(3, [1, 4, 4], 0.5);
-  let model: EnergyModel;
-  beforeAll(async () => {
-    model = await lg.energyModel();
-  });
-  afterAll(async () => {
-    await model.dispose();
-  });
+  const fixture = linearGaussianFixture();
+  const { lg } = fixture;
 
   it('is exact with zero variance when the proposal is the exact posterior', async () => {
     const B = 16;
     const x = lg.data(B);
     const exact = lg.logMarginal(x, B);
-    const result = await importanceSampledLogLikelihood(model, x, B, lg.posteriorProposal(x, B), { samples: 500, rng: new Rng({ seed: 1 }) });
+    const result = await importanceSampledLogLikelihood(fixture.model, x, B, lg.posteriorProposal(x, B), { samples: 500, rng: new Rng({ seed: 1 }) });
     for (let b = 0; b < B; b++) {
       // float32 energies of size ~20 round at ~1e-6 (measured max error 6e-7 at K = 1000).
       expect(Math.abs(result.logLikelihood[b] - exact[b])).toBeLessThan(1e-5);
@@ -36,7 +29,7 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     const K = 1000;
     const x = lg.data(B, 3);
     const exact = lg.logMarginal(x, B);
-    const result = await importanceSampledLogLikelihood(model, x, B, lg.posteriorProposal(x, B, 0.5, 1.3), { samples: K, rng: new Rng({ seed: 2 }) });
+    const result = await importanceSampledLogLikelihood(fixture.model, x, B, lg.posteriorProposal(x, B, 0.5, 1.3), { samples: K, rng: new Rng({ seed: 2 }) });
     let sumVar = 0;
     for (let b = 0; b < B; b++) {
       const se = result.stdErr[b];
@@ -61,7 +54,7 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     const rng = new Rng({ seed: 3 });
     let previous: Float64Array | null = null;
     for (const K of [1, 4, 16, 64]) {
-      const { logLikelihood } = await importanceSampledLogLikelihood(model, x, B, q, { samples: K, rng });
+      const { logLikelihood } = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: K, rng });
       const gap = Array.from(logLikelihood, (l, b) => l - exact[b]);
       // A lower bound in expectation: the mean gap is below 0 + 3 standard errors over images.
       expect(mean(gap)).toBeLessThan(3 * standardError(gap));
@@ -82,11 +75,11 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     const q = lg.posteriorProposal(x, B, 0.5, 1.5);
     const calls: number[] = [];
     const spy: LikelihoodFunction = {
-      latentDim: model.latentDim,
-      dataSize: model.dataSize,
+      latentDim: fixture.model.latentDim,
+      dataSize: fixture.model.dataSize,
       negLogLikelihood: (xx, batch, z) => {
-        calls.push(z.length / model.latentDim);
-        return model.negLogLikelihood(xx, batch, z);
+        calls.push(z.length / fixture.model.latentDim);
+        return fixture.model.negLogLikelihood(xx, batch, z);
       },
     };
     const whole = await importanceSampledLogLikelihood(spy, x, B, q, { samples: K, chunkSize: K, rng: new Rng({ seed: 4 }) });
@@ -110,9 +103,9 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     const x = lg.data(B, 8);
     const q = lg.posteriorProposal(x, B, 0.5, 1.5);
     const rng = new Rng({ seed: 5 });
-    const first = await importanceSampledLogLikelihood(model, x, B, q, { samples: 64, rng });
-    const second = await importanceSampledLogLikelihood(model, x, B, q, { samples: 64, rng });
-    const again = await importanceSampledLogLikelihood(model, x, B, q, { samples: 64, rng: new Rng({ seed: 5 }) });
+    const first = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 64, rng });
+    const second = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 64, rng });
+    const again = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 64, rng: new Rng({ seed: 5 }) });
     expect(Array.from(again.logLikelihood)).toEqual(Array.from(first.logLikelihood));
     for (let b = 0; b < B; b++) expect(second.logLikelihood[b]).not.toBe(first.logLikelihood[b]);
   });
@@ -122,14 +115,20 @@ describe('importanceSampledLogLikelihood on the linear-Gaussian model', () => {
     const x = lg.data(B, 9);
     const rng = new Rng({ seed: 7 });
     const q = lg.posteriorProposal(x, B);
-    await expect(importanceSampledLogLikelihood(model, x, B, { mean: q.mean.subarray(1), logSigma: q.logSigma }, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('proposal.mean') });
+    await expect(importanceSampledLogLikelihood(fixture.model, x, B, { mean: q.mean.subarray(1), logSigma: q.logSigma }, { samples: 4, rng })).rejects.toMatchObject({
+      code: 'LPC_SHAPE_MISMATCH',
+      message: expect.stringContaining('proposal.mean'),
+    });
     const bad = q.logSigma.slice();
     bad[4] = Infinity;
-    await expect(importanceSampledLogLikelihood(model, x, B, { mean: q.mean, logSigma: bad }, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('datapoint 1, latent 1') });
-    await expect(importanceSampledLogLikelihood(model, x, B, q, { samples: 0, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('samples') });
-    await expect(importanceSampledLogLikelihood(model, x.subarray(1), B, q, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH' });
+    await expect(importanceSampledLogLikelihood(fixture.model, x, B, { mean: q.mean, logSigma: bad }, { samples: 4, rng })).rejects.toMatchObject({
+      code: 'LPC_INVALID_ARGUMENT',
+      message: expect.stringContaining('datapoint 1, latent 1'),
+    });
+    await expect(importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 0, rng })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('samples') });
+    await expect(importanceSampledLogLikelihood(fixture.model, x.subarray(1), B, q, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_SHAPE_MISMATCH' });
     // @ts-expect-error: a missing generator is a coded error, not a TypeError from deep inside.
-    await expect(importanceSampledLogLikelihood(model, x, B, q, { samples: 4 })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('options.rng') });
+    await expect(importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 4 })).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('options.rng') });
     const nan: LikelihoodFunction = { latentDim: 3, dataSize: 16, negLogLikelihood: async (_x, _b, z) => new Float32Array(z.length / 3).fill(NaN) };
     await expect(importanceSampledLogLikelihood(nan, x, B, q, { samples: 4, rng })).rejects.toMatchObject({ code: 'LPC_DIVERGED' });
   });

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importanceSampledLogLikelihood } from '../../lib/eval/importance-sampling.js';
 import { DEFAULT_INFLATION, langevinProposal } from '../../lib/eval/langevin-proposal.js';
 import { LangevinSampler } from '../../lib/inference/langevin-sampler.js';
-import type { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { Rng } from '../../lib/native/rng.js';
-import { LinearGaussian } from './support/linear-gaussian.js';
+import { linearGaussianFixture } from './support/linear-gaussian.js';
 import { mean } from './support/stats.js';
 
 describe('langevinProposal', () => {
-  const lg = new LinearGaussian(3, [1, 4, 4], 0.5);
-  let model: EnergyModel;
-  beforeAll(async () => {
-    model = await lg.energyModel();
-  });
-  afterAll(async () => {
-    await model.dispose();
-  });
+  const fixture = linearGaussianFixture();
+  const { lg } = fixture;
 
   it('fits the posterior from the prior, and its inflated proposal estimates log p(x) closely', async () => {
     // Posterior variances here are ~0.05 (curvature ~20), so eta = 0.01 is a stable ULA step (eta * lambda ~ 0.2).
@@ -23,7 +16,7 @@ describe('langevinProposal', () => {
     const x = lg.data(B, 31);
     const exact = lg.logMarginal(x, B);
     const posterior = lg.posterior(x, B);
-    const sampler = new LangevinSampler(model, { steps: 200, stepSize: 0.01, chains: 4, keep: { burnIn: 100, thin: 5 }, seed: 31 });
+    const sampler = new LangevinSampler(fixture.model, { steps: 200, stepSize: 0.01, chains: 4, keep: { burnIn: 100, thin: 5 }, seed: 31 });
     const fitted = await langevinProposal(sampler, x);
     expect(fitted.inflation).toBe(DEFAULT_INFLATION);
     expect(fitted.fit.samplesPerDatapoint).toBe(80);
@@ -37,7 +30,7 @@ describe('langevinProposal', () => {
       expect(ratio).toBeLessThan(2);
       expect(fitted.proposal.logSigma[i]).toBeCloseTo(0.5 * Math.log(fitted.fit.variance[i] * DEFAULT_INFLATION), 5);
     }
-    const iw = await importanceSampledLogLikelihood(model, x, B, fitted.proposal, { samples: 1000, rng: new Rng({ seed: 32 }) });
+    const iw = await importanceSampledLogLikelihood(fixture.model, x, B, fitted.proposal, { samples: 1000, rng: new Rng({ seed: 32 }) });
     const gaps = Array.from(iw.logLikelihood, (l, b) => l - exact[b]);
     let sumVar = 0;
     for (let b = 0; b < B; b++) {
@@ -58,10 +51,10 @@ describe('langevinProposal', () => {
     const exact = lg.logMarginal(x, B);
     // An encoder 2 posterior sds off with half the width: a poor proposal on its own.
     const q = lg.posteriorProposal(x, B, 2, 0.5);
-    const sampler = new LangevinSampler(model, { steps: 200, stepSize: 0.01, chains: 4, keep: { burnIn: 100, thin: 5 }, seed: 33 });
+    const sampler = new LangevinSampler(fixture.model, { steps: 200, stepSize: 0.01, chains: 4, keep: { burnIn: 100, thin: 5 }, seed: 33 });
     const refined = await langevinProposal(sampler, x, { init: { mu: q.mean, logSigma: q.logSigma } });
-    const poor = await importanceSampledLogLikelihood(model, x, B, q, { samples: 1000, rng: new Rng({ seed: 34 }) });
-    const good = await importanceSampledLogLikelihood(model, x, B, refined.proposal, { samples: 1000, rng: new Rng({ seed: 34 }) });
+    const poor = await importanceSampledLogLikelihood(fixture.model, x, B, q, { samples: 1000, rng: new Rng({ seed: 34 }) });
+    const good = await importanceSampledLogLikelihood(fixture.model, x, B, refined.proposal, { samples: 1000, rng: new Rng({ seed: 34 }) });
     const poorGap = mean(Array.from(poor.logLikelihood, (l, b) => exact[b] - l));
     const goodGap = mean(Array.from(good.logLikelihood, (l, b) => exact[b] - l));
     // Measured: 3.4 nats below log p(x) with the poor encoder, 0.009 after refinement (Monte Carlo error ~0.006).
@@ -70,7 +63,7 @@ describe('langevinProposal', () => {
   });
 
   it('needs a sampler that keeps states', async () => {
-    const sampler = new LangevinSampler(model, { steps: 10, stepSize: 0.01, seed: 1 });
+    const sampler = new LangevinSampler(fixture.model, { steps: 10, stepSize: 0.01, seed: 1 });
     await expect(langevinProposal(sampler, lg.data(1))).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringContaining('keep') });
   });
 });

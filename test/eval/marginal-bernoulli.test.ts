@@ -53,7 +53,12 @@ describe('MarginalBernoulli', () => {
 
   it('calls grey-valued test data unnormalised and honours the smoothing', () => {
     const baseline = MarginalBernoulli.fit(train, { smoothing: 0.5 });
-    const direct = directNll(train, Float64Array.from(testBytes.images, (v) => Math.fround(v / 255)), 200, 0.5);
+    const direct = directNll(
+      train,
+      Float64Array.from(testBytes.images, (v) => Math.fround(v / 255)),
+      200,
+      0.5,
+    );
     const score = baseline.score(testBytes);
     expect(score.normalised).toBe(false);
     expect(Math.abs(score.nll - direct.nll.reduce((a, v) => a + v, 0) / 200)).toBeLessThan(1e-9);

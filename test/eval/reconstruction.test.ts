@@ -4,7 +4,7 @@ import { reconstruct, sampleGridPng, sampleImages } from '../../lib/eval/reconst
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { mlpDecoder } from '../../lib/models/mlp.js';
 import { Rng } from '../../lib/native/rng.js';
-import { Rng as TestRng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { LinearGaussian } from './support/linear-gaussian.js';
 
 describe('samples and reconstructions', () => {
@@ -30,7 +30,7 @@ describe('samples and reconstructions', () => {
   it('maps a tanh decoder to [0, 1] and measures its reconstruction error in the [0, 1] scale', async () => {
     const decoder = mlpDecoder({ latentDim: 2, imageShape: [1, 3, 3], hidden: [6], output: 'tanh', seed: 2 });
     const model = await EnergyModel.create(decoder, { likelihood: { kind: 'gaussian', sigma: { mode: 'fixed', sigma: 0.1 } }, threads: 1 });
-    const r = new TestRng(3);
+    const r = new Mulberry32(3);
     const B = 4;
     const x = r.uniforms(B * 9, -1, 1);
     const z = r.normals(B * 2);

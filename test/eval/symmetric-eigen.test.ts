@@ -9,7 +9,12 @@ import { frobenius, gram, maxAbsDiff, randomOrthogonal, randomSymmetric, reconst
 
 describe('symmetricEigen', () => {
   it('gives the analytic eigenvalues of 2 x 2 matrices, ascending', () => {
-    for (const [a, b, c] of [[2, 1, 2], [1, 0, 3], [-4, 2.5, 7], [1e-6, 3, -1e6]]) {
+    for (const [a, b, c] of [
+      [2, 1, 2],
+      [1, 0, 3],
+      [-4, 2.5, 7],
+      [1e-6, 3, -1e6],
+    ]) {
       const { values } = symmetricEigen(Float64Array.of(a, b, b, c), 2);
       const mid = (a + c) / 2;
       const radius = Math.hypot((a - c) / 2, b);

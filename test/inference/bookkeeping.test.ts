@@ -48,7 +48,7 @@ describe('burn-in, thinning and the result layout', () => {
     expect(result.kept).not.toBe(null);
   });
 
-  it('MALA keeps the current state after each step: the previous state or the step\'s proposal', async () => {
+  it("MALA keeps the current state after each step: the previous state or the step's proposal", async () => {
     const K = 4;
     const steps = 30;
     const recorder = new RecordingEnergy(energy);
@@ -153,7 +153,7 @@ describe('determinism', () => {
     expect(same(await outputs(second), run2)).toBe(true);
   });
 
-  it('draws each run\'s seed from a supplied Rng, advancing it', async () => {
+  it("draws each run's seed from a supplied Rng, advancing it", async () => {
     using rngA = new Rng({ seed: 77 });
     using rngB = new Rng({ seed: 77 });
     const a = new LangevinSampler(energy, { ...options, rng: rngA });

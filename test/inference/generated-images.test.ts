@@ -16,8 +16,8 @@ import { DecoderMeans } from '../../lib/models/decoder-means.js';
 import { loadDecoder } from '../../lib/models/load-decoder.js';
 import type { Decoder } from '../../lib/models/networks.js';
 import type { Model } from '../../lib/onnx/ir.js';
+import { symmetricEigen } from '../../lib/eval/symmetric-eigen.js';
 import { generateImages, torchConvDecoder, torchMlpDecoder } from './support/decoders.js';
-import { symmetricEigen } from './support/targets.js';
 
 const NOISE = 0.1;
 const IMAGES = 12;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { LangevinSampler } from '../../lib/inference/index.js';
 import { randomPpca } from './support/targets.js';
 import { RecordingEnergy } from './support/wrappers.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 const d = 3;
 const batch = 2;
@@ -30,9 +30,7 @@ function expectMoments(z: Float32Array, mu: number[], sigma: number[]): void {
       const i = b * d + j;
       const got = initialMoments(z, b, j);
       expect(Math.abs(got.mean - mu[i]), `mean of datapoint ${b}, latent ${j}`).toBeLessThan((4 * sigma[i]) / Math.sqrt(K));
-      expect(Math.abs(got.variance - sigma[i] ** 2), `variance of datapoint ${b}, latent ${j}`).toBeLessThan(
-        4 * sigma[i] ** 2 * Math.sqrt(2 / (K - 1)),
-      );
+      expect(Math.abs(got.variance - sigma[i] ** 2), `variance of datapoint ${b}, latent ${j}`).toBeLessThan(4 * sigma[i] ** 2 * Math.sqrt(2 / (K - 1)));
     }
   }
 }

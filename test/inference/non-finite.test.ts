@@ -11,7 +11,7 @@ import { LangevinSampler, type LangevinResult } from '../../lib/inference/index.
 import type { EnergyEvaluation, EnergyFunction } from '../../lib/likelihoods/energy-function.js';
 import { randomPpca } from './support/targets.js';
 import { PoisonedEnergy } from './support/wrappers.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 const d = 3;
 const batch = 2;
@@ -115,7 +115,13 @@ describe('non-finite energies and gradients', () => {
       return starts.get(c)!.some((v, j) => v !== row[j]);
     });
     const sampler = new LangevinSampler(onlyStart, {
-      steps: 50, stepSize: 0.05, chains: 2, seed: 10, sampler: 'mala', mala: { warmup: 20 }, maxConsecutiveRestarts: 5,
+      steps: 50,
+      stepSize: 0.05,
+      chains: 2,
+      seed: 10,
+      sampler: 'mala',
+      mala: { warmup: 20 },
+      maxConsecutiveRestarts: 5,
     });
     const error = await expectLpcErrorAsync(() => sampler.run(x, init), 'LPC_DIVERGED', '4 of 4 chain(s)');
     expect(error.message).toContain('at step 4 of 50');

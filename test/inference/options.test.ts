@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LangevinSampler, type LangevinOptions } from '../../lib/inference/index.js';
 import type { EnergyEvaluation, EnergyFunction } from '../../lib/likelihoods/energy-function.js';
 import { Rng } from '../../lib/native/rng.js';
-import { expectLpcError } from '../support/expect-error.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcError, expectLpcErrorAsync } from '../support/expect-error.js';
 import { randomPpca } from './support/targets.js';
 
 const { energy, x } = randomPpca({ D: 6, d: 3, sigma: 0.5, scale: 0.4, batch: 2, seed: 1 });
@@ -63,8 +62,12 @@ describe('LangevinSampler.run arguments and the energy function contract', () =>
       evaluate: async (_x, _b, z) => out(z.length / 3) as EnergyEvaluation,
     });
     const run = (fn: EnergyFunction) => new LangevinSampler(fn, { ...base, chains: 2 }).run(x);
-    await expectLpcErrorAsync(() => run(broken((n) => ({ energy: new Float32Array(n + 1), gradZ: new Float32Array(3 * n) }))), 'LPC_SHAPE_MISMATCH', "output energy at step 0");
-    await expectLpcErrorAsync(() => run(broken((n) => ({ energy: new Float32Array(n), gradZ: new Float64Array(3 * n) }))), 'LPC_SHAPE_MISMATCH', 'output gradZ at step 0 must be a Float32Array of length B*K*d = 4*3');
+    await expectLpcErrorAsync(() => run(broken((n) => ({ energy: new Float32Array(n + 1), gradZ: new Float32Array(3 * n) }))), 'LPC_SHAPE_MISMATCH', 'output energy at step 0');
+    await expectLpcErrorAsync(
+      () => run(broken((n) => ({ energy: new Float32Array(n), gradZ: new Float64Array(3 * n) }))),
+      'LPC_SHAPE_MISMATCH',
+      'output gradZ at step 0 must be a Float32Array of length B*K*d = 4*3',
+    );
     await expectLpcErrorAsync(() => run(broken(() => undefined)), 'LPC_SHAPE_MISMATCH', 'returned undefined at step 0');
   });
 

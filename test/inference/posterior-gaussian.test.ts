@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LangevinSampler, posteriorMean, fitDiagonalGaussian } from '../../lib/inference/index.js';
-import { randomPpca, symmetricEigen } from './support/targets.js';
+import { symmetricEigen } from '../../lib/eval/symmetric-eigen.js';
+import { randomPpca } from './support/targets.js';
 import { acrossChains, chainAverages, pooled, ulaMeanSe, ulaProductSe } from './support/moments.js';
 
 const d = 3;

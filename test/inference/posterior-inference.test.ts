@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferPosterior, type DecodingEnergy } from '../../lib/inference/posterior-inference.js';
 import type { EnergyEvaluation } from '../../lib/likelihoods/energy-function.js';
-import { expectLpcErrorAsync } from './support/expect-async.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 const A = 25;
 const GAP = 40;

@@ -10,9 +10,10 @@ import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { loadDecoder } from '../../lib/models/load-decoder.js';
 import { floatAttr } from '../../lib/onnx/builder.js';
 import { makeTensor } from '../../lib/onnx/tensor.js';
+import { symmetricEigen } from '../../lib/eval/symmetric-eigen.js';
 import { TorchExport } from '../onnx/fixtures/torch-export.js';
 import { acrossChains, chainAverages, pooled, ulaProductSe } from './support/moments.js';
-import { PpcaEnergy, randomPpca, symmetricEigen } from './support/targets.js';
+import { PpcaEnergy, randomPpca } from './support/targets.js';
 
 const D = 8;
 const d = 3;

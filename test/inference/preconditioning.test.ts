@@ -47,11 +47,7 @@ describe('preconditioned Langevin on an ill-conditioned posterior', () => {
   it('RMSprop and Adam get within 0.1 nats in 200 steps; the best stable plain step size stays above 1', async () => {
     // Measured: plain 2.5 / 1.24 / 1.58 at eta 0.002 / 0.003 / 0.004 (stable up to 0.005);
     // rmsprop (eta 0.07) 0.034; adam (eta 0.1) 0.036. Ensemble noise in the KL estimate is about d / N = 0.01.
-    const plain = Math.min(
-      await klAfter({ stepSize: 0.002 }),
-      await klAfter({ stepSize: 0.003 }),
-      await klAfter({ stepSize: 0.004 }),
-    );
+    const plain = Math.min(await klAfter({ stepSize: 0.002 }), await klAfter({ stepSize: 0.003 }), await klAfter({ stepSize: 0.004 }));
     const rmsprop = await klAfter({ stepSize: 0.07, preconditioner: 'rmsprop' });
     const adam = await klAfter({ stepSize: 0.1, preconditioner: 'adam' });
     expect(plain).toBeGreaterThan(1);
@@ -66,8 +62,7 @@ describe('preconditioned Langevin on an ill-conditioned posterior', () => {
   it('Adam with momentum changes the drift and still converges', async () => {
     // Momentum is an option for the unadjusted sampler only; on this target it converges more slowly than
     // plain Adam (measured KL 0.35 against 0.33 after 200 steps at eta 0.05, and it degrades at larger steps).
-    const run = (momentum: boolean) =>
-      new LangevinSampler(energy, { steps: 200, chains: 500, seed: 9, stepSize: 0.05, preconditioner: 'adam', momentum }).run(x);
+    const run = (momentum: boolean) => new LangevinSampler(energy, { steps: 200, chains: 500, seed: 9, stepSize: 0.05, preconditioner: 'adam', momentum }).run(x);
     const withMomentum = await run(true);
     const without = await run(false);
     expect(withMomentum.samples).not.toEqual(without.samples); // same noise, different drift

@@ -9,7 +9,7 @@ import { expectLpcError } from '../support/expect-error.js';
 const samples = Float32Array.from([1, 10, 2, 20, 6, 30, -1, 0.5, -1, 0.25, -4, 0.75]);
 
 describe('posteriorMean and fitDiagonalGaussian', () => {
-  it('average each datapoint\'s rows and give the unbiased variance', () => {
+  it("average each datapoint's rows and give the unbiased variance", () => {
     expect(Array.from(posteriorMean(samples, 2, 2))).toEqual([3, 20, -2, 0.5]);
     const fit = fitDiagonalGaussian(samples, 2, 2);
     expect(Array.from(fit.mean)).toEqual([3, 20, -2, 0.5]);

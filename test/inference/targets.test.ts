@@ -3,7 +3,8 @@
  * the closed-form posterior rests on.
  */
 import { describe, expect, it } from 'vitest';
-import { randomPpca, symmetricEigen } from './support/targets.js';
+import { symmetricEigen } from '../../lib/eval/symmetric-eigen.js';
+import { randomPpca } from './support/targets.js';
 
 const d = 3;
 const batch = 2;

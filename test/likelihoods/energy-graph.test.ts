@@ -46,9 +46,15 @@ describe('energy graphs', () => {
         const model = energyRunModel(graph, run, names, true);
         const fromX = dependents(model, 'x');
         const copies = model.graph.nodes.filter((n) => (n.opType === 'Tile' || n.opType === 'Expand') && n.inputs.some((i) => fromX.has(i)));
-        expect(copies.map((n) => n.name), `${spec.kind} ${run}`).toEqual([]);
+        expect(
+          copies.map((n) => n.name),
+          `${spec.kind} ${run}`,
+        ).toEqual([]);
         // x is read once, by the Reshape to [B, 1, D] that broadcasting works from (and by Shape for B).
-        const readers = model.graph.nodes.filter((n) => n.inputs.includes('x')).map((n) => n.opType).sort();
+        const readers = model.graph.nodes
+          .filter((n) => n.inputs.includes('x'))
+          .map((n) => n.opType)
+          .sort();
         expect(readers, `${spec.kind} ${run}`).toEqual(['Reshape', 'Shape']);
       }
     }

@@ -33,7 +33,10 @@ describe('EnergyModel', () => {
     const data = batch(decoder, 4, 2, 'binary', 22);
     await using model = await EnergyModel.create(decoder, { likelihood: { kind: 'gaussian', sigma: { mode: 'learned', init: 0.5 } }, trainable: true });
     const names = model.params.names;
-    using opt = new Optimizer(names.map((n) => model.params.get(n).data), { kind: 'adam', lr: 0.02 });
+    using opt = new Optimizer(
+      names.map((n) => model.params.get(n).data),
+      { kind: 'adam', lr: 0.02 },
+    );
     const mean = async () => (await model.evaluate(data.x, data.B, data.z)).energy.reduce((s, e) => s + e, 0) / (data.B * data.K);
     const start = await mean();
     for (let step = 0; step < 30; step++) {

@@ -25,7 +25,10 @@ describe('log of the normal upper tail', () => {
     for (let v = 8; v < 1e4; v *= 1.01) ts.push(v);
     ts.push(TAIL_SWITCH, 1e6, 1e15);
     const values = Float32Array.from(ts);
-    const out = await runSession(await createSession(grad), { t: makeTensor('float32', [values.length], values), 'grad_in/lq': makeTensor('float32', [values.length], new Float32Array(values.length).fill(1)) });
+    const out = await runSession(await createSession(grad), {
+      t: makeTensor('float32', [values.length], values),
+      'grad_in/lq': makeTensor('float32', [values.length], new Float32Array(values.length).fill(1)),
+    });
     const lq = out.lq.data as Float32Array;
     const dt = out.grad_t.data as Float32Array;
     for (let i = 0; i < values.length; i++) {

@@ -6,29 +6,34 @@
  */
 import { convPlan } from '../../lib/models/conv.js';
 import type { Decoder } from '../../lib/models/networks.js';
+import type { ParameterSet } from '../../lib/onnx/params.js';
 import { arr, convTranspose } from '../onnx/fixtures/reference.js';
 
 /** Parameter values by name (float32 values read as doubles, or float64 perturbations of them). */
 export type Values = Map<string, ArrayLike<number>>;
 
-/** The current values of a decoder's parameters. */
-export function valuesOf(decoder: Decoder): Values {
-  return new Map(decoder.params.names.map((n) => [n, Float64Array.from(decoder.params.get(n).data)]));
+/** The current values of a network's (decoder's, encoder's, EnergyModel's) parameters. */
+export function valuesOf(net: { readonly params: ParameterSet }): Values {
+  return new Map(net.params.names.map((n) => [n, Float64Array.from(net.params.get(n).data)]));
+}
+
+/** y = x W^T + b for one row x: the layer `name` of a built network (PyTorch's Linear, W [out, in]). */
+export function dense(values: Values, name: string, x: ArrayLike<number>): Float64Array {
+  const w = values.get(`${name}.weight`)!;
+  const b = values.get(`${name}.bias`)!;
+  return Float64Array.from(b, (bo, o) => {
+    let s = bo;
+    for (let i = 0; i < x.length; i++) s += w[o * x.length + i] * x[i];
+    return s;
+  });
 }
 
 /** The output of an mlpDecoder before its final activation, for one z (layers fc1..fcL, ReLU between). */
 export function mlpPreactivation(values: Values, layers: number, z: ArrayLike<number>): Float64Array {
-  let h = Float64Array.from(z);
+  let h: Float64Array = Float64Array.from(z);
   for (let l = 1; l <= layers; l++) {
-    const w = values.get(`fc${l}.weight`)!;
-    const b = values.get(`fc${l}.bias`)!;
-    const out = new Float64Array(b.length);
-    for (let o = 0; o < out.length; o++) {
-      let s = b[o];
-      for (let i = 0; i < h.length; i++) s += w[o * h.length + i] * h[i];
-      out[o] = l < layers ? Math.max(s, 0) : s;
-    }
-    h = out;
+    h = dense(values, `fc${l}`, h);
+    if (l < layers) h = h.map((v) => Math.max(v, 0));
   }
   return h;
 }
@@ -41,11 +46,16 @@ export function mlpPreactivation(values: Values, layers: number, z: ArrayLike<nu
 export function convPreactivation(values: Values, decoder: Decoder, z: ArrayLike<number>): Float64Array {
   const plan = convPlan(decoder.imageShape[1]);
   const fcs = decoder.params.names.filter((n) => /^fc\d+\.weight$/.test(n)).length;
-  let h = Float64Array.from(z);
+  let h: Float64Array = Float64Array.from(z);
   for (let l = 1; l <= fcs; l++) {
     const w = values.get(`fc${l}.weight`)!;
     const b = values.get(`fc${l}.bias`)!;
-    h = Float64Array.from(b, (bo, o) => Math.max(h.reduce((s, v, i) => s + w[o * h.length + i] * v, bo), 0));
+    h = Float64Array.from(b, (bo, o) =>
+      Math.max(
+        h.reduce((s, v, i) => s + w[o * h.length + i] * v, bo),
+        0,
+      ),
+    );
   }
   let x = arr([1, h.length / 16, 4, 4], h);
   for (let l = 1; l <= plan.layers; l++) {

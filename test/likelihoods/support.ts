@@ -8,7 +8,7 @@ import type { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
 import { mlpDecoder } from '../../lib/models/mlp.js';
 import type { Decoder } from '../../lib/models/networks.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { bernoulliNll, centralDifference, directional, discretizedLogMass, gaussianNll, preactivation, sse, valuesOf, type Values } from './reference.js';
 
 /** d = 3 -> 8 -> 16 = [1, 4, 4]: small enough for float64 finite differences of every parameter. */
@@ -18,7 +18,7 @@ export function smallDecoder(output: 'sigmoid' | 'tanh' = 'sigmoid', seed = 1): 
 
 /** A batch: x with `kind` values in the decoder's range, z standard normal, B datapoints, K chains each. */
 export function batch(decoder: Decoder, B: number, K: number, kind: 'grey' | 'binary' | 'levels', seed = 2) {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const D = decoder.imageShape[0] * decoder.imageShape[1] * decoder.imageShape[2];
   const [lo, hi] = decoder.range === '01' ? [0, 1] : [-1, 1];
   const x = new Float32Array(B * D);
@@ -81,7 +81,14 @@ export function referenceEnergies(decoder: Decoder, spec: LikelihoodSpec, x: Arr
       nll[c] = -xb.reduce((a, v, j) => a + discretizedLogMass(v, means[c][j], s!, lo, hi, spec.bins ?? 256), 0);
     }
   }
-  const energy = nll.map((v, c) => v + 0.5 * Array.from(z).slice(c * d, (c + 1) * d).reduce((a, t) => a + t * t, 0));
+  const energy = nll.map(
+    (v, c) =>
+      v +
+      0.5 *
+        Array.from(z)
+          .slice(c * d, (c + 1) * d)
+          .reduce((a, t) => a + t * t, 0),
+  );
   return { energy, nll, sse: Float64Array.from(errors), sigma: s ?? NaN };
 }
 
@@ -100,14 +107,21 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  * Tolerance: 2e-4 of sum |g_i v_i|, since the graph's gradients are float32 sums over at most a few hundred
  * terms (relative rounding ~1e-6..1e-5 each); the float64 differences (step 1e-6) err below 1e-9.
  */
-export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder, spec: LikelihoodSpec, data: { x: Float32Array; z: Float32Array; B: number }, holdSigma = false, directions = 2): Promise<void> {
+export async function expectGradientsMatch(
+  model: EnergyModel,
+  decoder: Decoder,
+  spec: LikelihoodSpec,
+  data: { x: Float32Array; z: Float32Array; B: number },
+  holdSigma = false,
+  directions = 2,
+): Promise<void> {
   const { x, z, B } = data;
   const full = await model.evaluateWithGradients(x, B, z);
   const base = valuesOf(decoder);
   const logSigma = model.params.has('likelihood/log_sigma') ? model.params.get('likelihood/log_sigma').data[0] : undefined;
   const sigma = holdSigma ? referenceEnergies(decoder, spec, x, B, z, { logSigma }).sigma : undefined;
   const total = (zz: ArrayLike<number>, values: Values, ls = logSigma) => referenceEnergies(decoder, spec, x, B, zz, { values, sigma, logSigma: ls }).energy.reduce((a, e) => a + e, 0);
-  const rng = new Rng(17);
+  const rng = new Mulberry32(17);
   const h = 1e-6;
   const check = (what: string, analytic: ArrayLike<number>, f: (t: number, v: Float32Array) => number) => {
     for (let k = 0; k < directions; k++) {
@@ -117,11 +131,25 @@ export async function expectGradientsMatch(model: EnergyModel, decoder: Decoder,
       if (!(Math.abs(an.value - fd) <= 2e-4 * an.scale + 1e-9)) expect.fail(`${what}: graph ${an.value} vs finite difference ${fd} (scale ${an.scale})`);
     }
   };
-  check('dE/dz', full.gradZ, (t, v) => total(Array.from(z, (zi, i) => zi + t * v[i]), base));
+  check('dE/dz', full.gradZ, (t, v) =>
+    total(
+      Array.from(z, (zi, i) => zi + t * v[i]),
+      base,
+    ),
+  );
   for (const name of model.params.names) {
     const g = full.gradients.get(name)!;
     if (name === 'likelihood/log_sigma') check(name, g, (t, v) => total(z, base, logSigma! + t * v[0]));
-    else check(`dE/d${name}`, g, (t, v) => total(z, new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))));
+    else
+      check(`dE/d${name}`, g, (t, v) =>
+        total(
+          z,
+          new Map(base).set(
+            name,
+            Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+          ),
+        ),
+      );
   }
   // The sampling and theta graphs give the same gradients as the full one.
   const sample = await model.evaluate(x, B, z);
@@ -145,7 +173,7 @@ export async function expectGradientsMatchFloat32(model: EnergyModel, data: { x:
     const e = (await model.evaluateMetrics(x, B, zz)).energy;
     return { value: e.reduce((a, v) => a + v, 0), magnitude: e.reduce((a, v) => a + Math.abs(v), 0) };
   };
-  const rng = new Rng(31);
+  const rng = new Mulberry32(31);
   const check = async (what: string, analytic: Float32Array, base: Float32Array, shifted: (delta: Float32Array) => Promise<{ value: number; magnitude: number }>) => {
     let rms = 0;
     for (const v of base) rms += v * v;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { centralDifference, directional, valuesOf, type Values } from './reference.js';
 import { batch, expectClose, referenceEnergies, smallDecoder } from './support.js';
 
@@ -25,14 +25,24 @@ describe('EnergyModel.weightedThetaGradients', () => {
       const base = valuesOf(decoder);
       const logSigma = model.params.has('likelihood/log_sigma') ? model.params.get('likelihood/log_sigma').data[0] : undefined;
       const weighted = (values: Values, ls = logSigma) => referenceEnergies(decoder, spec, data.x, data.B, data.z, { values, logSigma: ls }).energy.reduce((s, e, c) => s + weights[c] * e, 0);
-      const rng = new Rng(9);
+      const rng = new Mulberry32(9);
       for (const name of model.params.names) {
         const g = grads.get(name)!;
         const v = rng.normals(g.length);
         const an = directional(g, v);
-        const fd = name === 'likelihood/log_sigma'
-          ? centralDifference((t) => weighted(base, logSigma! + t * v[0]), 1e-6)
-          : centralDifference((t) => weighted(new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))), 1e-6);
+        const fd =
+          name === 'likelihood/log_sigma'
+            ? centralDifference((t) => weighted(base, logSigma! + t * v[0]), 1e-6)
+            : centralDifference(
+                (t) =>
+                  weighted(
+                    new Map(base).set(
+                      name,
+                      Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+                    ),
+                  ),
+                1e-6,
+              );
         // float32 sums of a few hundred terms against float64 differences (step 1e-6, error < 1e-9): 2e-4 of sum |g_i v_i|.
         expect(Math.abs(an.value - fd), name).toBeLessThanOrEqual(2e-4 * an.scale + 1e-9);
       }

@@ -12,7 +12,13 @@ async function run(model: Decoder['model'], input: string, dims: number[]): Prom
   const session = await createSession(model, { threads: 1 });
   try {
     const n = dims.reduce((p, d) => p * d, 1);
-    const out = await session.run({ [input]: new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => Math.sin(i)), dims) });
+    const out = await session.run({
+      [input]: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
+        dims,
+      ),
+    });
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.dims.map(Number)]));
   } finally {
     await session.release();
@@ -28,14 +34,26 @@ describe('network builders', () => {
   it('mlpDecoder and mlpEncoder have the documented interface, parameters and output shapes', async () => {
     const dec = mlpDecoder({ latentDim: 8, imageShape: [1, 28, 28], hidden: [64, 32], seed: 3 });
     expect(shapes(dec)).toEqual([
-      ['fc1.weight', '64x8'], ['fc1.bias', '64'], ['fc2.weight', '32x64'], ['fc2.bias', '32'], ['fc3.weight', '784x32'], ['fc3.bias', '784'],
+      ['fc1.weight', '64x8'],
+      ['fc1.bias', '64'],
+      ['fc2.weight', '32x64'],
+      ['fc2.bias', '32'],
+      ['fc3.weight', '784x32'],
+      ['fc3.bias', '784'],
     ]);
     expect([dec.latentInput, dec.output, dec.layout, dec.range, dec.head?.op]).toEqual(['z', 'x_mean', 'nchw', '01', 'Sigmoid']);
     expect(await run(dec.model, 'z', [5, 8])).toEqual({ x_mean: [5, 1, 28, 28] });
     const tanh = mlpDecoder({ latentDim: 2, imageShape: [3, 4, 4], output: 'tanh', activation: 'elu' });
     expect([tanh.range, tanh.head?.op]).toEqual(['11', 'Tanh']);
     const enc = mlpEncoder({ latentDim: 8, imageShape: [1, 28, 28], hidden: [64] });
-    expect(shapes(enc)).toEqual([['fc1.weight', '64x784'], ['fc1.bias', '64'], ['fc_mu.weight', '8x64'], ['fc_mu.bias', '8'], ['fc_logsigma.weight', '8x64'], ['fc_logsigma.bias', '8']]);
+    expect(shapes(enc)).toEqual([
+      ['fc1.weight', '64x784'],
+      ['fc1.bias', '64'],
+      ['fc_mu.weight', '8x64'],
+      ['fc_mu.bias', '8'],
+      ['fc_logsigma.weight', '8x64'],
+      ['fc_logsigma.bias', '8'],
+    ]);
     expect(await run(enc.model, 'x', [3, 1, 28, 28])).toEqual({ mu: [3, 8], logsigma: [3, 8] });
   });
 
@@ -46,7 +64,11 @@ describe('network builders', () => {
     for (const bad of [20, 33, 27]) expectLpcError(() => convPlan(bad), 'LPC_INVALID_ARGUMENT', String(bad));
   });
 
-  for (const [C, S] of [[1, 28], [3, 32], [3, 64]] as const) {
+  for (const [C, S] of [
+    [1, 28],
+    [3, 32],
+    [3, 64],
+  ] as const) {
     it(`convDecoder and convEncoder map ${C}x${S}x${S} images to and from the latent`, async () => {
       const layers = convPlan(S).layers;
       const dec = convDecoder({ latentDim: 10, imageShape: [C, S, S], seed: 1 });

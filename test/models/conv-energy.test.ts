@@ -3,7 +3,7 @@ import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
 import { convDecoder } from '../../lib/models/conv.js';
 import type { Decoder } from '../../lib/models/networks.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { batch, expectClose, expectGradientsMatch, expectGradientsMatchFloat32, referenceEnergies } from '../likelihoods/support.js';
 
 /**
@@ -11,7 +11,7 @@ import { batch, expectClose, expectGradientsMatch, expectGradientsMatchFloat32, 
  * finite differences average the two one-sided slopes. Random biases move every unit off its kink.
  */
 function offKinks(decoder: Decoder): Decoder {
-  const rng = new Rng(41);
+  const rng = new Mulberry32(41);
   for (const p of decoder.params) if (p.name.endsWith('.bias')) p.data.set(rng.normals(p.data.length, 0.1));
   return decoder;
 }

@@ -4,7 +4,7 @@ import { loadDecoder } from '../../lib/models/load-decoder.js';
 import { mlpDecoder } from '../../lib/models/mlp.js';
 import * as R from '../onnx/fixtures/reference.js';
 import { pytorchConvDecoder } from '../onnx/fixtures/conv-models.js';
-import { expectLpcErrorAsync } from '../inference/support/expect-async.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 describe('DecoderMeans', () => {
   it('decodes an exported NHWC conv decoder to NCHW means equal to its float64 reference', async () => {

@@ -6,24 +6,10 @@ import { loadEncoder } from '../../lib/models/load-encoder.js';
 import { mlpEncoder } from '../../lib/models/mlp.js';
 import type { Encoder } from '../../lib/models/networks.js';
 import { readModel, writeModel } from '../../lib/onnx/convert.js';
-import { Rng } from '../../lib/onnx/random.js';
-import { centralDifference, directional } from '../likelihoods/reference.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
+import { centralDifference, dense, directional, valuesOf, type Values } from '../likelihoods/reference.js';
 import { expectClose } from '../likelihoods/support.js';
 import { pytorchEncoder } from './fixtures.js';
-
-type Values = Map<string, ArrayLike<number>>;
-const valuesOf = (e: Encoder): Values => new Map(e.params.names.map((n) => [n, Float64Array.from(e.params.get(n).data)]));
-
-/** y = x W^T + b for one row. */
-function dense(values: Values, name: string, x: ArrayLike<number>): Float64Array {
-  const w = values.get(`${name}.weight`)!;
-  const b = values.get(`${name}.bias`)!;
-  return Float64Array.from(b, (bo, o) => {
-    let s = bo;
-    for (let i = 0; i < x.length; i++) s += w[o * x.length + i] * x[i];
-    return s;
-  });
-}
 
 /** Float64 (mu, log sigma) of the fixture encoder (or the built MLP encoder) for every row of x (NCHW). */
 function reference(encoder: Encoder, values: Values, x: Float32Array, batch: number): { mu: Float64Array; logSigma: Float64Array } {
@@ -49,13 +35,20 @@ function reference(encoder: Encoder, values: Values, x: Float32Array, batch: num
 }
 
 function images(count: number, seed: number): Float32Array {
-  return new Rng(seed).uniforms(count, 0, 1);
+  return new Mulberry32(seed).uniforms(count, 0, 1);
 }
 
 describe('encoders', () => {
   it('loads a PyTorch-style encoder with a log-variance output and returns log sigma = logvar / 2', async () => {
     const encoder = await loadEncoder(writeModel(pytorchEncoder()));
-    expect([encoder.imageInput, encoder.inputLayout, encoder.outputs, encoder.scale, encoder.latentDim, encoder.imageShape]).toEqual(['input', 'nchw', { mu: 'mu', scale: 'logvar' }, 'logvar', 4, [3, 6, 5]]);
+    expect([encoder.imageInput, encoder.inputLayout, encoder.outputs, encoder.scale, encoder.latentDim, encoder.imageShape]).toEqual([
+      'input',
+      'nchw',
+      { mu: 'mu', scale: 'logvar' },
+      'logvar',
+      4,
+      [3, 6, 5],
+    ]);
     await using model = await EncoderModel.create(encoder);
     const x = images(3 * 90, 1);
     const out = await model.forward(x, 3);
@@ -93,7 +86,7 @@ describe('encoders', () => {
       await using model = await EncoderModel.create(encoder, { trainable: true });
       const batch = 3;
       const x = images(batch * model.dataSize, 3);
-      const rng = new Rng(5);
+      const rng = new Mulberry32(5);
       const gMu = rng.normals(batch * encoder.latentDim);
       const gLs = rng.normals(batch * encoder.latentDim);
       const grads = await model.vjp(x, batch, gMu, gLs);
@@ -107,7 +100,16 @@ describe('encoders', () => {
         expect(g.length).toBe(encoder.params.get(name).data.length);
         const v = rng.normals(g.length);
         const an = directional(g, v);
-        const fd = centralDifference((t) => objective(new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))), 1e-6);
+        const fd = centralDifference(
+          (t) =>
+            objective(
+              new Map(base).set(
+                name,
+                Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+              ),
+            ),
+          1e-6,
+        );
         // float32 gradient sums over <= 90 terms against float64 differences (error < 1e-9): 2e-4 of sum |g v|.
         if (!(Math.abs(an.value - fd) <= 2e-4 * an.scale + 1e-9)) expect.fail(`${name}: vjp ${an.value} vs finite difference ${fd}`);
       }
@@ -116,7 +118,7 @@ describe('encoders', () => {
 
   it('VJP of a convolutional encoder matches finite differences of its float32 forward pass', async () => {
     const encoder = convEncoder({ latentDim: 2, imageShape: [1, 28, 28], channels: [3, 3, 3], hidden: [5], seed: 6 });
-    const rng = new Rng(7);
+    const rng = new Mulberry32(7);
     for (const p of encoder.params) if (p.name.endsWith('.bias')) p.data.set(rng.normals(p.data.length, 0.1)); // off ReLU kinks
     await using model = await EncoderModel.create(encoder, { trainable: true });
     const x = images(2 * 784, 8);

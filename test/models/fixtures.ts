@@ -6,11 +6,11 @@
  */
 import { floatAttr, GraphBuilder } from '../../lib/onnx/builder.js';
 import { Graph, Model } from '../../lib/onnx/ir.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { int64Vector, makeTensor } from '../../lib/onnx/tensor.js';
 
 /** A PyTorch-style Linear. */
-function linear(b: GraphBuilder, rng: Rng, x: string, name: string, inF: number, outF: number): string {
+function linear(b: GraphBuilder, rng: Mulberry32, x: string, name: string, inF: number, outF: number): string {
   const scale = 1 / Math.sqrt(inF);
   const w = b.initializer(`${name}.weight`, makeTensor('float32', [outF, inF], rng.normals(outF * inF, scale)));
   const bias = b.initializer(`${name}.bias`, makeTensor('float32', [outF], rng.normals(outF, scale)));
@@ -36,7 +36,7 @@ export function pytorchNhwcDecoder(options: DecoderFixture = {}): Model {
   model.meta.producerName = 'pytorch';
   model.graph.name = 'main_graph';
   const b = new GraphBuilder(model);
-  const rng = new Rng(options.seed ?? 3);
+  const rng = new Mulberry32(options.seed ?? 3);
   const z = b.input('z', 'float32', ['batch_size', options.dynamicLatent ? 'latent' : 4]);
   let h = b.op('Relu', [linear(b, rng, z, 'fc1', 4, 12)], {}, { name: '/relu/Relu' });
   h = linear(b, rng, h, 'fc2', 12, 90);
@@ -69,7 +69,7 @@ export function pytorchEncoder(options: EncoderFixture = {}): Model {
   const model = new Model(new Graph(), 17);
   model.meta.producerName = 'pytorch';
   const b = new GraphBuilder(model);
-  const rng = new Rng(options.seed ?? 4);
+  const rng = new Mulberry32(options.seed ?? 4);
   let x = b.input('input', 'float32', options.layout === 'nhwc' ? ['batch_size', 6, 5, 3] : ['batch_size', 3, 6, 5]);
   if (options.layout === 'nhwc') x = b.op('Transpose', [x], { perm: [0, 3, 1, 2] }, { name: '/Transpose' });
   const flat = b.op('Flatten', [x], { axis: 1 }, { name: '/Flatten' });

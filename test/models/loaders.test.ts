@@ -11,7 +11,6 @@ import { Graph, Model } from '../../lib/onnx/ir.js';
 import { makeTensor } from '../../lib/onnx/tensor.js';
 import { gaussianNll, mlpPreactivation, valuesOf } from '../likelihoods/reference.js';
 import { batch, expectClose, expectGradientsMatch, referenceEnergies } from '../likelihoods/support.js';
-import { expectLpcError } from '../support/expect-error.js';
 import { pytorchNhwcDecoder } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lpc-loaders-'));

@@ -120,9 +120,12 @@ describe('raw addon under abuse (child process)', () => {
     ['exits with live native objects', 'c.step(new Float32Array(12)); process.exit(0);'],
     ['exits after dispose', 'c.dispose(); r.dispose(); o.dispose(); process.exit(0);'],
     ['finalises undisposed objects at garbage collection', 'c = r = o = null; for (let i = 0; i < 5; i++) global.gc(); setTimeout(() => process.exit(0), 10);'],
-    ['ends while a worker thread uses the addon', `const { Worker } = require('node:worker_threads');
+    [
+      'ends while a worker thread uses the addon',
+      `const { Worker } = require('node:worker_threads');
       const w = new Worker("const b = require('node-gyp-build')(process.cwd()); const r = new b.Rng({seed: 1n, stream: 0n, device: 'cpu'}); for (;;) r.normal(new Float32Array(1 << 16));", { eval: true });
-      setTimeout(() => process.exit(0), 200);`],
+      setTimeout(() => process.exit(0), 200);`,
+    ],
   ])('%s without crashing', (_name, tail) => {
     const script = `
       const b = require('node-gyp-build')(process.cwd());

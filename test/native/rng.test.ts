@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Rng, getThreads, setThreads } from '../../lib/index.js';
-import {
-  blockAt,
-  boxMuller,
-  boxMullerExact,
-  fastLogf,
-  philoxBlock,
-  referenceNormals,
-  referenceUniforms,
-} from './support/philox-reference.js';
+import { Rng, getThreads, setThreads, type RandomSource } from '../../lib/index.js';
+import { blockAt, boxMuller, boxMullerExact, fastLogf, philoxBlock, referenceNormals, referenceUniforms } from './support/philox-reference.js';
 import { moments, sameBits } from './support/stats.js';
 
 const defaultThreads = getThreads();
@@ -19,9 +11,7 @@ describe('Philox reference', () => {
     expect(philoxBlock(0, 0, 0, 0, 0, 0)).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
     const ones = 0xffffffff;
     expect(philoxBlock(ones, ones, ones, ones, ones, ones)).toEqual([0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
-    expect(philoxBlock(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0)).toEqual([
-      0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1,
-    ]);
+    expect(philoxBlock(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0)).toEqual([0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
   });
 });
 
@@ -138,5 +128,96 @@ describe('Rng', () => {
     const other = new Rng();
     other.setState(saved);
     expect(other.normal(37)).toEqual(next);
+  });
+});
+
+describe('Rng.permutation', () => {
+  it('is the Fisher-Yates shuffle of 48-bit integers made of two uniforms each, drawn in one request', () => {
+    // A JavaScript Fisher-Yates over the reference uniforms: j = floor(r (i + 1) / 2^48), r = (k1 << 24) + k2.
+    const seed = 0xfeedn;
+    const n = 1001;
+    const u = referenceUniforms(seed, 2n, 0n, 0, 2 * (n - 1));
+    const expected = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1, k = 0; i > 0; i--, k += 2) {
+      const r = Math.floor(u[k] * 2 ** 24) * 2 ** 24 + Math.floor(u[k + 1] * 2 ** 24);
+      const j = Math.floor((r / 2 ** 48) * (i + 1));
+      [expected[i], expected[j]] = [expected[j], expected[i]];
+    }
+    using rng = new Rng({ seed, stream: 2 });
+    expect(Array.from(rng.permutation(n))).toEqual(expected);
+    // 2000 uniforms are 500 Philox blocks; n < 2 draws nothing.
+    expect(rng.getState().counter).toBe(500n);
+    expect(Array.from(rng.permutation(1))).toEqual([0]);
+    expect(rng.permutation(0)).toHaveLength(0);
+    expect(rng.getState().counter).toBe(500n);
+  });
+
+  it('draws uniform permutations: each of the 24 orders of 4 items about 1/24 of the time', () => {
+    using rng = new Rng({ seed: 9 });
+    const counts = new Map<string, number>();
+    const n = 24_000;
+    for (let i = 0; i < n; i++) {
+      const key = rng.permutation(4).join('');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(24);
+    // Chi-square with 23 degrees of freedom: its 99.9% quantile is 49.7.
+    let chi2 = 0;
+    for (const c of counts.values()) chi2 += (c - n / 24) ** 2 / (n / 24);
+    expect(chi2).toBeLessThan(49.7);
+    expect(Array.from(rng.permutation(1))).toEqual([0]);
+  });
+
+  it('permutations are valid, seeded, and uniform over the 24 orders of 4 items', () => {
+    using rng = new Rng({ seed: 3 });
+    const counts = new Map<string, number>();
+    const draws = 4800;
+    for (let k = 0; k < draws; k++) {
+      const key = Array.from(rng.permutation(4)).join('');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(24);
+    // Binomial(4800, 1/24): mean 200, SE 13.98; 4.5 SE over 24 cells (p < 2e-4 of a chance failure).
+    for (const c of counts.values()) expect(Math.abs(c - 200)).toBeLessThan(4.5 * 13.98);
+    using a = new Rng({ seed: 9 });
+    using b = new Rng({ seed: 9 });
+    using c = new Rng({ seed: 10 });
+    const p = a.permutation(60000);
+    expect(
+      Array.from(p)
+        .sort((u, v) => u - v)
+        .every((v, i) => v === i),
+    ).toBe(true);
+    expect(Buffer.from(p.buffer).equals(Buffer.from(b.permutation(60000).buffer))).toBe(true);
+    expect(Buffer.from(p.buffer).equals(Buffer.from(c.permutation(60000).buffer))).toBe(false);
+    expect(Array.from(rng.permutation(1))).toEqual([0]);
+    expect(rng.permutation(0)).toHaveLength(0);
+  });
+
+  it('puts every item in every position equally often (n = 7, 7,000 draws)', () => {
+    // The counts C[item][position] of N uniform permutations: the Pearson statistic sum (C - N/n)^2 / (N/n) is
+    // n/(n-1) times a chi-square with (n-1)^2 = 36 degrees of freedom (a permutation matrix's covariance is
+    // P (x) P / (n-1), P the centring matrix); the 99.9% quantile of chi-square(36) is 67.99.
+    const n = 7;
+    const draws = 7000;
+    using rng = new Rng({ seed: 12 });
+    const counts = new Float64Array(n * n);
+    for (let k = 0; k < draws; k++) {
+      const p = rng.permutation(n);
+      for (let position = 0; position < n; position++) counts[p[position] * n + position]++;
+    }
+    let pearson = 0;
+    for (const c of counts) pearson += (c - draws / n) ** 2 / (draws / n);
+    expect((pearson * (n - 1)) / n).toBeLessThan(67.99);
+  });
+
+  it("is the data layer's RandomSource, and fills an empty array without drawing", () => {
+    using rng = new Rng({ seed: 4 });
+    const source: RandomSource = rng;
+    source.uniform(new Float32Array(0));
+    expect(rng.normal(new Float32Array(0))).toHaveLength(0);
+    expect(rng.getState().counter).toBe(0n);
+    expect(() => rng.permutation(-1)).toThrow(expect.objectContaining({ code: 'LPC_INVALID_ARGUMENT' }));
+    expect(() => rng.permutation(2.5)).toThrow(expect.objectContaining({ code: 'LPC_INVALID_ARGUMENT' }));
   });
 });

@@ -7,10 +7,51 @@ import { expectGradOk, opModel, randn } from './support.js';
 
 /** Standard ONNX operators the emitted gradient graphs may use (none of onnxruntime's training kernels). */
 const STANDARD_OPS = new Set([
-  'Abs', 'Add', 'And', 'Cast', 'Concat', 'Constant', 'ConstantOfShape', 'Div', 'Equal', 'Erf', 'Exp', 'Expand', 'Gather', 'Gemm',
-  'Greater', 'Less', 'Log', 'MatMul', 'Mul', 'Neg', 'NonZero', 'Not', 'OneHot', 'Or', 'Pad', 'Pow', 'Reciprocal', 'ReduceProd',
-  'ReduceSum', 'Relu', 'Reshape', 'Shape', 'Sigmoid', 'Sign', 'Size', 'Slice', 'Split', 'Squeeze', 'Sub', 'Sum', 'Tanh',
-  'Transpose', 'Unsqueeze', 'Where', 'Identity',
+  'Abs',
+  'Add',
+  'And',
+  'Cast',
+  'Concat',
+  'Constant',
+  'ConstantOfShape',
+  'Div',
+  'Equal',
+  'Erf',
+  'Exp',
+  'Expand',
+  'Gather',
+  'Gemm',
+  'Greater',
+  'Less',
+  'Log',
+  'MatMul',
+  'Mul',
+  'Neg',
+  'NonZero',
+  'Not',
+  'OneHot',
+  'Or',
+  'Pad',
+  'Pow',
+  'Reciprocal',
+  'ReduceProd',
+  'ReduceSum',
+  'Relu',
+  'Reshape',
+  'Shape',
+  'Sigmoid',
+  'Sign',
+  'Size',
+  'Slice',
+  'Split',
+  'Squeeze',
+  'Sub',
+  'Sum',
+  'Tanh',
+  'Transpose',
+  'Unsqueeze',
+  'Where',
+  'Identity',
 ]);
 
 /** A Bernoulli energy E = sum_j softplus(l_j) - x_j l_j + |z|^2 / 2 with l = W z + b, per row. */
@@ -26,20 +67,24 @@ function energyModel(d: number, n: number, w: Float32Array, bias: Float32Array) 
 }
 
 describe('reverse-mode autodiff', () => {
-  it('objective mode: grad_z of the summed energy is each row\'s own gradient (float64 JS reference)', async () => {
+  it("objective mode: grad_z of the summed energy is each row's own gradient (float64 JS reference)", async () => {
     const [d, n, rows] = [3, 5, 4];
     const w = randn([n, d], 1).data as Float32Array;
     const bias = randn([n], 2).data as Float32Array;
     const { model } = buildGradientModel(energyModel(d, n, w, bias), { objective: 'energy', inputs: ['z'] });
     const z = randn([rows, d], 3);
-    const x = makeTensor('float32', [rows, n], Float32Array.from({ length: rows * n }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0));
+    const x = makeTensor(
+      'float32',
+      [rows, n],
+      Float32Array.from({ length: rows * n }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0)),
+    );
     const out = await runSession(await createSession(model), { z, x });
     expect(out.energy.dims).toEqual([rows]);
     expect(out.grad_z.dims).toEqual([rows, d]);
     for (let r = 0; r < rows; r++) {
       const zr = Array.from({ length: d }, (_, k) => (z.data as Float32Array)[r * d + k]);
       const expected = [...zr];
-      let energy = zr.reduce((s, v) => s + v * v / 2, 0);
+      let energy = zr.reduce((s, v) => s + (v * v) / 2, 0);
       for (let j = 0; j < n; j++) {
         const l = bias[j] + zr.reduce((s, v, k) => s + v * w[j * d + k], 0);
         const xj = (x.data as Float32Array)[r * n + j];

@@ -9,7 +9,7 @@ import { checkGradients } from '../../lib/onnx/check-grad.js';
 import { writeModel } from '../../lib/onnx/convert.js';
 import { centralDifference, differenceTable, differenceVariance, NOISE_GAIN_6, noiseLevel, STENCIL, WEIGHTS_4, WEIGHTS_6 } from '../../lib/onnx/finite-diff.js';
 import type { GradRule } from '../../lib/onnx/ops/types.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { makeTensor, scalarTensor } from '../../lib/onnx/tensor.js';
 import { pytorchMlp } from './fixtures.js';
 import { pytorchConvDecoder } from './fixtures/conv-models.js';
@@ -158,7 +158,7 @@ describe('noise estimate from difference tables', () => {
   });
 
   it('recovers the standard deviation of independent noise on a smooth function', () => {
-    const rng = new Rng(11);
+    const rng = new Mulberry32(11);
     const sigma = 1e-6;
     // 400 runs of 7 points: a pooled estimate from 1200 correlated differences; its relative standard error
     // is a few percent, so 15% is well outside chance.
@@ -199,10 +199,34 @@ interface Case {
 const conv = () => pytorchConvDecoder(17).model;
 const upstream = ['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias'];
 const CASES: Case[] = [
-  { label: 'Resize subsampling instead of the adjoint', model: conv, op: 'Resize', rule: WRONG_RULES.resizeSubsample, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
-  { label: 'Conv input gradient with the kernel flipped', model: conv, op: 'Conv', rule: WRONG_RULES.convFlipped, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
+  {
+    label: 'Resize subsampling instead of the adjoint',
+    model: conv,
+    op: 'Resize',
+    rule: WRONG_RULES.resizeSubsample,
+    factor: 100,
+    failing: upstream,
+    passing: ['decoder.conv.weight', 'decoder.conv.bias'],
+  },
+  {
+    label: 'Conv input gradient with the kernel flipped',
+    model: conv,
+    op: 'Conv',
+    rule: WRONG_RULES.convFlipped,
+    factor: 100,
+    failing: upstream,
+    passing: ['decoder.conv.weight', 'decoder.conv.bias'],
+  },
   { label: 'Relu passing every gradient', model: conv, op: 'Relu', rule: WRONG_RULES.reluPassThrough, factor: 100, failing: upstream, passing: ['decoder.conv.weight', 'decoder.conv.bias'] },
-  { label: 'Gemm 1% too large', model: conv, op: 'Gemm', rule: WRONG_RULES.gemmOnePercent, factor: 5, failing: ['z', 'decoder.fc.weight', 'decoder.fc.bias'], passing: ['decoder.deconv1.weight', 'decoder.conv.weight'] },
+  {
+    label: 'Gemm 1% too large',
+    model: conv,
+    op: 'Gemm',
+    rule: WRONG_RULES.gemmOnePercent,
+    factor: 5,
+    failing: ['z', 'decoder.fc.weight', 'decoder.fc.bias'],
+    passing: ['decoder.deconv1.weight', 'decoder.conv.weight'],
+  },
 ];
 
 describe('float32 gradient check margins', () => {

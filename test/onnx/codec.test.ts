@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '../../lib/onnx/codec.js';
 import { modelToProto, readModel, writeModel } from '../../lib/onnx/convert.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { pytorchMlp } from './fixtures.js';
 
 const invalid = expect.objectContaining({ code: 'LPC_INVALID_MODEL' });
@@ -34,7 +34,7 @@ function bytesOf(edit: (m: ModelProto) => void): Uint8Array {
 describe('reading malformed, truncated or hostile files', () => {
   it('rejects empty input and garbage bytes', () => {
     expect(() => readModel(new Uint8Array(0))).toThrow(invalid);
-    const rng = new Rng(3);
+    const rng = new Mulberry32(3);
     for (let trial = 0; trial < 200; trial++) {
       const bytes = Uint8Array.from({ length: 1 + Math.floor(rng.uniform() * 300) }, () => Math.floor(rng.uniform() * 256));
       expect(() => readModel(bytes)).toThrow(invalid);
@@ -150,7 +150,10 @@ describe('round trips through ModelProto', () => {
     const again = decodeModel(writeModel(model));
     expect(again.docString).toBe('decoder of a VAE');
     expect(again.metadataProps.map((p) => [p.key, p.value])).toEqual([['author', 'someone']]);
-    expect(again.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13], ['com.example', 2]]);
+    expect(again.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([
+      ['', 13],
+      ['com.example', 2],
+    ]);
     expect(again.graph!.docString).toBe('graph doc');
     expect(again.graph!.node[0].docString).toBe('first layer');
     expect(again.graph!.node[0].metadataProps[0].value).toBe('v');

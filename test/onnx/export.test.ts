@@ -3,7 +3,7 @@ import { decodeModel } from '../../lib/onnx/codec.js';
 import { readModel, writeModel } from '../../lib/onnx/convert.js';
 import { exportModel } from '../../lib/onnx/export.js';
 import { ParameterSet, promoteParameters } from '../../lib/onnx/params.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor } from '../../lib/onnx/tensor.js';
 import { pytorchConvDecoder } from './fixtures/conv-models.js';
@@ -16,8 +16,12 @@ describe('export of trained parameters', () => {
     const params = ParameterSet.fromModel(model);
     expect(params.names).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
     // "Training": move every parameter.
-    const rng = new Rng(11);
-    for (const p of params) params.set(p.name, p.data.map((v) => v + 0.1 * rng.normal()));
+    const rng = new Mulberry32(11);
+    for (const p of params)
+      params.set(
+        p.name,
+        p.data.map((v) => v + 0.1 * rng.normal()),
+      );
 
     // The trained function: the model with parameters fed as inputs, as training runs it.
     const trainable = model.clone();
@@ -47,8 +51,12 @@ describe('export of trained parameters', () => {
   it('a conv decoder keeps its whole interface, opset and frozen initializers; plain onnxruntime reproduces it at any batch', async () => {
     const original = writeModel(pytorchConvDecoder(17, { foldedScales: true }).model);
     const params = ParameterSet.fromModel(readModel(original));
-    const rng = new Rng(12);
-    for (const p of params) params.set(p.name, p.data.map((v) => v * (1 + 0.2 * rng.normal())));
+    const rng = new Mulberry32(12);
+    for (const p of params)
+      params.set(
+        p.name,
+        p.data.map((v) => v * (1 + 0.2 * rng.normal())),
+      );
     const exported = exportModel(original, params);
     const [a, b] = [decodeModel(original), decodeModel(exported)];
     // Inputs and outputs with their element types and dims ('batch_size' stays symbolic), opsets, IR version.

@@ -6,11 +6,11 @@
  */
 import { floatAttr, GraphBuilder } from '../../lib/onnx/builder.js';
 import { Graph, Model } from '../../lib/onnx/ir.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { int64Vector, makeTensor, scalarTensor } from '../../lib/onnx/tensor.js';
 
 /** Appends Linear (Gemm transB=1) with parameters `<layer>.weight` [out, in] and `<layer>.bias` [out]. */
-function linear(b: GraphBuilder, rng: Rng, layer: string, h: string, fanIn: number, fanOut: number): string {
+function linear(b: GraphBuilder, rng: Mulberry32, layer: string, h: string, fanIn: number, fanOut: number): string {
   const scale = 1 / Math.sqrt(fanIn);
   const w = b.initializer(`${layer}.weight`, makeTensor('float32', [fanOut, fanIn], rng.normals(fanOut * fanIn, scale)));
   const bias = b.initializer(`${layer}.bias`, makeTensor('float32', [fanOut], rng.normals(fanOut, scale)));
@@ -18,9 +18,15 @@ function linear(b: GraphBuilder, rng: Rng, layer: string, h: string, fanIn: numb
 }
 
 /** Appends BatchNorm over `channels` channels (eval or training form), with trained-looking statistics. */
-function batchNorm(b: GraphBuilder, rng: Rng, layer: string, h: string, channels: number, training: boolean): string {
+function batchNorm(b: GraphBuilder, rng: Mulberry32, layer: string, h: string, channels: number, training: boolean): string {
   const p = (name: string, values: Float32Array) => b.initializer(`${layer}.${name}`, makeTensor('float32', [channels], values));
-  const inputs = [h, p('weight', rng.uniforms(channels, 0.5, 1.5)), p('bias', rng.normals(channels, 0.2)), p('running_mean', rng.normals(channels, 0.3)), p('running_var', rng.uniforms(channels, 0.5, 2))];
+  const inputs = [
+    h,
+    p('weight', rng.uniforms(channels, 0.5, 1.5)),
+    p('bias', rng.normals(channels, 0.2)),
+    p('running_mean', rng.normals(channels, 0.3)),
+    p('running_var', rng.uniforms(channels, 0.5, 2)),
+  ];
   const opset = b.opset;
   const attrs = { epsilon: floatAttr(1e-5), momentum: floatAttr(0.9), ...(training && opset >= 14 ? { training_mode: 1 } : {}) };
   const count = !training ? 1 : opset < 14 ? 5 : 3;
@@ -33,7 +39,7 @@ export function pytorchBatchNormMlp(opset: number, sizes: number[], training: bo
   const model = new Model(new Graph(), opset);
   model.meta.producerName = 'pytorch';
   const b = new GraphBuilder(model);
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   let h = b.input('z', 'float32', ['batch_size', sizes[0]]);
   for (let i = 1; i < sizes.length; i++) {
     h = linear(b, rng, `fc${i}`, h, sizes[i - 1], sizes[i]);
@@ -55,7 +61,7 @@ export function pytorchNormClassifier(opset: number, training: boolean, seed = 0
   const model = new Model(new Graph(), opset);
   model.meta.producerName = 'pytorch';
   const b = new GraphBuilder(model);
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const x = b.input('x', 'float32', ['batch_size', 6]);
   let h = linear(b, rng, 'fc1', x, 6, 12);
   h = b.op('Reshape', [h, b.constant(int64Vector([-1, 2, 2, 3]))], {}, { name: '/Reshape' });

@@ -5,7 +5,7 @@
  */
 import { floatAttr, GraphBuilder } from '../../lib/onnx/builder.js';
 import { Graph, Model } from '../../lib/onnx/ir.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { int64Vector, makeTensor } from '../../lib/onnx/tensor.js';
 
 /** An MLP decoder z -> Linear -> ReLU -> ... -> Linear -> Sigmoid, exported at `opset`. */
@@ -15,7 +15,7 @@ export function pytorchMlp(opset: number, sizes: number[], seed = 0): Model {
   model.meta.producerVersion = '2.5.0';
   model.graph.name = 'main_graph';
   const b = new GraphBuilder(model);
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   let h = b.input('z', 'float32', ['batch_size', sizes[0]]);
   for (let i = 1; i < sizes.length; i++) {
     const layer = `fc${i}`;
@@ -38,7 +38,7 @@ export function pytorchMlp(opset: number, sizes: number[], seed = 0): Model {
 export function pytorchViewDecoder(opset: number, batch: number | string = 'batch_size', seed = 0): Model {
   const model = new Model(new Graph(), opset);
   const b = new GraphBuilder(model);
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const z = b.input('z', 'float32', [batch, 3]);
   const w = b.initializer('fc.weight', makeTensor('float32', [8, 3], rng.normals(24, 0.5)));
   const h = b.op('Gemm', [z, w, b.initializer('fc.bias', makeTensor('float32', [8], rng.normals(8, 0.5)))], { transB: 1 }, { name: '/fc/Gemm' });

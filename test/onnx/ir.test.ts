@@ -91,7 +91,7 @@ describe('graph IR and builder', () => {
     expect(m.graph.nodes.map((n) => n.opType).sort()).toEqual(['Add', 'Neg', 'Reshape']);
     expect(m.graph.initializers.get(m.graph.nodes.find((n) => n.opType === 'Reshape')!.inputs[1])?.data).toEqual(BigInt64Array.of(2n, 3n, 2n));
   });
-  it("evaluates the pads chain PyTorch writes for F.pad at opset 11 and later: reshape, reversing slice, transpose, flatten", () => {
+  it('evaluates the pads chain PyTorch writes for F.pad at opset 11 and later: reshape, reversing slice, transpose, flatten', () => {
     // Torch's pads [left, right, top, bottom] over the last two axes become ONNX's [0, 0, top, left, 0, 0, bottom, right].
     const m = opModel(13, (b) => {
       const x = b.input('x', 'float32', ['n', 2, 5, 5]);
@@ -141,7 +141,10 @@ describe('parameters', () => {
   it('promotes initializers to inputs, refusing integer ones', () => {
     const m = model();
     promoteParameters(m, ['fc.weight']);
-    expect(m.graph.inputs.map((v) => [v.name, v.shape])).toEqual([['x', [2, 3]], ['fc.weight', [3, 3]]]);
+    expect(m.graph.inputs.map((v) => [v.name, v.shape])).toEqual([
+      ['x', [2, 3]],
+      ['fc.weight', [3, 3]],
+    ]);
     expect(m.graph.initializers.has('fc.weight')).toBe(false);
     expect(() => promoteParameters(m, ['idx'])).toThrow(expect.objectContaining({ code: 'LPC_INVALID_ARGUMENT' }));
     expect(() => promoteParameters(m, ['nope'])).toThrow(expect.objectContaining({ code: 'LPC_NOT_FOUND' }));

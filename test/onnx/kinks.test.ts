@@ -16,7 +16,10 @@ interface Case {
   frozen: (x0: Float32Array, x1: Float32Array) => number[];
 }
 
-const unary = (op: string, attrs: Record<string, AttrInput> = {}) => (b: GraphBuilder, x: string) => b.op(op, [x], attrs);
+const unary =
+  (op: string, attrs: Record<string, AttrInput> = {}) =>
+  (b: GraphBuilder, x: string) =>
+    b.op(op, [x], attrs);
 const each = (f: (a: number, b: number) => number) => (x0: Float32Array, x1: Float32Array) => Array.from(x0, (a, i) => f(a, x1[i]));
 
 const CASES: Case[] = [
@@ -30,7 +33,13 @@ const CASES: Case[] = [
     build: unary('HardSigmoid', { alpha: floatAttr(0.5), beta: floatAttr(0.5) }),
     frozen: each((a, x) => (0.5 * a + 0.5 >= 1 ? 1 : 0.5 * a + 0.5 > 0 ? 0.5 * x + 0.5 : 0)),
   },
-  { label: 'Clip with attributes (opset 9)', opset: 9, dims: [3, 4], build: unary('Clip', { min: floatAttr(-0.5), max: floatAttr(0.5) }), frozen: each((a, x) => (a < -0.5 ? -0.5 : a > 0.5 ? 0.5 : x)) },
+  {
+    label: 'Clip with attributes (opset 9)',
+    opset: 9,
+    dims: [3, 4],
+    build: unary('Clip', { min: floatAttr(-0.5), max: floatAttr(0.5) }),
+    frozen: each((a, x) => (a < -0.5 ? -0.5 : a > 0.5 ? 0.5 : x)),
+  },
   {
     label: 'Clip with a min input only (opset 13)',
     opset: 13,
@@ -39,7 +48,7 @@ const CASES: Case[] = [
     frozen: each((a, x) => (a < -0.25 ? -0.25 : x)),
   },
   {
-    label: "Where on a comparison of the input",
+    label: 'Where on a comparison of the input',
     opset: 13,
     dims: [3, 4],
     build: (b, x) => b.op('Where', [b.op('Greater', [x, b.scalar(0, 'float32')]), x, b.op('Mul', [x, b.scalar(3, 'float32')])]),
@@ -99,7 +108,11 @@ describe('kink freezing', () => {
       // Equal values (a frozen ReLU writes -0 for 0: the same number).
       expect(Array.from(atBase.y.data as Float32Array, (v) => v + 0)).toEqual(Array.from(base.y.data as Float32Array, (v) => v + 0));
       // A step of 0.8 moves many elements across their kinks; the frozen model keeps the base branches.
-      const x1 = makeTensor('float32', c.dims, Float32Array.from(x0.data as Float32Array, (v, i) => v + 0.8 * Math.sin(3 * i)));
+      const x1 = makeTensor(
+        'float32',
+        c.dims,
+        Float32Array.from(x0.data as Float32Array, (v, i) => v + 0.8 * Math.sin(3 * i)),
+      );
       const moved = await run(kinks.frozen, { x: x1, ...selections });
       const want = c.frozen(x0.data as Float32Array, x1.data as Float32Array);
       // float32 products of the same values in the same order, or copies.

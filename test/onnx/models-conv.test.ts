@@ -142,7 +142,15 @@ describe('langevin-pc check-grad on a saved conv decoder', () => {
     expect(await runCheckGrad(path, { json: true, seed: '3' }, (s) => (out += s))).toBe(0);
     const report = JSON.parse(out);
     expect(report.ok).toBe(true);
-    expect(report.tensors.map((t: { name: string }) => t.name)).toEqual(['z', 'decoder.fc.weight', 'decoder.fc.bias', 'decoder.deconv1.weight', 'decoder.deconv1.bias', 'decoder.conv.weight', 'decoder.conv.bias']);
+    expect(report.tensors.map((t: { name: string }) => t.name)).toEqual([
+      'z',
+      'decoder.fc.weight',
+      'decoder.fc.bias',
+      'decoder.deconv1.weight',
+      'decoder.deconv1.bias',
+      'decoder.conv.weight',
+      'decoder.conv.bias',
+    ]);
   });
 
   it('exits 1 when the Resize rule is wrong, failing the tensors upstream of it only (margins: check-grad.test.ts)', async () => {

@@ -10,7 +10,15 @@ const MLP_PARAMS = ['fc1.weight', 'fc1.bias', 'bn1.weight', 'bn1.bias', 'fc2.wei
 const RUNNING = ['bn1.running_mean', 'bn1.running_var', 'bn2.running_mean', 'bn2.running_var'];
 
 describe('whole models with normalisation layers, exported the PyTorch way', () => {
-  const mlpCases: [number, boolean][] = [[9, false], [14, false], [17, false], [9, true], [13, true], [15, true], [21, true]];
+  const mlpCases: [number, boolean][] = [
+    [9, false],
+    [14, false],
+    [17, false],
+    [9, true],
+    [13, true],
+    [15, true],
+    [21, true],
+  ];
   for (const [opset, training] of mlpCases) {
     it(`MLP decoder Gemm -> BatchNormalization -> Relu, ${training ? 'training mode (batch statistics)' : 'eval mode (running statistics)'}, opset ${opset}`, async () => {
       const model = readModel(writeModel(pytorchBatchNormMlp(opset, [3, 8, 6, 4], training)));
@@ -33,7 +41,12 @@ describe('whole models with normalisation layers, exported the PyTorch way', () 
     });
   }
 
-  for (const [opset, training] of [[13, false], [13, true], [17, false], [17, true]] as const) {
+  for (const [opset, training] of [
+    [13, false],
+    [13, true],
+    [17, false],
+    [17, true],
+  ] as const) {
     it(`classifier with a 4-D BatchNormalization, ${opset >= 17 ? 'LayerNormalization' : 'decomposed LayerNorm'} and LogSoftmax, ${training ? 'training' : 'eval'} mode, opset ${opset}`, async () => {
       const model = readModel(writeModel(pytorchNormClassifier(opset, training)));
       const result = await expectGradOk(model, { batch: 3 });

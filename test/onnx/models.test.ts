@@ -38,7 +38,7 @@ describe('whole models exported the PyTorch way', () => {
     await expectGradOk(folded);
   });
 
-  it('energy-style objective: d/dz of the summed per-row energy is each row\'s own gradient', async () => {
+  it("energy-style objective: d/dz of the summed per-row energy is each row's own gradient", async () => {
     const model = pytorchMlp(17, [3, 8, 5]);
     const { model: grad, gradients } = buildGradientModel(model, { vjp: ['x_mean'], inputs: ['z'], params: ParameterSet.fromModel(model).names });
     expect([...gradients.values()]).toEqual(['grad_z', 'grad/fc1.weight', 'grad/fc1.bias', 'grad/fc2.weight', 'grad/fc2.bias']);

@@ -5,7 +5,7 @@ import { checkGradients } from '../../lib/onnx/check-grad.js';
 import type { DType } from '../../lib/onnx/dtype.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import type { Dim, Model } from '../../lib/onnx/ir.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor, sizeOf, type Tensor } from '../../lib/onnx/tensor.js';
 import { expectGradOk, opModel } from './support.js';
@@ -25,7 +25,7 @@ interface BnOptions {
 
 /** Per-channel initializers: scale, B and mean normal, var uniform in [0.5, 2) (positive, away from 0). */
 function channelTensors(c: number, dtype: DType, statsType: DType, seed: number): Tensor[] {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const as = (t: DType, v: Float32Array) => (t === 'float64' ? makeTensor('float64', [c], Float64Array.from(v)) : makeTensor('float32', [c], v));
   return [as(dtype, rng.normals(c)), as(dtype, rng.normals(c)), as(statsType, rng.normals(c)), as(statsType, rng.uniforms(c, 0.5, 2))];
 }
@@ -84,8 +84,13 @@ function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('BatchNormalization forward matches a float64 reference', () => {
   const dims = [3, 2, 2, 2];
-  const x = Float64Array.from(new Rng(11).normals(sizeOf(dims), 2), (v) => v + 1);
-  for (const [opset, batch] of [[9, false], [9, true], [15, false], [15, true]] as const) {
+  const x = Float64Array.from(new Mulberry32(11).normals(sizeOf(dims), 2), (v) => v + 1);
+  for (const [opset, batch] of [
+    [9, false],
+    [9, true],
+    [15, false],
+    [15, true],
+  ] as const) {
     it(`opset ${opset}, ${batch ? 'batch' : 'running'} statistics`, async () => {
       const attrs = { epsilon: floatAttr(1e-3), momentum: floatAttr(0.7) };
       const exposed = batch ? (opset < 14 ? [1, 2, 3, 4] : [1, 2]) : [];
@@ -117,7 +122,11 @@ describe('BatchNormalization gradients', () => {
     ['batch statistics (five outputs), [N, C]', 9, { shape: [5, 3], batch: true }],
     ['batch statistics (five outputs), running mean and var as outputs, momentum 0.6', 12, { shape: [3, 2, 3], batch: true, exposed: [1, 2], attrs: { momentum: floatAttr(0.6) } }],
     ['batch statistics (training_mode=1), [N, C, H, W]', 14, { shape: [2, 3, 2, 2], batch: true }],
-    ['batch statistics, running outputs, epsilon 0.1, momentum 0.5, dynamic batch', 15, { shape: ['n', 2, 3], batch: true, exposed: [1, 2], attrs: { epsilon: floatAttr(0.1), momentum: floatAttr(0.5) } }],
+    [
+      'batch statistics, running outputs, epsilon 0.1, momentum 0.5, dynamic batch',
+      15,
+      { shape: ['n', 2, 3], batch: true, exposed: [1, 2], attrs: { epsilon: floatAttr(0.1), momentum: floatAttr(0.5) } },
+    ],
     ['batch statistics, only the running variance used', 21, { shape: [4, 2], batch: true, exposed: [2] }],
   ];
   for (const [label, opset, options] of variants) {
@@ -133,14 +142,14 @@ describe('BatchNormalization gradients', () => {
   it('with batch statistics Y does not depend on the mean and var inputs: their gradient is exactly 0 unless running outputs are used', async () => {
     const m = bnModel(15, { shape: [3, 2], batch: true });
     const g = buildGradientModel(m, { vjp: ['y'], params: ['mean', 'var'] });
-    const feeds = { x: makeTensor('float32', [3, 2], new Rng(1).normals(6)), 'grad_in/y': makeTensor('float32', [3, 2], new Rng(2).normals(6)) };
+    const feeds = { x: makeTensor('float32', [3, 2], new Mulberry32(1).normals(6)), 'grad_in/y': makeTensor('float32', [3, 2], new Mulberry32(2).normals(6)) };
     const stats = { mean: m.graph.initializers.get('mean')!, var: m.graph.initializers.get('var')! };
     const out = await runSession(await createSession(g.model), { ...feeds, ...stats });
     expect(Array.from(out['grad/mean'].data as Float32Array)).toEqual([0, 0]);
     expect(Array.from(out['grad/var'].data as Float32Array)).toEqual([0, 0]);
   });
 
-  it('opset 15 mean/var of another float type: gradients come back in each input\'s type', () => {
+  it("opset 15 mean/var of another float type: gradients come back in each input's type", () => {
     const m = bnModel(15, { shape: [4, 3], batch: false, statsType: 'float64' });
     const g = buildGradientModel(m, { vjp: ['y'], inputs: ['x'], params: ['scale', 'bias', 'mean', 'var'] });
     const types = inferTypes(g.model);
@@ -155,8 +164,12 @@ describe('BatchNormalization gradients', () => {
   it('refuses what the operator or onnxruntime does not define, naming it', async () => {
     const invalid = { code: 'LPC_INVALID_MODEL' };
     // Opset 9 has no spatial attribute (onnxruntime rejects it too).
-    expect(() => inferTypes(bnModel(9, { shape: [2, 3], batch: false, attrs: { spatial: 1 } }))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'spatial'") }));
-    expect(() => inferTypes(bnModel(15, { shape: [2, 3], batch: false, attrs: { training_mode: 2 } }))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('training_mode=2') }));
+    expect(() => inferTypes(bnModel(9, { shape: [2, 3], batch: false, attrs: { spatial: 1 } }))).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'spatial'") }),
+    );
+    expect(() => inferTypes(bnModel(15, { shape: [2, 3], batch: false, attrs: { training_mode: 2 } }))).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('training_mode=2') }),
+    );
     const withOutputs = (opset: number, count: number, attrs: Record<string, AttrInput>) =>
       opModel(opset, (b) => {
         const x = b.input('x', 'float32', [2, 3]);
@@ -173,6 +186,8 @@ describe('BatchNormalization gradients', () => {
     });
     expect(() => inferTypes(mismatch)).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('scale') }));
     // Gradients through saved_mean / saved_var.
-    await expect(checkGradients(bnModel(9, { shape: [3, 2], batch: true, exposed: [4] }))).rejects.toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('saved_var') }));
+    await expect(checkGradients(bnModel(9, { shape: [3, 2], batch: true, exposed: [4] }))).rejects.toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('saved_var') }),
+    );
   });
 });

@@ -70,7 +70,10 @@ function reference(op: 'Conv' | 'ConvTranspose', c: Case, params: ReturnType<typ
   return (x: R.Arr) => (op === 'Conv' ? R.conv(x, w, bias, geometry) : R.convTranspose(x, w, bias, geometry));
 }
 
-for (const [op, cases] of [['Conv', CONV], ['ConvTranspose', CONV_TRANSPOSE]] as const) {
+for (const [op, cases] of [
+  ['Conv', CONV],
+  ['ConvTranspose', CONV_TRANSPOSE],
+] as const) {
   describe(`${op}`, () => {
     for (const c of cases) {
       it(`${c.label}: onnxruntime and inferred shape match the float64 reference`, async () => {

@@ -90,7 +90,11 @@ describe('MaxPool', () => {
     it(`routes a tied window's gradient to its first maximum, as Indices do, at opset ${opset}`, async () => {
       // Values from {0, 1, 2} give many ties; overlapping windows share maxima, whose gradients must add up.
       const dims = [1, 2, 5, 5];
-      const x = makeTensor('float32', dims, Float32Array.from({ length: 50 }, (_, i) => (i * 7) % 3));
+      const x = makeTensor(
+        'float32',
+        dims,
+        Float32Array.from({ length: 50 }, (_, i) => (i * 7) % 3),
+      );
       const attrs = { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] };
       const model = singleOpModel({ opset, op: 'MaxPool', x: dims, attrs });
       const grad = buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] }).model;
@@ -138,7 +142,9 @@ describe('GlobalAveragePool', () => {
 describe('pool refusals', () => {
   it('refuses gradients through dynamic spatial extents, naming what is needed', () => {
     const model = singleOpModel({ opset: 13, op: 'AveragePool', x: [1, 2, 'h', 6], attrs: { kernel_shape: [2, 2] } });
-    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/AveragePool.*static spatial extents/) }));
+    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/AveragePool.*static spatial extents/) }),
+    );
   });
   it('refuses attributes an opset does not have', () => {
     const model = singleOpModel({ opset: 11, op: 'AveragePool', x: [1, 2, 6, 6], attrs: { kernel_shape: [2, 2], dilations: [2, 2] } });

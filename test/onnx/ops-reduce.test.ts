@@ -28,7 +28,10 @@ describe('reduction gradients across opset forms', () => {
     const since = AXES_INPUT_SINCE[op];
     // The first and last opset of the attribute form and of the input form.
     for (const opset of [9, since - 1, since, 21]) {
-      for (const [axes, keepdims] of [[[-1], 1], [[0, 2], 0]] as const) {
+      for (const [axes, keepdims] of [
+        [[-1], 1],
+        [[0, 2], 0],
+      ] as const) {
         it(`${op} at opset ${opset}, axes [${axes.join(', ')}], keepdims ${keepdims}`, async () => {
           const m = opModel(opset, (b) => {
             const x = b.input('x', 'float32', [2, 3, 4]);
@@ -52,7 +55,11 @@ describe('reduction gradients across opset forms', () => {
   }
 
   it('noop_with_empty_axes=1 without axes reduces nothing (ReduceSum at 13, ReduceMax at 18); empty axes with noop 0 reduce all', async () => {
-    for (const [op, opset] of [['ReduceSum', 13], ['ReduceMax', 18], ['ReduceLogSumExp', 18]] as const) {
+    for (const [op, opset] of [
+      ['ReduceSum', 13],
+      ['ReduceMax', 18],
+      ['ReduceLogSumExp', 18],
+    ] as const) {
       const noop = opModel(opset, (b) => {
         const x = b.input('x', 'float32', [2, 3]);
         b.output(b.op('Tanh', [reduceNode(b, op, x, null, 1, { noop_with_empty_axes: 1 })]), 'y');
@@ -112,7 +119,9 @@ describe('reduction gradients across opset forms', () => {
     expect(() => inferTypes(model(12, (b, x) => b.op('ReduceSum', [x, b.constant(int64Vector([1]))])))).toThrow(expect.objectContaining({ code: 'LPC_INVALID_MODEL' }));
     expect(() => inferTypes(model(17, (b, x) => b.op('ReduceMax', [x, b.constant(int64Vector([1]))])))).toThrow(expect.objectContaining({ code: 'LPC_INVALID_MODEL' }));
     expect(() => inferTypes(model(18, (b, x) => b.op('ReduceMean', [x], { axes: [1] })))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'axes'") }));
-    expect(() => inferTypes(model(13, (b, x) => b.op('ReduceMax', [x], { axes: [1], keepdims: 2 })))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('keepdims=2') }));
+    expect(() => inferTypes(model(13, (b, x) => b.op('ReduceMax', [x], { axes: [1], keepdims: 2 })))).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('keepdims=2') }),
+    );
     const runtimeAxes = opModel(18, (b) => {
       const x = b.input('x', 'float32', [2, 3]);
       b.output(b.op('ReduceLogSumExp', [x, b.input('axes', 'int64', [1])]), 'y');

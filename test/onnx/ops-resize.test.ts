@@ -33,26 +33,117 @@ function resizeModel(c: Case) {
 
 const X = [2, 2, 4, 5];
 const CASES: Case[] = [
-  { label: 'Upsample nearest x2 (nn.Upsample at opset 9)', opset: 9, x: X, attrs: { mode: 'nearest' }, scales: [1, 1, 2, 2], spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 2] }, out: [2, 2, 8, 10] },
+  {
+    label: 'Upsample nearest x2 (nn.Upsample at opset 9)',
+    opset: 9,
+    x: X,
+    attrs: { mode: 'nearest' },
+    scales: [1, 1, 2, 2],
+    spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 2] },
+    out: [2, 2, 8, 10],
+  },
   { label: 'Upsample linear x2', opset: 9, x: X, attrs: { mode: 'linear' }, scales: [1, 1, 2, 2], spec: { mode: 'linear', coordinate: 'asymmetric', scales: [1, 1, 2, 2] }, out: [2, 2, 8, 10] },
-  { label: 'Upsample nearest x1.5 x1.7', opset: 9, x: X, attrs: { mode: 'nearest' }, scales: [1, 1, 1.5, 1.7], spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 1.5, 1.7] }, out: [2, 2, 6, 8] },
-  { label: 'Resize-10 nearest x2', opset: 10, x: X, attrs: { mode: 'nearest' }, scales: [1, 1, 2, 2], spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 2] }, out: [2, 2, 8, 10] },
+  {
+    label: 'Upsample nearest x1.5 x1.7',
+    opset: 9,
+    x: X,
+    attrs: { mode: 'nearest' },
+    scales: [1, 1, 1.5, 1.7],
+    spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 1.5, 1.7] },
+    out: [2, 2, 6, 8],
+  },
+  {
+    label: 'Resize-10 nearest x2',
+    opset: 10,
+    x: X,
+    attrs: { mode: 'nearest' },
+    scales: [1, 1, 2, 2],
+    spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 2] },
+    out: [2, 2, 8, 10],
+  },
   // Opset 10 nearest rounds up where an axis shrinks.
-  { label: 'Resize-10 nearest, shrinking', opset: 10, x: X, attrs: { mode: 'nearest' }, scales: [1, 1, 0.6, 0.5], spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'ceil', scales: [1, 1, 0.6, 0.5] }, out: [2, 2, 2, 2] },
-  { label: 'Resize-10 linear x1.5', opset: 10, x: X, attrs: { mode: 'linear' }, scales: [1, 1, 1.5, 1.7], spec: { mode: 'linear', coordinate: 'asymmetric', scales: [1, 1, 1.5, 1.7] }, out: [2, 2, 6, 8] },
-  { label: 'nn.Upsample(nearest) at opset 11', opset: 11, x: X, attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, scales: [1, 1, 2, 2], spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor' }, out: [2, 2, 8, 10] },
-  { label: 'bilinear, align_corners=False at opset 11 (sizes)', opset: 11, x: X, attrs: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }, sizes: [2, 2, 7, 3], spec: { mode: 'linear', coordinate: 'pytorch_half_pixel' }, out: [2, 2, 7, 3] },
-  { label: 'bilinear, align_corners=True at opset 11', opset: 11, x: X, attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners' }, scales: [1, 1, 2, 2], spec: { mode: 'linear', coordinate: 'align_corners' }, out: [2, 2, 8, 10] },
-  { label: 'axes and sizes at opset 18, antialias 0, stretch', opset: 18, x: X, attrs: { mode: 'linear', axes: [-1, 2], antialias: 0, keep_aspect_ratio_policy: 'stretch' }, sizes: [3, 7], spec: { mode: 'linear', coordinate: 'half_pixel' }, out: [2, 2, 7, 3] },
-  { label: 'nearest on the channel axis (transposed MatMul), dynamic batch', opset: 13, x: ['N', 2, 3, 4], attrs: { mode: 'nearest' }, scales: [1, 1.5, 1, 2], spec: { mode: 'nearest', coordinate: 'half_pixel', nearest: 'round_prefer_floor', scales: [1, 1.5, 1, 2] }, out: [2, 3, 3, 8] },
-  { label: 'nearest x2 repeats with a dynamic batch', opset: 13, x: ['N', 2, 3, 4], attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, scales: [1, 1, 2, 3], spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 3] }, out: [2, 2, 6, 12] },
+  {
+    label: 'Resize-10 nearest, shrinking',
+    opset: 10,
+    x: X,
+    attrs: { mode: 'nearest' },
+    scales: [1, 1, 0.6, 0.5],
+    spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'ceil', scales: [1, 1, 0.6, 0.5] },
+    out: [2, 2, 2, 2],
+  },
+  {
+    label: 'Resize-10 linear x1.5',
+    opset: 10,
+    x: X,
+    attrs: { mode: 'linear' },
+    scales: [1, 1, 1.5, 1.7],
+    spec: { mode: 'linear', coordinate: 'asymmetric', scales: [1, 1, 1.5, 1.7] },
+    out: [2, 2, 6, 8],
+  },
+  {
+    label: 'nn.Upsample(nearest) at opset 11',
+    opset: 11,
+    x: X,
+    attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' },
+    scales: [1, 1, 2, 2],
+    spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor' },
+    out: [2, 2, 8, 10],
+  },
+  {
+    label: 'bilinear, align_corners=False at opset 11 (sizes)',
+    opset: 11,
+    x: X,
+    attrs: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' },
+    sizes: [2, 2, 7, 3],
+    spec: { mode: 'linear', coordinate: 'pytorch_half_pixel' },
+    out: [2, 2, 7, 3],
+  },
+  {
+    label: 'bilinear, align_corners=True at opset 11',
+    opset: 11,
+    x: X,
+    attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners' },
+    scales: [1, 1, 2, 2],
+    spec: { mode: 'linear', coordinate: 'align_corners' },
+    out: [2, 2, 8, 10],
+  },
+  {
+    label: 'axes and sizes at opset 18, antialias 0, stretch',
+    opset: 18,
+    x: X,
+    attrs: { mode: 'linear', axes: [-1, 2], antialias: 0, keep_aspect_ratio_policy: 'stretch' },
+    sizes: [3, 7],
+    spec: { mode: 'linear', coordinate: 'half_pixel' },
+    out: [2, 2, 7, 3],
+  },
+  {
+    label: 'nearest on the channel axis (transposed MatMul), dynamic batch',
+    opset: 13,
+    x: ['N', 2, 3, 4],
+    attrs: { mode: 'nearest' },
+    scales: [1, 1.5, 1, 2],
+    spec: { mode: 'nearest', coordinate: 'half_pixel', nearest: 'round_prefer_floor', scales: [1, 1.5, 1, 2] },
+    out: [2, 3, 3, 8],
+  },
+  {
+    label: 'nearest x2 repeats with a dynamic batch',
+    opset: 13,
+    x: ['N', 2, 3, 4],
+    attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' },
+    scales: [1, 1, 2, 3],
+    spec: { mode: 'nearest', coordinate: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 3] },
+    out: [2, 2, 6, 12],
+  },
   { label: 'linear on a 3-D tensor', opset: 13, x: [2, 3, 5], attrs: { mode: 'linear' }, scales: [1, 1, 1.6], spec: { mode: 'linear', coordinate: 'half_pixel', scales: [1, 1, 1.6] }, out: [2, 3, 8] },
 ];
 
 // Every coordinate transform with every rounding, growing by integers and by fractions (one axis shrinking).
 for (const coordinate of ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'] as const) {
   for (const nearest of ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil', undefined] as const) {
-    for (const scales of [[1, 1, 2, 3], [1, 1, 1.5, 0.6]]) {
+    for (const scales of [
+      [1, 1, 2, 3],
+      [1, 1, 1.5, 0.6],
+    ]) {
       const mode = nearest === undefined ? 'linear' : 'nearest';
       const attrs: Record<string, AttrInput> = { mode, coordinate_transformation_mode: coordinate, ...(nearest ? { nearest_mode: nearest } : {}) };
       const out = [2, 2, Math.floor(4 * scales[2]), Math.floor(5 * scales[3])];
@@ -65,7 +156,10 @@ describe('Resize and Upsample', () => {
   for (const c of CASES) {
     it(`${c.label}: forward, inferred shape and gradient`, async () => {
       const model = resizeModel(c);
-      const x = normals(c.out.map((_, a) => (typeof c.x[a] === 'number' ? (c.x[a] as number) : 2)), 1);
+      const x = normals(
+        c.out.map((_, a) => (typeof c.x[a] === 'number' ? (c.x[a] as number) : 2)),
+        1,
+      );
       // float32 weights (two taps per axis) against float64 ones: a few ulps.
       await expectForward(model, x, (a) => R.resize(a, { ...c.spec, out: c.out }), 1e-6);
       await expectGradOk(model, { batch: 2 });
@@ -98,11 +192,15 @@ describe('Resize refusals', () => {
   it('refuses gradients when the scales are fed at run time, naming the input', () => {
     const model = singleOpModel({ opset: 13, op: 'Resize', x: X, extra: (b) => ['', b.input('scales', 'float32', [4])] });
     expect(inferTypes(model).get('y0')?.shape).toEqual([null, null, null, null]);
-    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/constant scales or sizes; 'scales'/) }));
+    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/constant scales or sizes; 'scales'/) }),
+    );
   });
   it('refuses gradients through sizes on a dynamic axis', () => {
     const model = singleOpModel({ opset: 13, op: 'Resize', x: ['N', 2, 4, 5], extra: (b) => ['', '', b.ints([3, 2, 8, 10])] });
     expect(inferTypes(model).get('y0')?.shape).toEqual([3, 2, 8, 10]);
-    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/static extents on resized axis 0/) }));
+    expect(() => buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] })).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/static extents on resized axis 0/) }),
+    );
   });
 });

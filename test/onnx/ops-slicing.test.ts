@@ -74,7 +74,14 @@ describe('Concat and Split gradients', () => {
   it('Concat of an input and a parameter along axis 1', async () => {
     const m = opModel(13, (b) => {
       const x = b.input('x', 'float32', [3, 2]);
-      const w = b.initializer('w', tensorOf('float32', [3, 4], Array.from({ length: 12 }, (_, i) => i / 10)));
+      const w = b.initializer(
+        'w',
+        tensorOf(
+          'float32',
+          [3, 4],
+          Array.from({ length: 12 }, (_, i) => i / 10),
+        ),
+      );
       b.output(b.op('Tanh', [b.op('Concat', [x, w, x], { axis: -1 })]), 'y');
     });
     await expectGradOk(m);

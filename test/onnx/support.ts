@@ -6,7 +6,7 @@ import { GraphBuilder } from '../../lib/onnx/builder.js';
 import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../../lib/onnx/check-grad.js';
 import type { DType } from '../../lib/onnx/dtype.js';
 import { Graph, Model, type Dim } from '../../lib/onnx/ir.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { makeTensor, type Tensor } from '../../lib/onnx/tensor.js';
 
 /** A model at `opset` built by `build`, which declares inputs and outputs through the builder. */
@@ -19,13 +19,13 @@ export function opModel(opset: number, build: (b: GraphBuilder) => void): Model 
 /** A float32 tensor of standard normals (scaled), from a fixed seed. */
 export function randn(dims: number[], seed = 1, scale = 1): Tensor {
   const n = dims.reduce((p, d) => p * d, 1);
-  return makeTensor('float32', dims, new Rng(seed).normals(n, scale));
+  return makeTensor('float32', dims, new Mulberry32(seed).normals(n, scale));
 }
 
 /** A float32 tensor of uniforms in [lo, hi). */
 export function uniform(dims: number[], lo: number, hi: number, seed = 1): Tensor {
   const n = dims.reduce((p, d) => p * d, 1);
-  return makeTensor('float32', dims, new Rng(seed).uniforms(n, lo, hi));
+  return makeTensor('float32', dims, new Mulberry32(seed).uniforms(n, lo, hi));
 }
 
 /** Declares a float32 input. */

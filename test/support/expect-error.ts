@@ -1,4 +1,4 @@
-/** Test helper: asserts that `fn` throws an LpcError with `code` whose message contains `fragment`. */
+/** Test helpers: assert that a call throws (or a promise rejects with) an LpcError with `code` whose message contains `fragment`. */
 import { expect } from 'vitest';
 import { LpcError, type LpcErrorCode } from '../../lib/errors.js';
 
@@ -9,6 +9,20 @@ export function expectLpcError(fn: () => unknown, code: LpcErrorCode, fragment?:
   } catch (error) {
     caught = error;
   }
+  return checkLpcError(caught, code, fragment);
+}
+
+export async function expectLpcErrorAsync(fn: () => Promise<unknown>, code: LpcErrorCode, fragment?: string): Promise<LpcError> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (error) {
+    caught = error;
+  }
+  return checkLpcError(caught, code, fragment);
+}
+
+function checkLpcError(caught: unknown, code: LpcErrorCode, fragment: string | undefined): LpcError {
   expect(caught, 'expected an LpcError to be thrown').toBeInstanceOf(LpcError);
   const error = caught as LpcError;
   expect(error.code, error.message).toBe(code);

@@ -64,8 +64,13 @@ describe('CheckpointStore', () => {
       rmSync(dir, { recursive: true, force: true });
       const store = new CheckpointStore(dir, { keep });
       for (let g = 1; g <= 5; g++) expect(store.write({ 'g.txt': `generation ${g}` }, { g })).toBe(g);
-      const folders = readdirSync(dir).filter((n) => n.startsWith('gen-')).sort();
-      const expected = [5, 4, 3].slice(0, keep).map((g) => `gen-00000${g}`).sort();
+      const folders = readdirSync(dir)
+        .filter((n) => n.startsWith('gen-'))
+        .sort();
+      const expected = [5, 4, 3]
+        .slice(0, keep)
+        .map((g) => `gen-00000${g}`)
+        .sort();
       expect(folders).toEqual(expected);
       const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
       expect(manifest.current).toBe(5);
@@ -110,7 +115,11 @@ describe('CheckpointStore', () => {
     expect(store.read().generation).toBe(1);
     expect(store.write({ 'a.bin': bytesOf(3) }, { step: 3 })).toBe(3);
     // Kept: the new generation and the intact one it fell back to, not the damaged one.
-    expect(readdirSync(dir).filter((n) => n.startsWith('gen-')).sort()).toEqual(['gen-000001', 'gen-000003']);
+    expect(
+      readdirSync(dir)
+        .filter((n) => n.startsWith('gen-'))
+        .sort(),
+    ).toEqual(['gen-000001', 'gen-000003']);
     flipBit(path.join(dir, 'gen-000003', 'a.bin'), 0);
     expect(new CheckpointStore(dir).read().meta).toEqual({ step: 1 });
   });

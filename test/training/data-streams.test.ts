@@ -1,13 +1,13 @@
 /**
  * The trainers' random streams and their walk through the data: streams derived from one seed are distinct
- * and resumable, permutations are uniform, every epoch visits every image once, binarisation is Bernoulli
- * with the grey value as probability, and a cursor resumes mid-epoch on the same batches.
+ * and resumable, every epoch visits every image once, binarisation is Bernoulli with the grey value as
+ * probability, and a cursor resumes mid-epoch on the same batches.
  */
 import { describe, expect, it } from 'vitest';
 import { createImageSet } from '../../lib/data/image-set.js';
 import { Rng } from '../../lib/native/rng.js';
 import { BatchCursor } from '../../lib/training/batch-cursor.js';
-import { initKeys, PhiloxSource, STREAM_PURPOSES, TrainingStreams } from '../../lib/training/random-streams.js';
+import { initKeys, STREAM_PURPOSES, TrainingStreams } from '../../lib/training/random-streams.js';
 
 function greySet(count: number, value: number) {
   return createImageSet({ name: 'grey', count, shape: [1, 2, 2], images: new Uint8Array(count * 4).fill(value), labels: null, range: [0, 255] });
@@ -34,28 +34,9 @@ describe('TrainingStreams', () => {
   });
 });
 
-describe('PhiloxSource', () => {
-  it('draws uniform permutations: each of the 24 orders of 4 items about 1/24 of the time', () => {
-    using rng = new Rng({ seed: 9 });
-    const source = new PhiloxSource(rng);
-    const counts = new Map<string, number>();
-    const n = 24_000;
-    for (let i = 0; i < n; i++) {
-      const key = source.permutation(4).join('');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    expect(counts.size).toBe(24);
-    // Chi-square with 23 degrees of freedom: its 99.9% quantile is 49.7.
-    let chi2 = 0;
-    for (const c of counts.values()) chi2 += (c - n / 24) ** 2 / (n / 24);
-    expect(chi2).toBeLessThan(49.7);
-    expect(Array.from(source.permutation(1))).toEqual([0]);
-  });
-});
-
 describe('BatchCursor', () => {
   const make = (set: ReturnType<typeof indexedSet>, seed: number, batchSize = 4, dropLast = false) =>
-    new BatchCursor(set, { batchSize, dropLast, binarize: false, range: [0, 1], order: new PhiloxSource(new Rng({ seed })), binarizer: new PhiloxSource(new Rng({ seed: seed + 1 })) });
+    new BatchCursor(set, { batchSize, dropLast, binarize: false, range: [0, 1], order: new Rng({ seed }), binarizer: new Rng({ seed: seed + 1 }) });
 
   it('visits every image once per epoch in a fresh order, with a short last batch unless dropped', () => {
     const set = indexedSet(10);
@@ -84,7 +65,7 @@ describe('BatchCursor', () => {
     // The order stream of the resumed cursor starts where the first one's stood (as a restored trainer's does).
     const resumedOrder = new Rng({ seed: 3 });
     resumedOrder.uniform(18);
-    const resumed = new BatchCursor(set, { batchSize: 4, binarize: false, range: [0, 1], order: new PhiloxSource(resumedOrder), binarizer: new PhiloxSource(new Rng({ seed: 4 })) });
+    const resumed = new BatchCursor(set, { batchSize: 4, binarize: false, range: [0, 1], order: resumedOrder, binarizer: new Rng({ seed: 4 }) });
     resumed.setPosition(position);
     expect(Array.from({ length: 4 }, () => Array.from(resumed.next().x))).toEqual(expected.slice(1));
     expect(() => resumed.setPosition({ epoch: 0, batch: 1, order: Uint32Array.of(0, 1, 1, 3, 4, 5, 6, 7, 8, 9) })).toThrow(expect.objectContaining({ code: 'LPC_CHECKPOINT' }));
@@ -95,14 +76,14 @@ describe('BatchCursor', () => {
   it('binarises with the grey value as probability and maps to the decoder range', () => {
     // 64/255 = 0.251 on every pixel: the fraction of ones over 4,000 pixels has standard error 0.0069.
     const set = greySet(1000, 64);
-    const cursor = new BatchCursor(set, { batchSize: 1000, binarize: true, range: [-1, 1], order: new PhiloxSource(new Rng({ seed: 5 })), binarizer: new PhiloxSource(new Rng({ seed: 6 })) });
+    const cursor = new BatchCursor(set, { batchSize: 1000, binarize: true, range: [-1, 1], order: new Rng({ seed: 5 }), binarizer: new Rng({ seed: 6 }) });
     const { x } = cursor.next();
     expect(x.every((v) => v === -1 || v === 1)).toBe(true);
     const ones = x.filter((v) => v === 1).length / x.length;
     // 4 standard errors.
     expect(Math.abs(ones - 64 / 255)).toBeLessThan(4 * 0.0069);
     // Without binarisation the grey values come through scaled: 64/255 -> 2 * 64/255 - 1.
-    const plain = new BatchCursor(set, { batchSize: 10, binarize: false, range: [-1, 1], order: new PhiloxSource(new Rng({ seed: 5 })), binarizer: new PhiloxSource(new Rng({ seed: 6 })) });
+    const plain = new BatchCursor(set, { batchSize: 10, binarize: false, range: [-1, 1], order: new Rng({ seed: 5 }), binarizer: new Rng({ seed: 6 }) });
     expect(plain.next().x[0]).toBeCloseTo((2 * 64) / 255 - 1, 6);
   });
 });

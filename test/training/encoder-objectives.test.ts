@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import type { EncoderObjective } from '../../lib/training/encoder-objectives.js';
 import { encoderStepGradients } from '../../lib/training/encoder-step.js';
 import { keptStateWeights } from '../../lib/training/theta-gradient.js';
-import type { Values } from '../likelihoods/reference.js';
 import { batch as makeBatch, smallDecoder } from '../likelihoods/support.js';
-import { encoderReference, energies, expectParamGradients, HALF_LOG_2PI, reparameterise, smallEncoder, valuesOfParams } from './support/reference.js';
+import { valuesOf, type Values } from '../likelihoods/reference.js';
+import { encoderReference, energies, expectParamGradients, HALF_LOG_2PI, reparameterise, smallEncoder } from './support/reference.js';
 
 const BERNOULLI = { kind: 'bernoulli' } as const;
 const [B, S, K, d] = [3, 2, 2, 3];
@@ -23,7 +23,7 @@ async function setup() {
   const energy = await EnergyModel.create(decoder, { likelihood: BERNOULLI, trainable: true });
   const encoderModel = await EncoderModel.create(encoder, { trainable: true });
   const { x } = makeBatch(decoder, B, 1, 'binary', 7);
-  const rng = new Rng(8);
+  const rng = new Mulberry32(8);
   const states = rng.normals(B * S * K * d);
   // Chain k = 0 of datapoint 1 restarted: its states are dropped, the mean is over the other 5 chains.
   const restarts = Int32Array.of(0, 0, 1, 0, 0, 0);
@@ -34,7 +34,7 @@ async function setup() {
 
 /** The objective in float64 as a function of the encoder's parameter values. */
 function referenceLoss(objective: EncoderObjective, s: Awaited<ReturnType<typeof setup>>): (values: Values) => number {
-  const decoderValues = valuesOfParams(s.energy);
+  const decoderValues = valuesOf(s.energy);
   return (values) => {
     const { mu, logSigma } = encoderReference(values, s.x, B);
     let loss = 0;
@@ -68,13 +68,21 @@ describe('encoder objectives', () => {
         const encoded = await s.encoderModel.forward(s.x, B);
         let draws = 0;
         const out = await encoderStepGradients({
-          objective, encoder: s.encoderModel, energy: s.energy, x: s.x, batch: B, encoded, states: s.states, rowsPer: S * K, weights: s.weights,
+          objective,
+          encoder: s.encoderModel,
+          energy: s.energy,
+          x: s.x,
+          batch: B,
+          encoded,
+          states: s.states,
+          rowsPer: S * K,
+          weights: s.weights,
           drawEps: () => (draws++, s.eps),
         });
         // Noise is drawn only for an objective with a reverse term.
         expect(draws).toBe(objective === 'forward' ? 0 : 1);
         const loss = referenceLoss(objective, s);
-        const base = valuesOfParams(s.encoder);
+        const base = valuesOf(s.encoder);
         const reported = (out.losses.forwardKl ?? 0) + (out.losses.reverseKl ?? 0);
         // float32 encoder and decoder outputs (relative rounding ~1e-6) summed into O(10) losses: 1e-5 relative.
         expect(Math.abs(reported - loss(base))).toBeLessThanOrEqual(1e-5 * Math.abs(loss(base)));
@@ -94,7 +102,8 @@ describe('encoder objectives', () => {
     const s = await setup();
     try {
       const encoded = await s.encoderModel.forward(s.x, B);
-      const run = (states: Float32Array) => encoderStepGradients({ objective: 'forward', encoder: s.encoderModel, energy: s.energy, x: s.x, batch: B, encoded, states, rowsPer: S * K, weights: s.weights, drawEps: () => s.eps });
+      const run = (states: Float32Array) =>
+        encoderStepGradients({ objective: 'forward', encoder: s.encoderModel, energy: s.energy, x: s.x, batch: B, encoded, states, rowsPer: S * K, weights: s.weights, drawEps: () => s.eps });
       const a = await run(s.states);
       const moved = s.states.slice();
       // Datapoint 1, chain 0: rows (1*S + s)*K + 0 for s = 0, 1.

@@ -9,7 +9,20 @@ import { MetricsHistory, type PointEvaluation } from '../../lib/training/metrics
 import { expectLpcError } from '../support/expect-error.js';
 
 function update(n: number, losses: Record<string, number> = { energy: 100 + n }): UpdateEvent {
-  return { type: 'update', epoch: Math.floor(n / 10), update: n, batchSize: 8, losses, meanEnergy: n * 0.5, acceptRate: null, stepSize: 0.1, restarts: 0, droppedChains: 0, examplesPerSecond: 80, seconds: 0.25 };
+  return {
+    type: 'update',
+    epoch: Math.floor(n / 10),
+    update: n,
+    batchSize: 8,
+    losses,
+    meanEnergy: n * 0.5,
+    acceptRate: null,
+    stepSize: 0.1,
+    restarts: 0,
+    droppedChains: 0,
+    examplesPerSecond: 80,
+    seconds: 0.25,
+  };
 }
 
 const EVAL: PointEvaluation = { negElbo: null, negElboStdErr: null, nll: 90, nllK: 10, nllStdErr: 1, reconMse: 0.1, proposal: 'langevin', normalised: true };
@@ -35,7 +48,7 @@ describe('MetricsHistory', () => {
     expect(m.traces.losses).toEqual({ energy: [1, 2], forwardKl: [null, 5] });
   });
 
-  it("averages the training energy over each evaluation window; a point off the grid does not close it and goes when a later one comes", () => {
+  it('averages the training energy over each evaluation window; a point off the grid does not close it and goes when a later one comes', () => {
     const m = new MetricsHistory();
     m.addPoint({ updates: 0, epochs: 0, onGrid: true }, EVAL);
     for (let n = 1; n <= 4; n++) m.addUpdate(update(n));

@@ -9,12 +9,13 @@ import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import { mlpDecoder } from '../../lib/models/mlp.js';
 import type { Decoder } from '../../lib/models/networks.js';
 import { GraphBuilder } from '../../lib/onnx/builder.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { createImageSet } from '../../lib/data/image-set.js';
 import { keptStateWeights, meanThetaGradients } from '../../lib/training/theta-gradient.js';
 import { LpcTrainer } from '../../lib/training/lpc-trainer.js';
 import { batch as makeBatch, expectClose, smallDecoder } from '../likelihoods/support.js';
-import { energies, expectParamGradients, valuesOfParams } from './support/reference.js';
+import { valuesOf } from '../likelihoods/reference.js';
+import { energies, expectParamGradients } from './support/reference.js';
 
 const BERNOULLI = { kind: 'bernoulli' } as const;
 const [B, S, K, d] = [2, 3, 2, 3];
@@ -36,7 +37,7 @@ describe('mean theta-gradient', () => {
     const decoder = smallDecoder('sigmoid', 31);
     const energy = await EnergyModel.create(decoder, { likelihood: BERNOULLI, trainable: true });
     const { x } = makeBatch(decoder, B, 1, 'binary', 32);
-    const states = new Rng(33).normals(B * S * K * d);
+    const states = new Mulberry32(33).normals(B * S * K * d);
     return { decoder, energy, x, states };
   }
 
@@ -45,9 +46,9 @@ describe('mean theta-gradient', () => {
     await using _ = energy;
     const { weights } = keptStateWeights(new Int32Array(B * K), B, K, S);
     const grads = await meanThetaGradients(energy, x, B, states, weights);
-    const mean = (v: ReturnType<typeof valuesOfParams>) => energies(decoder, BERNOULLI, x, B, states, v).reduce((s, e) => s + e, 0) / (B * S * K);
+    const mean = (v: ReturnType<typeof valuesOf>) => energies(decoder, BERNOULLI, x, B, states, v).reduce((s, e) => s + e, 0) / (B * S * K);
     // float32 sums of 12 rows through a 3-8-16 network against float64 differences (step 1e-6): 2e-4 of sum |g_i v_i|.
-    expectParamGradients('mean', new Map(energy.params.names.map((n, i) => [n, grads[i]])), valuesOfParams(energy), mean, 2e-4, 1e-9);
+    expectParamGradients('mean', new Map(energy.params.names.map((n, i) => [n, grads[i]])), valuesOf(energy), mean, 2e-4, 1e-9);
     // Counting every state twice (as twice the steps or chains would) leaves the mean unchanged: 1e-6 relative.
     const doubled = new Float32Array(2 * states.length);
     for (let b = 0; b < B; b++) {
@@ -67,11 +68,11 @@ describe('mean theta-gradient', () => {
     const grads = await meanThetaGradients(energy, x, B, states, weights);
     const rows = Array.from({ length: B * S * K }, (_, r) => r).filter((r) => weights[r] !== 0);
     expect(rows.length).toBe(S * 3);
-    const mean = (v: ReturnType<typeof valuesOfParams>) => {
+    const mean = (v: ReturnType<typeof valuesOf>) => {
       const e = energies(decoder, BERNOULLI, x, B, states, v);
       return rows.reduce((s, r) => s + e[r], 0) / rows.length;
     };
-    expectParamGradients('survivors', new Map(energy.params.names.map((n, i) => [n, grads[i]])), valuesOfParams(energy), mean, 2e-4, 1e-9);
+    expectParamGradients('survivors', new Map(energy.params.names.map((n, i) => [n, grads[i]])), valuesOf(energy), mean, 2e-4, 1e-9);
     // Datapoint 1, chain 1: rows (1*S + s)*K + 1 = 7, 9, 11; new values there change nothing, to the bit.
     const moved = states.slice();
     for (const r of [7, 9, 11]) moved.fill(-7.5, r * d, (r + 1) * d);
@@ -98,7 +99,7 @@ function decoderWithNanRegion(): Decoder {
 describe('LpcTrainer with restarting chains', () => {
   it('counts the restarted chains as dropped and still updates the decoder from the others', async () => {
     const decoder = decoderWithNanRegion();
-    const rng = new Rng(42);
+    const rng = new Mulberry32(42);
     const images = Uint8Array.from({ length: 40 * 16 }, () => (rng.uniform() < 0.5 ? 0 : 255));
     const data = createImageSet({ name: 'coins', count: 40, shape: [1, 4, 4], images, labels: null, range: [0, 255] });
     await using trainer = await LpcTrainer.create({ decoder, langevin: { steps: 30, stepSize: 0.3, chains: 4 }, seed: 3, threads: 1 });

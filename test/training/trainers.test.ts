@@ -30,22 +30,38 @@ async function updates(trainer: Trainer, n: number): Promise<UpdateEvent[]> {
 
 describe('LpcTrainer variants', () => {
   const VARIANTS: [string, Partial<LpcTrainerOptions>, (e: UpdateEvent) => void][] = [
-    ['MALA with an rmsprop warm-up and adapted step sizes', { langevin: { steps: 8, stepSize: 0.05, sampler: 'mala', preconditioner: 'rmsprop', mala: { warmup: 3, adapt: true } } }, (e) => {
-      expect(e.acceptRate).toBeGreaterThanOrEqual(0);
-      expect(e.acceptRate).toBeLessThanOrEqual(1);
-      // Adaptation moves the step sizes away from the initial 0.05.
-      expect(e.stepSize).not.toBeCloseTo(0.05, 6);
-    }],
-    ['Adam preconditioning with momentum, last state only', { langevin: { steps: 6, stepSize: 0.05, preconditioner: 'adam', momentum: true }, thetaGrad: 'last' }, (e) => {
-      expect(e.acceptRate).toBeNull();
-      expect(e.stepSize).toBeCloseTo(0.05, 6);
-    }],
-    ['forward KL from the encoder, thinned states', { encoder: ENC, encoderObjective: 'forward', langevin: { steps: 6, stepSize: 0.05, chains: 2 }, burnIn: 2, thin: 2 }, (e) => {
-      expect(Object.keys(e.losses).sort()).toEqual(['energy', 'forwardKl']);
-    }],
-    ['reverse KL, chains from the prior', { encoder: ENC, init: 'prior', encoderObjective: 'reverse', langevin: { steps: 6, stepSize: 0.05 } }, (e) => {
-      expect(Object.keys(e.losses).sort()).toEqual(['energy', 'reverseKl']);
-    }],
+    [
+      'MALA with an rmsprop warm-up and adapted step sizes',
+      { langevin: { steps: 8, stepSize: 0.05, sampler: 'mala', preconditioner: 'rmsprop', mala: { warmup: 3, adapt: true } } },
+      (e) => {
+        expect(e.acceptRate).toBeGreaterThanOrEqual(0);
+        expect(e.acceptRate).toBeLessThanOrEqual(1);
+        // Adaptation moves the step sizes away from the initial 0.05.
+        expect(e.stepSize).not.toBeCloseTo(0.05, 6);
+      },
+    ],
+    [
+      'Adam preconditioning with momentum, last state only',
+      { langevin: { steps: 6, stepSize: 0.05, preconditioner: 'adam', momentum: true }, thetaGrad: 'last' },
+      (e) => {
+        expect(e.acceptRate).toBeNull();
+        expect(e.stepSize).toBeCloseTo(0.05, 6);
+      },
+    ],
+    [
+      'forward KL from the encoder, thinned states',
+      { encoder: ENC, encoderObjective: 'forward', langevin: { steps: 6, stepSize: 0.05, chains: 2 }, burnIn: 2, thin: 2 },
+      (e) => {
+        expect(Object.keys(e.losses).sort()).toEqual(['energy', 'forwardKl']);
+      },
+    ],
+    [
+      'reverse KL, chains from the prior',
+      { encoder: ENC, init: 'prior', encoderObjective: 'reverse', langevin: { steps: 6, stepSize: 0.05 } },
+      (e) => {
+        expect(Object.keys(e.losses).sort()).toEqual(['energy', 'reverseKl']);
+      },
+    ],
   ];
   for (const [label, options, check] of VARIANTS) {
     it(`takes updates: ${label}`, async () => {
@@ -66,9 +82,10 @@ describe('Gaussian scales', () => {
   it('learns sigma in both trainers: log sigma falls from 0 toward the residual scale (~0.3 on [0, 1] pixels)', async () => {
     for (const algo of ['lpc', 'vae'] as const) {
       const likelihood = { kind: 'gaussian', sigma: { mode: 'learned', init: 1 } } as const;
-      const trainer = algo === 'lpc'
-        ? await LpcTrainer.create({ decoder: DEC, likelihood, langevin: { steps: 4, stepSize: 0.01 }, seed: 2, threads: 1 })
-        : await VaeTrainer.create({ decoder: DEC, encoder: ENC, likelihood, seed: 2, threads: 1 });
+      const trainer =
+        algo === 'lpc'
+          ? await LpcTrainer.create({ decoder: DEC, likelihood, langevin: { steps: 4, stepSize: 0.01 }, seed: 2, threads: 1 })
+          : await VaeTrainer.create({ decoder: DEC, encoder: ENC, likelihood, seed: 2, threads: 1 });
       const logSigma = trainer.energy.params.get('likelihood/log_sigma').data;
       expect(logSigma[0]).toBe(0);
       for await (const _ of trainer.run({ data: data(), batchSize: 20, updates: 20 }));

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
 import type { LikelihoodSpec } from '../../lib/likelihoods/spec.js';
 import { EncoderModel } from '../../lib/models/encoder-model.js';
-import { Rng } from '../../lib/onnx/random.js';
+import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { vaeGradients } from '../../lib/training/vae-objective.js';
-import type { Values } from '../likelihoods/reference.js';
 import { batch as makeBatch, smallDecoder } from '../likelihoods/support.js';
-import { encoderReference, energies, expectParamGradients, reparameterise, smallEncoder, valuesOfParams } from './support/reference.js';
+import { valuesOf, type Values } from '../likelihoods/reference.js';
+import { encoderReference, energies, expectParamGradients, reparameterise, smallEncoder } from './support/reference.js';
 
 const [B, d] = [3, 3];
 
@@ -61,10 +61,10 @@ describe('VAE objective', () => {
       await using energy = await EnergyModel.create(decoder, { likelihood: spec, trainable: true });
       await using encoderModel = await EncoderModel.create(encoder, { trainable: true });
       const { x } = makeBatch(decoder, B, 1, 'binary', 14);
-      const eps = new Rng(15).normals(B * (iwae ?? 1) * d);
+      const eps = new Mulberry32(15).normals(B * (iwae ?? 1) * d);
       const out = await vaeGradients(energy, encoderModel, x, B, eps, iwae);
       const f = objective(decoder, spec, x, eps, iwae);
-      const [theta, phi] = [valuesOfParams(energy), valuesOfParams(encoder)];
+      const [theta, phi] = [valuesOf(energy), valuesOf(encoder)];
       const reported = iwae === null ? out.losses.negElbo : out.losses.negIwae;
       // float32 network outputs summed into losses of O(10): 1e-5 relative.
       expect(Math.abs(reported - f(theta, phi))).toBeLessThanOrEqual(1e-5 * Math.abs(f(theta, phi)));

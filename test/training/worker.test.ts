@@ -54,7 +54,11 @@ describe('TrainingWorker', () => {
     const elapsed = performance.now() - start;
     expect(updates.length).toBe(8);
     // The caller's loop ran between every two updates the worker reported...
-    for (let i = 1; i < updates.length; i++) expect(ticks.some((t) => t > updates[i - 1] && t < updates[i]), `ticks between updates ${i} and ${i + 1}`).toBe(true);
+    for (let i = 1; i < updates.length; i++)
+      expect(
+        ticks.some((t) => t > updates[i - 1] && t < updates[i]),
+        `ticks between updates ${i} and ${i + 1}`,
+      ).toBe(true);
     // ...and kept at least a quarter of its nominal 100 ticks per second (a blocked loop would fall far short).
     expect(ticks.length).toBeGreaterThanOrEqual(elapsed / 40);
     const state = await worker.getState();

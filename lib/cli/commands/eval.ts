@@ -10,7 +10,7 @@ import { frechetDistance } from '../../eval/image-frechet-distance.js';
 import type { EvaluationResult, ProposalReport } from '../../eval/evaluate.js';
 import { loadCliDataset, slice, testImages } from '../datasets.js';
 import { isRunFolder, openModelFile, openRunFolder, readRunFolder, type EvalModelFlags, type EvalTarget } from '../eval-target.js';
-import { decoderSamples, describeLikelihood, evaluateNetworks, evaluationLikelihood } from '../evaluation.js';
+import { decoderSamples, describeLikelihood, evaluateNetworks, evaluationEstimates, evaluationLikelihood } from '../evaluation.js';
 import * as flags from '../options.js';
 
 /** eval's options as commander passes them. */
@@ -50,7 +50,7 @@ export interface EvalSummary {
 }
 
 /** Defaults of eval: enough images and samples for a tight NLL, small enough for minutes on two cores. */
-export const EVAL_DEFAULTS = { images: 1000, iwae: 1000 } as const;
+const EVAL_DEFAULTS = { images: 1000, iwae: 1000 } as const;
 
 /**
  * Evaluates and prints; returns the summary.
@@ -58,7 +58,7 @@ export const EVAL_DEFAULTS = { images: 1000, iwae: 1000 } as const;
  * @example
  * const s = await runEval('runs/mnist', { images: '500', json: true }, (t) => process.stdout.write(t));
  */
-export async function runEval(target: string, options: EvalCliOptions, write: (text: string) => void): Promise<EvalSummary> {
+async function runEval(target: string, options: EvalCliOptions, write: (text: string) => void): Promise<EvalSummary> {
   const iwae = flags.parseInteger('--iwae', options.iwae, EVAL_DEFAULTS.iwae, 1);
   const count = flags.parseInteger('--images', options.images, EVAL_DEFAULTS.images, 1);
   const threads = options.threads === undefined ? undefined : flags.parseInteger('--threads', options.threads, 1, 1, 1024);
@@ -74,12 +74,7 @@ export async function runEval(target: string, options: EvalCliOptions, write: (t
   const fd = await frechet(model, dataset, images.count, seed, threads);
   const summary: EvalSummary = {
     images: result.images,
-    negElbo: result.negElbo,
-    negElboStdErr: result.negElboStdErr,
-    nll: result.nll,
-    nllK: result.nllK,
-    nllStdErr: result.nllStdErr,
-    reconMse: result.reconMse,
+    ...evaluationEstimates(result),
     ...fd,
     normalised: result.normalised,
     units: result.normalised ? 'nats per image' : 'nats per image, BCE + KL (Bernoulli on grey values: not a normalised likelihood; pass --binarize for an NLL)',
@@ -122,9 +117,9 @@ export function register(program: Command): void {
     .command('eval')
     .description('score a trained model on test images: -ELBO, importance-sampled NLL, reconstruction error, Fréchet distance of samples')
     .argument('<target>', 'a run folder written by train, or a decoder .onnx file')
-    .option('--dataset <name|path>', 'mnist, fashion-mnist or an image path (default: the run\'s, else mnist)')
+    .option('--dataset <name|path>', "mnist, fashion-mnist or an image path (default: the run's, else mnist)")
     .option('--binarize', 'score the fixed-seed binarised copy of the test images (default: as the run was trained)')
-    .option('--encoder <model.onnx>', 'an encoder for the ELBO and the encoder proposal (default: the run\'s)')
+    .option('--encoder <model.onnx>', "an encoder for the ELBO and the encoder proposal (default: the run's)")
     .option('--iwae <K>', `importance samples per image (default ${EVAL_DEFAULTS.iwae})`)
     .option('--images <n>', `the first n test images (default ${EVAL_DEFAULTS.images})`);
   flags.addLikelihoodOptions(command);
@@ -138,4 +133,3 @@ export function register(program: Command): void {
       await runEval(target, options, (s) => process.stdout.write(s));
     });
 }
-

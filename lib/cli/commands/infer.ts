@@ -50,7 +50,7 @@ export interface InferSummary {
  * Defaults, chosen from measurements on PyTorch-style test decoders (bench/infer-defaults.ts,
  * bench/RESULTS.md "Posterior inference defaults").
  */
-export const INFER_DEFAULTS = { steps: 300, stepSize: 0.1, precond: 'adam', chains: 4, batch: 64, gridImages: 64 } as const;
+const INFER_DEFAULTS = { steps: 300, stepSize: 0.1, precond: 'adam', chains: 4, batch: 64, gridImages: 64 } as const;
 
 /**
  * Runs the inference, writes the files and prints the summary to `write`; returns the summary.
@@ -58,7 +58,7 @@ export const INFER_DEFAULTS = { steps: 300, stepSize: 0.1, precond: 'adam', chai
  * @example
  * const summary = await runInfer('decoder.onnx', { images: 'digits/', json: true }, (s) => process.stdout.write(s));
  */
-export async function runInfer(decoderPath: string, options: InferCliOptions, write: (text: string) => void): Promise<InferSummary> {
+async function runInfer(decoderPath: string, options: InferCliOptions, write: (text: string) => void): Promise<InferSummary> {
   if (options.images === undefined) throw new LpcError('LPC_INVALID_ARGUMENT', '--images is required: a folder of PNGs, a .png, a .npy or an IDX file');
   const steps = flags.parseInteger('--steps', options.steps, INFER_DEFAULTS.steps, 1);
   const stepSize = flags.parsePositive('--step-size', options.stepSize, INFER_DEFAULTS.stepSize);
@@ -77,7 +77,7 @@ export async function runInfer(decoderPath: string, options: InferCliOptions, wr
   if (sampler === 'mala' && likelihood.kind !== 'bernoulli' && likelihood.sigma.mode === 'optimal') {
     // The optimal sigma is computed from all chains of a batch, so a proposal's energy and the current one
     // would be measured with different sigmas and the Metropolis-Hastings ratio would not be exact.
-    invalidArgument('--sigma', "fixed:S or learned with --sampler mala (the optimal sigma depends on the whole batch)", options.sigma ?? 'optimal');
+    invalidArgument('--sigma', 'fixed:S or learned with --sampler mala (the optimal sigma depends on the whole batch)', options.sigma ?? 'optimal');
   }
   const x = scaleImages(set, rangeValues(decoder.range)).images;
   const size = imageSize(set.shape);
@@ -179,9 +179,13 @@ export function register(program: Command): void {
     .argument('<decoder>', 'path of the decoder .onnx file (input z [batch, d], output the mean image)')
     .option('--images <path>', 'a folder of PNGs, a .png, a .npy or an IDX file (required)')
     .option('--limit <n>', 'use only the first n images');
-  flags.addLikelihoodOptions(command)
+  flags
+    .addLikelihoodOptions(command)
     .option('--steps <T>', `Langevin steps per batch; the second half are averaged (default ${INFER_DEFAULTS.steps})`)
-    .option('--step-size <eta>', `step size (default ${INFER_DEFAULTS.stepSize}, measured with --precond adam; without a preconditioner the right size scales inversely with the gradients: ~1e-3 on 28x28 images)`)
+    .option(
+      '--step-size <eta>',
+      `step size (default ${INFER_DEFAULTS.stepSize}, measured with --precond adam; without a preconditioner the right size scales inversely with the gradients: ~1e-3 on 28x28 images)`,
+    )
     .option('--precond <kind>', `preconditioner: none, rmsprop or adam (default ${INFER_DEFAULTS.precond})`)
     .option('--sampler <kind>', 'ula (unadjusted) or mala (Metropolis-adjusted; warm-up and step adaptation over the first half) (default ula)')
     .option('--chains <K>', `chains per image (default ${INFER_DEFAULTS.chains})`)

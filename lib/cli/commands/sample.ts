@@ -37,7 +37,7 @@ const MAX_SAMPLES = 4096;
  * @example
  * await runSample('decoder.onnx', { n: '16', seed: '3', out: 'samples' }, (s) => process.stdout.write(s));
  */
-export async function runSample(decoderPath: string, options: SampleCliOptions, write: (text: string) => void): Promise<SampleSummary> {
+async function runSample(decoderPath: string, options: SampleCliOptions, write: (text: string) => void): Promise<SampleSummary> {
   const n = flags.parseInteger('-n', options.n, 64, 1, MAX_SAMPLES);
   const seed = flags.parseSeed(options.seed);
   const out = flags.prepareOutDir(options.out ?? '.');

@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--init <where>', 'lpc: start chains from the prior or the encoder (default encoder when there is one, else prior)')
     .option('--encoder-objective <kl>', `lpc: train an encoder for warm-starts with forward, reverse or jeffreys KL (default ${D.encoderObjective} when there is an encoder)`)
     .option('--precond <kind>', `lpc: Langevin preconditioner none, rmsprop or adam (default ${D.precond})`)
-    .option('--momentum', 'lpc: drift along the adam preconditioner\'s first moment (needs --precond adam)')
+    .option('--momentum', "lpc: drift along the adam preconditioner's first moment (needs --precond adam)")
     .option('--sampler <kind>', `lpc: ula or mala (mala adapts step sizes during the burn-in, then is exact) (default ${D.sampler})`)
     .option('--steps <T>', `lpc: Langevin steps per minibatch (default ${D.steps})`)
     .option('--step-size <eta>', `lpc: Langevin step size (default ${D.stepSize})`)
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('--latent <d>', `latent size of built networks (default ${D.latent}); with --decoder only when the model leaves it open`)
     .option('--decoder <model.onnx>', 'start from a pretrained ONNX decoder (latent size, layout and range come from the model)')
     .option('--encoder <model.onnx>', 'start from a pretrained ONNX encoder (outputs mu and log sigma, or log variance: see --encoder-output)')
-    .option('--layout <layout>', "with --decoder: axis order of its image output, nchw or nhwc (default: detected)")
+    .option('--layout <layout>', 'with --decoder: axis order of its image output, nchw or nhwc (default: detected)')
     .option('--range <range>', 'with --decoder: its output range, 01 (sigmoid) or 11 (tanh) (default: detected)');
   flags.addEncoderOptions(command);
   flags.addLikelihoodOptions(command);
@@ -55,7 +55,10 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', `checkpoint every n updates, and at the end of each epoch and of the run (default ${D.checkpointEvery})`)
     .option('--seed <n>', 'seed of every random number: initialisation, data order, binarisation, Langevin noise, evaluation (default 0)')
     .option('--out <dir>', 'the run folder (created when absent) (default run)')
-    .option('--resume', "continue the run in --out from its newest checkpoint, bit for bit as if never stopped; options not given keep the run's values, options given must agree (except --epochs, --updates, --checkpoint-every, --threads, --worker)")
+    .option(
+      '--resume',
+      "continue the run in --out from its newest checkpoint, bit for bit as if never stopped; options not given keep the run's values, options given must agree (except --epochs, --updates, --checkpoint-every, --threads, --worker)",
+    )
     .option('--worker', 'train in a worker thread (the main thread stays free for progress and signals)')
     .option('--threads <n>', "intra-op threads of each onnxruntime session (default: onnxruntime's choice); keep it fixed for bit-identical resumes")
     .option('--json', 'print one JSON object (the content of metrics.json) and no progress')

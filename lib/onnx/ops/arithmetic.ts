@@ -41,7 +41,7 @@ const binary = (opType: string, grad: OpDef['grad'], valueOp?: (x: number, y: nu
 });
 
 /** The value of input i when it is a known constant with one element (a scalar factor). */
-export function scalarConstant(ctx: GradContext, i: number): number | undefined {
+function scalarConstant(ctx: GradContext, i: number): number | undefined {
   const t = ctx.constant(i);
   return t !== undefined && t.data.length === 1 && t.dtype !== 'float16' && t.dtype !== 'bfloat16' ? toNumbers(t)[0] : undefined;
 }
@@ -98,8 +98,16 @@ const variadic = (opType: string): OpDef => ({
 
 /** Definitions of the broadcasting arithmetic operators. */
 export const arithmeticOps: OpDef[] = [
-  binary('Add', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.unbroadcast(dy, 1)]), (x, y) => x + y),
-  binary('Sub', (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.needs(1) ? ctx.unbroadcast(ctx.scale(dy, null, -1), 1) : undefined]), (x, y) => x - y),
+  binary(
+    'Add',
+    (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.unbroadcast(dy, 1)]),
+    (x, y) => x + y,
+  ),
+  binary(
+    'Sub',
+    (ctx, [dy]) => (dy === undefined ? [] : [ctx.unbroadcast(dy, 0), ctx.needs(1) ? ctx.unbroadcast(ctx.scale(dy, null, -1), 1) : undefined]),
+    (x, y) => x - y,
+  ),
   binary(
     'Mul',
     (ctx, [dy]) => {

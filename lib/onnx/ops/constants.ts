@@ -7,7 +7,7 @@ import { constantType, dimProduct, MAX_VALUE_ELEMENTS, typeOf, unknownShape } fr
 import type { InferContext, OpDef } from './types.js';
 
 /** The tensor a Constant node holds, whichever attribute carries it. */
-export function constantValue(ctx: InferContext): Tensor {
+function constantValue(ctx: InferContext): Tensor {
   const a = ctx.attr;
   const t = a.tensor('value');
   if (t !== undefined) return t;
@@ -48,7 +48,7 @@ export const constantOps: OpDef[] = [
       const target = ctx.type(0);
       const shape = target.value ?? (typeof target.shape?.[0] === 'number' ? unknownShape(target.shape[0]) : null);
       const count = shape === null ? null : dimProduct(shape);
-      if (shape !== null && fill !== undefined && shape.length <= 1 && count !== null && count <= MAX_VALUE_ELEMENTS ) {
+      if (shape !== null && fill !== undefined && shape.length <= 1 && count !== null && count <= MAX_VALUE_ELEMENTS) {
         const v = Number(fill.data[0]);
         return [constantType(tensorOf(dtype, shape as number[], new Array<number>(count).fill(v)))];
       }

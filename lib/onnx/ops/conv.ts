@@ -89,7 +89,17 @@ function convGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undefin
   const g = ctx.tensor(dy);
   const dX = ctx.needs(0) ? windowsAdjoint(ctx, g, ctx.input(1), w, s.group) : undefined;
   const dW = ctx.needs(1)
-    ? kernelGrad(ctx, ctx.input(0), g, { bigDims: w.inDims, smallDims: w.outDims, bigChannels: channels, smallChannels: wt[0], group: s.group, pads: w.pads, strides: w.strides, dilations: w.dilations, kernel: w.kernel })
+    ? kernelGrad(ctx, ctx.input(0), g, {
+        bigDims: w.inDims,
+        smallDims: w.outDims,
+        bigChannels: channels,
+        smallChannels: wt[0],
+        group: s.group,
+        pads: w.pads,
+        strides: w.strides,
+        dilations: w.dilations,
+        kernel: w.kernel,
+      })
     : undefined;
   const dB = ctx.has(2) && ctx.needs(2) ? biasGrad(ctx, g, s.rank) : undefined;
   return [dX, dW, dB];
@@ -144,7 +154,17 @@ function convTransposeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad 
     dX = ctx.b.op('Conv', [g, ctx.input(1)], attrs);
   }
   const dW = ctx.needs(1)
-    ? kernelGrad(ctx, g, ctx.input(0), { bigDims: t.outDims, smallDims: t.inDims, bigChannels: wt[1] * s.group, smallChannels: channels, group: s.group, pads: t.pads, strides: t.strides, dilations: t.dilations, kernel: t.kernel })
+    ? kernelGrad(ctx, g, ctx.input(0), {
+        bigDims: t.outDims,
+        smallDims: t.inDims,
+        bigChannels: wt[1] * s.group,
+        smallChannels: channels,
+        group: s.group,
+        pads: t.pads,
+        strides: t.strides,
+        dilations: t.dilations,
+        kernel: t.kernel,
+      })
     : undefined;
   const dB = ctx.has(2) && ctx.needs(2) ? biasGrad(ctx, g, s.rank) : undefined;
   return [dX, dW, dB];

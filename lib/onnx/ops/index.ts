@@ -113,7 +113,10 @@ export function requireOp(node: Node, opset: number): OpDef {
       throw new LpcError('LPC_INVALID_MODEL', `attribute '${name}' of ${where} is ${attr.kind}; expected ${spec.kind}`);
     }
     if (spec.values !== undefined && (attr.kind === 'int' || attr.kind === 'string') && !spec.values.includes(attr.value)) {
-      throw new LpcError('LPC_UNSUPPORTED_OP', `attribute ${name}=${JSON.stringify(attr.value)} of ${where} is not supported; supported values: ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`);
+      throw new LpcError(
+        'LPC_UNSUPPORTED_OP',
+        `attribute ${name}=${JSON.stringify(attr.value)} of ${where} is not supported; supported values: ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     }
   }
   const [minIn, maxIn] = def.inputs;

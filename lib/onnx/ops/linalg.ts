@@ -8,7 +8,7 @@ import type { Grad, GradContext, InferContext, OpDef } from './types.js';
 import { floatAttr, type AttrInput } from '../builder.js';
 
 /** Emits Gemm(a, b) with the given flags, adding the zero C that Gemm requires before opset 11. */
-export function gemm(ctx: GradContext, a: string, b: string, transA: number, transB: number, alpha: number): string {
+function gemm(ctx: GradContext, a: string, b: string, transA: number, transB: number, alpha: number): string {
   const attrs: Record<string, AttrInput> = {};
   if (transA) attrs.transA = 1;
   if (transB) attrs.transB = 1;
@@ -159,4 +159,3 @@ export const linalgOps: OpDef[] = [
     grad: matmulGrad,
   },
 ];
-

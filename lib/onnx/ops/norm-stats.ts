@@ -31,7 +31,12 @@ export function toInputType(ctx: GradContext, g: string, i: number): string {
 
 /** A per-channel vector [C] viewed as [C, 1, ..., 1], which broadcasts against an [N, C, ...] tensor of rank `rank`. */
 export function channelView(ctx: GradContext, v: string, rank: number): string {
-  return rank > 2 ? ctx.b.unsqueeze(v, Array.from({ length: rank - 2 }, (_, k) => k + 1)) : v;
+  return rank > 2
+    ? ctx.b.unsqueeze(
+        v,
+        Array.from({ length: rank - 2 }, (_, k) => k + 1),
+      )
+    : v;
 }
 
 /** The number of elements of X along `axes`: a number when static, else a runtime scalar in X's element type. */

@@ -86,7 +86,8 @@ export const normalizationOps: OpDef[] = [
       for (const i of [1, 2]) {
         const s = ctx.type(i).shape;
         const c = x.shape?.[1];
-        if (s !== null && (s.length !== 1 || (typeof s[0] === 'number' && typeof c === 'number' && s[0] !== c))) ctx.fail(`input ${i === 1 ? 'scale' : 'B'} has shape [${s.join(', ')}]; it must be [C] = [${c ?? '?'}]`);
+        if (s !== null && (s.length !== 1 || (typeof s[0] === 'number' && typeof c === 'number' && s[0] !== c)))
+          ctx.fail(`input ${i === 1 ? 'scale' : 'B'} has shape [${s.join(', ')}]; it must be [C] = [${c ?? '?'}]`);
       }
       return [typeOf(x.dtype, x.shape)];
     },
@@ -103,7 +104,10 @@ export const normalizationOps: OpDef[] = [
       const x = ctx.type(0);
       if (x.shape === null) return [typeOf(x.dtype, null), typeOf('float32', null), typeOf('float32', null)].slice(0, ctx.node.outputs.length);
       const axis = normAxis(ctx, ctx.attr.int('axis', -1), x.shape.length);
-      const stats = typeOf('float32', x.shape.map((d, i) => (i < axis ? d : 1)));
+      const stats = typeOf(
+        'float32',
+        x.shape.map((d, i) => (i < axis ? d : 1)),
+      );
       return [typeOf(x.dtype, x.shape), stats, { ...stats }].slice(0, ctx.node.outputs.length);
     },
     differentiable: [0, 1, 2],

@@ -48,7 +48,13 @@ function inferPad(ctx: InferContext): ValueType[] {
   if (x.shape === null) return [typeOf(x.dtype, null)];
   const r = x.shape.length;
   const pads = readPads(ctx, r, ctx.fail);
-  if (pads === undefined) return [typeOf(x.dtype, x.shape.map(() => null))];
+  if (pads === undefined)
+    return [
+      typeOf(
+        x.dtype,
+        x.shape.map(() => null),
+      ),
+    ];
   const out: Shape = x.shape.map((d, a): Dim => {
     const [p, q] = [pads[a], pads[a + r]];
     if (p === 0 && q === 0) return d;

@@ -13,19 +13,23 @@ import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.
 const ALL: readonly [number, number] = [9, 21];
 
 /** g reshaped to the shape of input i (uniform gradients just take the input's shape). */
-export function reshapeTo(ctx: GradContext, g: Grad, i: number): Grad {
+function reshapeTo(ctx: GradContext, g: Grad, i: number): Grad {
   const x = ctx.input(i);
   if (typeof g !== 'string') return { uniform: g.uniform, like: x };
   const s = ctx.inType(i).shape;
   if (s !== null) {
     const dynamic = s.filter((d) => typeof d !== 'number').length;
-    if (dynamic <= 1 && !s.includes(0)) return ctx.b.reshape(g, s.map((d) => (typeof d === 'number' ? d : -1)));
+    if (dynamic <= 1 && !s.includes(0))
+      return ctx.b.reshape(
+        g,
+        s.map((d) => (typeof d === 'number' ? d : -1)),
+      );
   }
   return ctx.b.reshape(g, ctx.shapeOf(x));
 }
 
 /** Axes from the attribute (before `inputSince`) or from input 1, normalised; undefined when not known. */
-export function readAxes(ctx: InferContext, inputSince: number): number[] | undefined {
+function readAxes(ctx: InferContext, inputSince: number): number[] | undefined {
   if (ctx.opset < inputSince) return ctx.attr.has('axes') ? ctx.attr.ints('axes') : undefined;
   if (!ctx.has(1)) return undefined;
   const axes = ctx.ints(1);
@@ -55,7 +59,14 @@ function inferReshape(ctx: InferContext): ValueType[] {
     return x.shape[i];
   });
   const minus = value.indexOf(-1);
-  if (minus >= 0) value[minus] = x.shape === null ? null : inferredDim(x.shape, value.filter((_, i) => i !== minus));
+  if (minus >= 0)
+    value[minus] =
+      x.shape === null
+        ? null
+        : inferredDim(
+            x.shape,
+            value.filter((_, i) => i !== minus),
+          );
   const out = value.map((v) => (typeof v === 'number' && v < 0 ? ctx.fail(`target dim ${v} is negative`) : v));
   if (x.shape && out.every((d) => typeof d === 'number') && x.shape.every((d) => typeof d === 'number')) {
     if (dimProduct(out) !== dimProduct(x.shape)) ctx.fail(`cannot reshape [${x.shape.join(', ')}] to [${out.join(', ')}]`);
@@ -76,7 +87,13 @@ function squeezeInfer(ctx: InferContext): ValueType[] {
     drop = axes.map((a) => normAxis(ctx, a, rank));
     for (const a of drop) if (typeof x.shape[a] === 'number' && x.shape[a] !== 1) ctx.fail(`cannot squeeze axis ${a} of extent ${x.shape[a]}`);
   }
-  return [typeOf(x.dtype, x.shape.filter((_, i) => !drop.includes(i)), x.value)];
+  return [
+    typeOf(
+      x.dtype,
+      x.shape.filter((_, i) => !drop.includes(i)),
+      x.value,
+    ),
+  ];
 }
 
 function unsqueezeInfer(ctx: InferContext): ValueType[] {
@@ -159,15 +176,31 @@ export const reshapeOps: OpDef[] = [
       const x = ctx.type(0);
       if (x.shape === null) return [typeOf(x.dtype, null)];
       const r = x.shape.length;
-      const perm = ctx.attr.ints('perm', Array.from({ length: r }, (_, i) => r - 1 - i));
+      const perm = ctx.attr.ints(
+        'perm',
+        Array.from({ length: r }, (_, i) => r - 1 - i),
+      );
       if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(', ')}] is not a permutation of ${r} axes`);
       const c = smallIntConstant(x);
       if (c !== undefined) {
         const inverse = new Array<number>(r);
         perm.forEach((p, i) => (inverse[p] = i));
-        return [constantType(rearrangeConstant(c, perm.map((p) => c.dims[p]!), (o) => inverse.map((i) => o[i]!)))];
+        return [
+          constantType(
+            rearrangeConstant(
+              c,
+              perm.map((p) => c.dims[p]!),
+              (o) => inverse.map((i) => o[i]!),
+            ),
+          ),
+        ];
       }
-      return [typeOf(x.dtype, perm.map((p) => (x.shape as Shape)[p]))];
+      return [
+        typeOf(
+          x.dtype,
+          perm.map((p) => (x.shape as Shape)[p]),
+        ),
+      ];
     },
     differentiable: [0],
     grad: (ctx, [dy]) => {
@@ -175,7 +208,10 @@ export const reshapeOps: OpDef[] = [
       if (typeof dy !== 'string') return [{ uniform: dy.uniform, like: ctx.input(0) }];
       const r = ctx.inType(0).shape?.length;
       if (r === undefined) return ctx.unsupported('Transpose gradients need the input rank');
-      const perm = ctx.attr.ints('perm', Array.from({ length: r }, (_, i) => r - 1 - i));
+      const perm = ctx.attr.ints(
+        'perm',
+        Array.from({ length: r }, (_, i) => r - 1 - i),
+      );
       const inverse = new Array<number>(r);
       perm.forEach((p, i) => (inverse[p] = i));
       return [ctx.b.transpose(dy, inverse)];
@@ -217,10 +253,15 @@ export const reshapeOps: OpDef[] = [
       const repeats = ctx.type(1).value;
       if (x.shape === null) return [typeOf(x.dtype, null)];
       if (repeats !== undefined && repeats.length !== x.shape.length) ctx.fail(`repeats has ${repeats.length} entries for rank ${x.shape.length}`);
-      return [typeOf(x.dtype, x.shape.map((d, i) => {
-        const r = repeats?.[i] ?? null;
-        return r === 1 ? d : typeof d === 'number' && typeof r === 'number' ? d * r : null;
-      }))];
+      return [
+        typeOf(
+          x.dtype,
+          x.shape.map((d, i) => {
+            const r = repeats?.[i] ?? null;
+            return r === 1 ? d : typeof d === 'number' && typeof r === 'number' ? d * r : null;
+          }),
+        ),
+      ];
     },
     differentiable: [0],
     grad: tileGrad,
@@ -238,7 +279,19 @@ function tileGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undefin
   const x = ctx.input(0);
   let target: string;
   if (shape.every((d) => typeof d === 'number')) target = b.ints(shape.flatMap((d, i) => [reps[i], d as number]));
-  else target = b.op('Concat', shape.flatMap((d, i) => [b.ints([reps[i]]), typeof d === 'number' ? b.ints([d]) : b.dim(x, i)]), { axis: 0 });
+  else
+    target = b.op(
+      'Concat',
+      shape.flatMap((d, i) => [b.ints([reps[i]]), typeof d === 'number' ? b.ints([d]) : b.dim(x, i)]),
+      { axis: 0 },
+    );
   const folded = b.reshape(ctx.tensor(dy), target);
-  return [b.reduce('ReduceSum', folded, shape.map((_, i) => 2 * i), false)];
+  return [
+    b.reduce(
+      'ReduceSum',
+      folded,
+      shape.map((_, i) => 2 * i),
+      false,
+    ),
+  ];
 }

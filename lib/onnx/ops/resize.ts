@@ -53,8 +53,12 @@ function plan(ctx: Reader, shape: Shape, fail: Fail): Plan {
   if (sizes === null) p.unknown = ctx.node.inputs[3];
   if (scales !== undefined && scales !== null && sizes !== undefined && sizes !== null) fail('give either scales or sizes, not both');
   if (scales === undefined && sizes === undefined) fail('needs scales or sizes');
-  const axes = ctx.opset >= 18 && ctx.attr.has('axes') ? ctx.attr.ints('axes').map((a) => (a < -rank || a >= rank ? fail(`axis ${a} is out of range for rank ${rank}`) : a < 0 ? a + rank : a)) : range(rank);
-  for (const [name, values] of [['scales', scales], ['sizes', sizes]] as const) {
+  const axes =
+    ctx.opset >= 18 && ctx.attr.has('axes') ? ctx.attr.ints('axes').map((a) => (a < -rank || a >= rank ? fail(`axis ${a} is out of range for rank ${rank}`) : a < 0 ? a + rank : a)) : range(rank);
+  for (const [name, values] of [
+    ['scales', scales],
+    ['sizes', sizes],
+  ] as const) {
     if (values && values.length !== axes.length) fail(`${name} has ${values.length} values for ${axes.length} axes`);
   }
   shape.forEach((d, a) => {
@@ -89,7 +93,9 @@ function resizeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
   if (shape === null) return ctx.unsupported(`${ctx.node.opType} gradients need the input rank`);
   const p = plan(ctx, shape, ctx.unsupported);
   if (p.unknown !== undefined) {
-    ctx.unsupported(`${ctx.node.opType} gradients need constant scales or sizes; '${p.unknown}' is computed or fed at run time (a float initializer made a trainable parameter is fed too: leave it frozen)`);
+    ctx.unsupported(
+      `${ctx.node.opType} gradients need constant scales or sizes; '${p.unknown}' is computed or fed at run time (a float initializer made a trainable parameter is fed too: leave it frozen)`,
+    );
   }
   const b = ctx.b;
   const dtype = ctx.outType(0).dtype ?? 'float32';
@@ -140,7 +146,8 @@ function sumRepeats(ctx: GradContext, g: string, out: Dim[], shape: Shape, repea
       target.push(shape[a] as number, f);
       summed.push(target.length - 1);
     } else if (typeof d === 'number') target.push(d);
-    else if (a < first) target.push(0); // Reshape's 0 copies the dim at the same position: unchanged before the first split.
+    else if (a < first)
+      target.push(0); // Reshape's 0 copies the dim at the same position: unchanged before the first split.
     else if (dynamic === 1) target.push(-1);
     else ctx.unsupported(`${ctx.node.opType} gradients need static extents after the first resized axis`);
   });

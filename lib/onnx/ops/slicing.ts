@@ -47,7 +47,11 @@ function dimsProduct(ctx: GradContext, x: string, shape: Shape, start: number, e
 function shapeTensor(ctx: GradContext, parts: (number | string)[]): string {
   const dynamic = parts.filter((p) => typeof p === 'string').length;
   if (dynamic <= 1) return ctx.b.ints(parts.map((p) => (typeof p === 'number' ? p : -1)));
-  return ctx.b.op('Concat', parts.map((p) => (typeof p === 'number' ? ctx.b.ints([p]) : p)), { axis: 0 });
+  return ctx.b.op(
+    'Concat',
+    parts.map((p) => (typeof p === 'number' ? ctx.b.ints([p]) : p)),
+    { axis: 0 },
+  );
 }
 
 function gatherGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undefined)[] {
@@ -133,7 +137,13 @@ function inferSlice(ctx: InferContext): ValueType[] {
   const x = ctx.type(0);
   if (x.shape === null) return [typeOf(x.dtype, null)];
   const spec = readSlice(ctx, x.shape.length);
-  if (spec === undefined) return [typeOf(x.dtype, x.shape.map(() => null))];
+  if (spec === undefined)
+    return [
+      typeOf(
+        x.dtype,
+        x.shape.map(() => null),
+      ),
+    ];
   const out: Shape = [...x.shape];
   spec.axes.forEach((a, i) => {
     if (a < 0 || a >= out.length) ctx.fail(`axis ${spec.axes[i]} is out of range`);
@@ -266,7 +276,12 @@ function inferSplit(ctx: InferContext): ValueType[] {
   if (x.shape === null) return Array.from({ length: n }, () => typeOf(x.dtype, null));
   const axis = normAxis(ctx, ctx.attr.int('axis', 0), x.shape.length);
   const sizes = splitSizes(ctx, x.shape[axis], n);
-  return sizes.map((s) => typeOf(x.dtype, x.shape!.map((d, k) => (k === axis ? s : d))));
+  return sizes.map((s) =>
+    typeOf(
+      x.dtype,
+      x.shape!.map((d, k) => (k === axis ? s : d)),
+    ),
+  );
 }
 
 function splitGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undefined)[] {
@@ -291,7 +306,16 @@ export const slicingOps: OpDef[] = [
     differentiable: [0],
     grad: sliceGrad,
   },
-  { opType: 'Concat', opsets: ALL, attributes: { axis: { kind: 'int' } }, inputs: [1, 2 ** 31], outputs: [1, 1], infer: inferConcat, differentiable: (ctx) => ctx.node.inputs.map((_, i) => i), grad: concatGrad },
+  {
+    opType: 'Concat',
+    opsets: ALL,
+    attributes: { axis: { kind: 'int' } },
+    inputs: [1, 2 ** 31],
+    outputs: [1, 1],
+    infer: inferConcat,
+    differentiable: (ctx) => ctx.node.inputs.map((_, i) => i),
+    grad: concatGrad,
+  },
   {
     opType: 'Split',
     opsets: ALL,

@@ -36,7 +36,13 @@ export const unaryOps: OpDef[] = [
     ...elementwise('Neg', (ctx, dy) => ctx.scale(dy, null, -1)),
     infer: (ctx) => {
       const t = ctx.type(0);
-      return [typeOf(t.dtype, t.shape, t.value?.map((v) => (typeof v === 'number' ? -v : null)))];
+      return [
+        typeOf(
+          t.dtype,
+          t.shape,
+          t.value?.map((v) => (typeof v === 'number' ? -v : null)),
+        ),
+      ];
     },
   },
   elementwise('Sqrt', (ctx, dy) => chain(ctx, dy, ctx.b.op('Reciprocal', [ctx.output(0)]), 0.5)),

@@ -104,13 +104,7 @@ export function slideAxis(w: WindowAttrs, i: number, inLen: Dim, ceil: boolean, 
 }
 
 /** Output extent, pads and output padding of axis i of a ConvTranspose. */
-export function transposeAxis(
-  w: WindowAttrs,
-  i: number,
-  inLen: Dim,
-  outputPadding: number[],
-  outputShape: number[] | undefined,
-): AxisGeometry & { op: number } {
+export function transposeAxis(w: WindowAttrs, i: number, inLen: Dim, outputPadding: number[], outputShape: number[] | undefined): AxisGeometry & { op: number } {
   const rank = w.kernel.length;
   const [k, s, d, op] = [w.kernel[i], w.strides[i], w.dilations[i], outputPadding[i]];
   const full = typeof inLen === 'number' ? s * (inLen - 1) + op + effective(k, d) : null;

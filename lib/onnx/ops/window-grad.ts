@@ -97,7 +97,13 @@ export function kernelGrad(ctx: GradContext, big: string, small: string, spec: K
   let g = b.op('Conv', [bigT, smallT], convAttrs(spec.dilations, spec.strides, spec.pads, group)); // [Pg, Q, K'...]
   const computed = range(r).map((i) => Math.floor((spec.bigDims[i] + spec.pads[i] + spec.pads[i + r] - ((spec.smallDims[i] - 1) * spec.strides[i] + 1)) / spec.dilations[i]) + 1);
   const cut = range(r).filter((i) => computed[i] !== spec.kernel[i]);
-  if (cut.length > 0) g = b.slice(g, cut.map(() => 0), cut.map((i) => spec.kernel[i]), cut.map((i) => i + 2));
+  if (cut.length > 0)
+    g = b.slice(
+      g,
+      cut.map(() => 0),
+      cut.map((i) => spec.kernel[i]),
+      cut.map((i) => i + 2),
+    );
   return b.transpose(g, swap);
 }
 

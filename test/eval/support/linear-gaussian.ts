@@ -6,13 +6,14 @@
  * is a diagonal Gaussian: an encoder can represent it exactly. The decoder is an ONNX Gemm read by
  * loadDecoder; the encoder of the exact posterior is two Gemms read by loadEncoder. All references are float64.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { EnergyModel } from '../../../lib/likelihoods/energy-model.js';
 import { loadDecoder } from '../../../lib/models/load-decoder.js';
 import { loadEncoder } from '../../../lib/models/load-encoder.js';
 import type { Decoder, Encoder } from '../../../lib/models/networks.js';
 import { GraphBuilder } from '../../../lib/onnx/builder.js';
 import { Graph, Model } from '../../../lib/onnx/ir.js';
-import { Rng } from '../../../lib/onnx/random.js';
+import { Mulberry32 } from '../../../lib/onnx/mulberry32.js';
 import { makeTensor } from '../../../lib/onnx/tensor.js';
 import type { GaussianProposal } from '../../../lib/eval/proposal.js';
 
@@ -34,7 +35,7 @@ export class LinearGaussian {
     seed = 1,
   ) {
     const D = (this.D = imageShape[0] * imageShape[1] * imageShape[2]);
-    const rng = new Rng(seed);
+    const rng = new Mulberry32(seed);
     this.W = new Float32Array(D * d);
     // Pixel i loads on latent i mod d only (disjoint supports), with weights of size ~1.
     for (let i = 0; i < D; i++) this.W[i * d + (i % d)] = Math.fround(0.5 + rng.uniform());
@@ -45,7 +46,7 @@ export class LinearGaussian {
 
   /** B images drawn from the model (float32), [B, D]. */
   data(B: number, seed = 2): Float32Array {
-    const rng = new Rng(seed);
+    const rng = new Mulberry32(seed);
     const { D, d } = this;
     const x = new Float32Array(B * D);
     for (let b = 0; b < B; b++) {
@@ -189,4 +190,27 @@ export class LinearGaussian {
     b.output(b.op('Gemm', [flat, zero, lb], { transB: 1 }), 'logsigma', 'float32', ['batch', d]);
     return loadEncoder(model, { encoderOutput: 'logsigma', layout: 'nchw' });
   }
+}
+
+/**
+ * The evaluation tests' linear-Gaussian model (d = 3, 1x4x4 images, sigma 0.5) and its EnergyModel, created
+ * before the tests of the calling describe block and disposed after them. Call it inside describe(); read
+ * `model` inside the tests.
+ */
+export function linearGaussianFixture(): { readonly lg: LinearGaussian; readonly model: EnergyModel } {
+  const lg = new LinearGaussian(3, [1, 4, 4], 0.5);
+  let model: EnergyModel | undefined;
+  beforeAll(async () => {
+    model = await lg.energyModel();
+  });
+  afterAll(async () => {
+    await model?.dispose();
+  });
+  return {
+    lg,
+    get model(): EnergyModel {
+      if (model === undefined) throw new Error('the linear-Gaussian EnergyModel exists only inside the tests (beforeAll creates it)');
+      return model;
+    },
+  };
 }

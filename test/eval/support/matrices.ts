@@ -1,9 +1,9 @@
 /** Float64 reference matrices for the linear-algebra and Fréchet-distance tests (row-major n x n). */
-import { Rng } from '../../../lib/onnx/random.js';
+import { Mulberry32 } from '../../../lib/onnx/mulberry32.js';
 
 /** A symmetric matrix with standard normal entries. */
 export function randomSymmetric(n: number, seed: number): Float64Array {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
   return a;
@@ -11,7 +11,7 @@ export function randomSymmetric(n: number, seed: number): Float64Array {
 
 /** X^T X / m for an m x n matrix X of standard normals: SPD when m >= n, of rank m otherwise. */
 export function gram(n: number, m: number, seed: number): Float64Array {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   const x = Array.from({ length: m * n }, () => rng.normal());
   const a = new Float64Array(n * n);
   for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += (x[r * n + i] * x[r * n + j]) / m;
@@ -20,7 +20,7 @@ export function gram(n: number, m: number, seed: number): Float64Array {
 
 /** An orthogonal matrix: the product of n Householder reflections with random normals. */
 export function randomOrthogonal(n: number, seed: number): Float64Array {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   let q: Float64Array = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   for (let k = 0; k < n; k++) {
@@ -36,22 +36,24 @@ export function randomOrthogonal(n: number, seed: number): Float64Array {
 /** V diag(values) V^T. */
 export function reconstruct(values: Float64Array, vectors: Float64Array, n: number): Float64Array {
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += vectors[i * n + k] * values[k] * vectors[j * n + k];
-    a[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += vectors[i * n + k] * values[k] * vectors[j * n + k];
+      a[i * n + j] = s;
+    }
   return a;
 }
 
 /** The plain triple-loop product, as an independent reference. */
 export function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
-    c[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+      c[i * n + j] = s;
+    }
   return c;
 }
 

@@ -19,7 +19,11 @@ const HE_UNIFORM = Math.sqrt(6);
 
 /** Multiplies every weight of a model (the parameters named *.weight) by sqrt(6): He's uniform initialisation. */
 export function heUniform(model: Model): Model {
-  return scaleParameters(model, [...model.graph.initializers.keys()].filter((n) => n.endsWith('.weight')), HE_UNIFORM);
+  return scaleParameters(
+    model,
+    [...model.graph.initializers.keys()].filter((n) => n.endsWith('.weight')),
+    HE_UNIFORM,
+  );
 }
 
 /** Multiplies the named parameters of a model in place. */

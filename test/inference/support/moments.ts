@@ -19,14 +19,7 @@ export interface ChainAverages {
   d: number;
 }
 
-export function chainAverages(
-  kept: Float32Array,
-  perChain: number,
-  chainsPerDatapoint: number,
-  d: number,
-  means: Float64Array,
-  vectors: Float64Array,
-): ChainAverages {
+export function chainAverages(kept: Float32Array, perChain: number, chainsPerDatapoint: number, d: number, means: Float64Array, vectors: Float64Array): ChainAverages {
   const n = kept.length / (perChain * d);
   const mean = new Float64Array(n * d);
   const second = new Float64Array(n * d * d);

@@ -6,6 +6,7 @@
  * and its posterior is Gaussian with precision A = W'W / sigma^2 + I and mean A^-1 W'(x - b) / sigma^2.
  */
 import type { EnergyEvaluation, EnergyFunction } from '../../../lib/likelihoods/energy-function.js';
+import { symmetricEigen } from '../../../lib/eval/symmetric-eigen.js';
 import { SeededRandom } from '../../support/seeded-random.js';
 
 export class PpcaEnergy implements EnergyFunction {
@@ -128,49 +129,4 @@ export function gaussians(rand: SeededRandom, n: number): Float64Array {
     if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u[i + 1]);
   }
   return out;
-}
-
-/**
- * Eigen-decomposition of a symmetric d x d matrix by cyclic Jacobi rotations (float64):
- * a = Q diag(values) Q', with eigenvector m in column m of `vectors` (vectors[j*d + m]).
- */
-export function symmetricEigen(matrix: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        if (Math.abs(a[p * d + q]) < 1e-300) continue;
-        const theta = (a[q * d + q] - a[p * d + p]) / (2 * a[p * d + q]);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p];
-          const akq = a[k * d + q];
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k];
-          const aqk = a[q * d + k];
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p];
-          const vkq = v[k * d + q];
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(d);
-  for (let i = 0; i < d; i++) values[i] = a[i * d + i];
-  return { values, vectors: v };
 }

@@ -15,8 +15,22 @@ function attempt(name, fn) {
 }
 
 const chainsOptions = {
-  n: 4, d: 3, preconditioner: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, gMax: 10, momentum: true,
-  stepSize: 0.1, seed: 1n, stream: 0n, device: 'cpu', warmup: 0, adapt: false, targetAccept: 0.57, adaptRate: 0.05,
+  n: 4,
+  d: 3,
+  preconditioner: 'adam',
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  gMax: 10,
+  momentum: true,
+  stepSize: 0.1,
+  seed: 1n,
+  stream: 0n,
+  device: 'cpu',
+  warmup: 0,
+  adapt: false,
+  targetAccept: 0.57,
+  adaptRate: 0.05,
 };
 const make = (over = {}) => new b.Chains({ ...chainsOptions, ...over });
 const good = () => new Float32Array(12);
@@ -42,7 +56,13 @@ attempt('Chains seed 2^64', () => make({ seed: 1n << 64n }));
 attempt('Chains seed string', () => make({ seed: '1' }));
 attempt('Chains preconditioner symbol', () => make({ preconditioner: Symbol('x') }));
 attempt('Chains device tpu', () => make({ device: 'tpu' }));
-attempt('Chains getter that throws', () => make({ get n() { throw new Error('boom'); } }));
+attempt('Chains getter that throws', () =>
+  make({
+    get n() {
+      throw new Error('boom');
+    },
+  }),
+);
 
 // step() arguments.
 const c = make();
@@ -65,7 +85,11 @@ attempt('step(stepSize 1e-50)', () => c.step(good(), undefined, 1e-50));
 attempt('step(stepSize Infinity)', () => c.step(good(), undefined, Infinity));
 attempt('step(stepSize "0.1")', () => c.step(good(), undefined, '0.1'));
 attempt('step(grad = z)', () => c.step(c.z));
-attempt('step(grad = other buffer)', () => { const z = c.z; c.step(good()); c.step(z); });
+attempt('step(grad = other buffer)', () => {
+  const z = c.z;
+  c.step(good());
+  c.step(z);
+});
 attempt('step(grad overlaps state)', () => c.step(new Float32Array(c.z.buffer, 4, 12 - 1)));
 c.stepSizes[2] = NaN;
 attempt('step(per-chain NaN step size)', () => c.step(good()));
@@ -119,7 +143,10 @@ const optOptions = { kind: 'adam', lr: 1e-3, momentum: 0, nesterov: false, beta1
 attempt('Optimizer(not array)', () => new b.Optimizer(new Float32Array(3), optOptions));
 attempt('Optimizer([])', () => new b.Optimizer([], optOptions));
 attempt('Optimizer([Float64Array])', () => new b.Optimizer([new Float64Array(3)], optOptions));
-attempt('Optimizer(overlapping params)', () => { const a = new Float32Array(8); new b.Optimizer([a, a.subarray(2)], optOptions); });
+attempt('Optimizer(overlapping params)', () => {
+  const a = new Float32Array(8);
+  new b.Optimizer([a, a.subarray(2)], optOptions);
+});
 attempt('Optimizer(lr NaN)', () => new b.Optimizer([new Float32Array(3)], { ...optOptions, lr: NaN }));
 attempt('Optimizer(kind lion)', () => new b.Optimizer([new Float32Array(3)], { ...optOptions, kind: 'lion' }));
 const p = new Float32Array(3);
@@ -135,7 +162,10 @@ attempt('logSumExpRows(rows*cols mismatch)', () => b.logSumExpRows(new Float32Ar
 attempt('logSumExpRows(rows 0)', () => b.logSumExpRows(new Float32Array(5), 0, 5));
 attempt('logSumExpRows(Int8Array)', () => b.logSumExpRows(new Int8Array(6), 2, 3));
 attempt('logSumExpRows(out Float32Array)', () => b.logSumExpRows(new Float32Array(6), 2, 3, new Float32Array(2)));
-attempt('logSumExpRows(out aliasing x)', () => { const x = new Float64Array(6); b.logSumExpRows(x, 2, 3, x.subarray(0, 2)); });
+attempt('logSumExpRows(out aliasing x)', () => {
+  const x = new Float64Array(6);
+  b.logSumExpRows(x, 2, 3, x.subarray(0, 2));
+});
 attempt('weightedMeanRows(values short)', () => b.weightedMeanRows(new Float32Array(6), new Float32Array(11), 2, 3, 2));
 attempt('sumOfSquares(not array)', () => b.sumOfSquares(new Float32Array(3)));
 attempt('setThreads(0)', () => b.setThreads(0));

@@ -7,8 +7,8 @@ import { expect } from 'vitest';
 import type { LikelihoodSpec } from '../../../lib/likelihoods/spec.js';
 import { mlpEncoder } from '../../../lib/models/mlp.js';
 import type { Decoder, Encoder } from '../../../lib/models/networks.js';
-import { Rng } from '../../../lib/onnx/random.js';
-import { centralDifference, directional, type Values } from '../../likelihoods/reference.js';
+import { Mulberry32 } from '../../../lib/onnx/mulberry32.js';
+import { centralDifference, dense, directional, type Values } from '../../likelihoods/reference.js';
 import { referenceEnergies } from '../../likelihoods/support.js';
 
 export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -16,21 +16,6 @@ export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 /** An encoder of [1, 4, 4] images with one hidden layer of 8 and d = 3 (matches smallDecoder). */
 export function smallEncoder(seed = 3): Encoder {
   return mlpEncoder({ latentDim: 3, imageShape: [1, 4, 4], hidden: [8], seed });
-}
-
-/** The current values of a network's parameters as float64. */
-export function valuesOfParams(net: { params: { names: string[]; get(n: string): { data: Float32Array } } }): Values {
-  return new Map(net.params.names.map((n) => [n, Float64Array.from(net.params.get(n).data)]));
-}
-
-function dense(values: Values, name: string, x: ArrayLike<number>): Float64Array {
-  const w = values.get(`${name}.weight`)!;
-  const b = values.get(`${name}.bias`)!;
-  return Float64Array.from(b, (bo, o) => {
-    let s = bo;
-    for (let i = 0; i < x.length; i++) s += w[o * x.length + i] * x[i];
-    return s;
-  });
 }
 
 /** (mu, log sigma) of an mlpEncoder with one hidden ReLU layer, [B, d] each, float64. */
@@ -71,12 +56,21 @@ export function energies(decoder: Decoder, spec: LikelihoodSpec, x: ArrayLike<nu
  * random directions per parameter: |<g, v> - fd| <= rel * sum |g_i v_i| + abs.
  */
 export function expectParamGradients(what: string, grads: Map<string, ArrayLike<number>>, base: Values, loss: (values: Values) => number, rel: number, abs: number, seed = 11, directions = 2): void {
-  const rng = new Rng(seed);
+  const rng = new Mulberry32(seed);
   for (const [name, g] of grads) {
     for (let k = 0; k < directions; k++) {
       const v = rng.normals(g.length);
       const an = directional(g, v);
-      const fd = centralDifference((t) => loss(new Map(base).set(name, Array.from(base.get(name)!, (p, i) => p + t * v[i]))), 1e-6);
+      const fd = centralDifference(
+        (t) =>
+          loss(
+            new Map(base).set(
+              name,
+              Array.from(base.get(name)!, (p, i) => p + t * v[i]),
+            ),
+          ),
+        1e-6,
+      );
       if (!(Math.abs(an.value - fd) <= rel * an.scale + abs)) expect.fail(`${what} d/d${name}: analytic ${an.value} vs finite difference ${fd} (scale ${an.scale})`);
     }
   }
