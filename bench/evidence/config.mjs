@@ -58,7 +58,7 @@ export function label(spec) {
   if (spec.algo === 'vae') return 'VAE (ELBO, analytic KL)';
   const init = spec.init === 'prior' ? 'LPC prior' : `LPC ${spec.objective}`;
   const grad = spec.thetaGrad === 'last' ? 'last' : spec.burnIn > 0 ? `mean after ${spec.burnIn}` : 'mean';
-  return `${init}, ${spec.precond}, T=${spec.T}, ${grad}, eta=${spec.eta}`;
+  return `${init}, ${spec.precond}, T=${spec.T}${spec.chains === 1 ? '' : `, K=${spec.chains}`}, ${grad}, eta=${spec.eta}`;
 }
 
 /**
