@@ -5,7 +5,7 @@
  *
  * FLOPs: F = 2 B sum(in * out) for the forward pass, 2F for energy + dE/dz, 3F with dE/dtheta.
  * Run: npm run bench:onnx   (writes bench/out/onnx-mlp.json; BENCH_BATCHES=1024 BENCH_THREADS=2 times one configuration
- *      into bench/out/onnx-mlp.subset.json)
+ *      into bench/out/onnx-mlp.subset.json; BENCH_PROFILE=1 adds onnxruntime's per-node profile of each graph)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -16,6 +16,7 @@ import { Graph, Model } from '../lib/onnx/ir.js';
 import { ParameterSet } from '../lib/onnx/params.js';
 import { Rng } from '../lib/onnx/random.js';
 import { makeTensor, scalarTensor } from '../lib/onnx/tensor.js';
+import { profileGraph, type GraphProfile } from './onnx-profile.js';
 
 const SIZES = [32, 512, 512, 784];
 /** Configurations; BENCH_BATCHES / BENCH_THREADS (comma lists) select a subset, e.g. to repeat one that was disturbed. */
@@ -24,6 +25,7 @@ const BATCHES = list(process.env.BENCH_BATCHES, [64, 256, 1024]);
 const THREADS = list(process.env.BENCH_THREADS, [1, 2]);
 /** Time spent timing each session of a configuration, over all rounds; medians over the runs that fit. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 1000);
+const PROFILE = process.env.BENCH_PROFILE !== undefined;
 const MIN_RUNS = 3;
 const ROUNDS = 5;
 
@@ -59,6 +61,31 @@ function matmulModel(k: number, n: number): Model {
   const w = b.initializer('w', makeTensor('float32', [k, n], new Rng(2).normals(k * n, 0.05)));
   b.output(b.op('MatMul', [b.input('a', 'float32', ['batch', k]), w]), 'y');
   return model;
+}
+
+/**
+ * The dE/dtheta graph with each parameter gradient summed to a scalar inside the graph: the same work, but
+ * onnxruntime-node no longer copies 2.7 MB of gradients into JavaScript arrays on every run. The difference
+ * to the full graph is the cost of reading the gradients out.
+ */
+function withoutReadout(model: Model): Model {
+  const m = model.clone();
+  const b = new GraphBuilder(m, 'bench/');
+  const outputs = m.graph.outputs;
+  m.graph.outputs = [];
+  for (const o of outputs) {
+    if (!o.name.startsWith('grad/')) m.graph.outputs.push(o);
+    else b.output(b.op('ReduceSum', [o.name], { keepdims: 0 }), `sum/${o.name}`, 'float32', []);
+  }
+  return m;
+}
+
+/** Per-node profile lines: GEMMs, everything else, and the largest nodes. */
+function describeProfile(label: string, p: GraphProfile): string {
+  const gemm = p.nodes.filter((n) => /Gemm|MatMul/.test(n.op)).reduce((s, n) => s + n.medianUs, 0);
+  const other = p.nodes.reduce((s, n) => s + n.medianUs, 0) - gemm;
+  const top = p.nodes.slice(0, 8).map((n) => `${n.node} ${n.medianUs}`).join(', ');
+  return `  profile ${label}: run ${p.runUs} us, GEMMs ${gemm} us, other kernels ${other} us, between kernels ${p.runUs - gemm - other} us; largest: ${top}`;
 }
 
 interface Timing {
@@ -100,6 +127,7 @@ async function main() {
     { name: 'energy+dE/dz (weights as inputs)', model: buildGradientModel(forward, { objective: 'energy', inputs: ['z'], feedParams: params.names }).model, flopsFactor: 2, feedParams: true },
     { name: 'energy+dE/dz+dE/dtheta', model: buildGradientModel(forward, { objective: 'energy', inputs: ['z'], params: params.names }).model, flopsFactor: 3, feedParams: true },
   ];
+  graphs.push({ name: 'energy+dE/dz+dE/dtheta (no readout)', model: withoutReadout(graphs[2].model), flopsFactor: 3, feedParams: true });
   // The first graph is the sampling graph with frozen weights; label it by what it computes.
   graphs[0].name = 'energy+dE/dz';
   const results: Record<string, unknown>[] = [];
@@ -108,7 +136,7 @@ async function main() {
     for (const batch of BATCHES) {
       // Every session of this configuration is timed in interleaved rounds, so that load from other
       // processes on the machine falls on all of them alike.
-      const cases: { label: string; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; flops: number; times: number[] }[] = [];
+      const cases: { label: string; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; flops: number; times: number[]; model?: Model }[] = [];
       for (let i = 1; i < SIZES.length; i++) {
         const [k, n] = [SIZES[i - 1], SIZES[i]];
         cases.push({ label: `matmul ${k}x${n}`, session: await session(matmulModel(k, n), threads), feeds: { a: tensor(rng.normals(batch * k), [batch, k]) }, flops: 2 * batch * k * n, times: [] });
@@ -120,7 +148,7 @@ async function main() {
       for (const p of params) feeds[p.name] = tensor(p.data, [...p.dims]);
       for (const g of graphs) {
         const use = Object.fromEntries(Object.entries(feeds).filter(([k]) => g.feedParams || !params.has(k)));
-        cases.push({ label: g.name, session: await session(g.model, threads), feeds: use, flops: g.flopsFactor * flopsForward(batch), times: [] });
+        cases.push({ label: g.name, session: await session(g.model, threads), feeds: use, flops: g.flopsFactor * flopsForward(batch), times: [], model: g.model });
       }
       for (let round = 0; round < ROUNDS; round++) {
         for (const c of cases) await timeInto(c.times, c.session, c.feeds, BUDGET_MS / ROUNDS);
@@ -132,8 +160,10 @@ async function main() {
       for (const c of cases.slice(SIZES.length - 1)) {
         const t = summarise(c.times);
         const gflops = gflopsOf(c);
-        results.push({ graph: c.label, batch, threads, ...t, gflops, ceilingGflops: ceiling, matmulGflops, efficiencyVsMatMul: gflops / ceiling });
-        console.log(`${c.label.padEnd(36)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`);
+        const profile = PROFILE ? await profileGraph(writeModel(c.model!), c.feeds, threads, Math.max(15, Math.round(20000 / batch))) : undefined;
+        results.push({ graph: c.label, batch, threads, ...t, gflops, ceilingGflops: ceiling, matmulGflops, efficiencyVsMatMul: gflops / ceiling, ...(profile ? { profile } : {}) });
+        console.log(`${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`);
+        if (profile) console.log(describeProfile(c.label, profile));
       }
       for (const c of cases) await c.session.release();
     }

@@ -19,6 +19,7 @@ export type LpcErrorCode =
   | 'LPC_CORRUPT_DATA' // a dataset file whose bytes do not match its format
   | 'LPC_UNSUPPORTED_FORMAT' // a well-formed data file in a dtype or layout this package does not read
   | 'LPC_CHECKPOINT' // a checkpoint that cannot be written or read
+  | 'LPC_CONFIG_MISMATCH' // a resumed run whose options differ from those its checkpoint was trained with
   | 'LPC_NATIVE'; // an error raised by the native addon
 
 export class LpcError extends Error {

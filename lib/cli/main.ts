@@ -8,8 +8,10 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LpcError } from '../errors.js';
 import { register as registerCheckGrad } from './commands/check-grad.js';
+import { register as registerEval } from './commands/eval.js';
 import { register as registerInfer } from './commands/infer.js';
 import { register as registerSample } from './commands/sample.js';
+import { register as registerTrain } from './commands/train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerCheckGrad(program);
   registerInfer(program);
   registerSample(program);
+  registerTrain(program);
+  registerEval(program);
   return program;
 }
 

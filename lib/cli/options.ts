@@ -10,7 +10,8 @@ import type { ImageLayout, ImageShape } from '../data/index.js';
 import { describeValue, invalidArgument, LpcError } from '../errors.js';
 import { likelihoodFromFlags, type LikelihoodSpec } from '../likelihoods/spec.js';
 import { loadDecoder } from '../models/load-decoder.js';
-import type { Decoder, OutputRange } from '../models/networks.js';
+import { loadEncoder } from '../models/load-encoder.js';
+import type { Decoder, Encoder, EncoderScale, OutputRange } from '../models/networks.js';
 import { readModel } from '../onnx/convert.js';
 
 /** The decoder flags as commander passes them. */
@@ -18,6 +19,12 @@ export interface DecoderFlags {
   layout?: string;
   range?: string;
   latent?: string;
+}
+
+/** The pretrained-encoder flags as commander passes them. */
+export interface EncoderFlags {
+  encoderOutput?: string;
+  encoderLayout?: string;
 }
 
 /** The likelihood flags as commander passes them. */
@@ -32,6 +39,13 @@ export function addDecoderOptions(command: Command): Command {
     .option('--layout <layout>', "axis order of the decoder's image output, nchw or nhwc (default: detected from its shape)")
     .option('--range <range>', 'output range of the decoder, 01 (sigmoid) or 11 (tanh) (default: detected from its last operator)')
     .option('--latent <d>', "latent size, when the decoder's input shape leaves it open");
+}
+
+/** Adds --encoder-output and --encoder-layout (how to read a pretrained encoder when its graph does not say). */
+export function addEncoderOptions(command: Command): Command {
+  return command
+    .option('--encoder-output <kind>', "what the encoder's scale output holds, logsigma or logvar (default: logvar when its name says log_var/logvar, else logsigma)")
+    .option('--encoder-layout <layout>', "axis order of the encoder's image input, nchw or nhwc (default: detected from its shape)");
 }
 
 /** Adds --likelihood and --sigma. */
@@ -112,19 +126,13 @@ export function parseLikelihood(flags: LikelihoodFlags, range: OutputRange): Lik
 /**
  * Reads a decoder file and works out how to use it (lib/models loadDecoder), with the flags' overrides and,
  * when given, the data's image shape. A latent size that neither the model nor --latent fixes is a coded
- * error naming the input and the flag.
+ * error naming the input and the flag. `bytes`, when given, are the file's content already read.
  */
-export async function openDecoder(file: string, flags: DecoderFlags, imageShape?: ImageShape): Promise<Decoder> {
+export async function openDecoder(file: string, flags: DecoderFlags, imageShape?: ImageShape, bytes?: Uint8Array): Promise<Decoder> {
   const layout = parseLayout(flags.layout);
   const range = parseRange(flags.range);
   const latent = flags.latent === undefined ? undefined : parseInteger('--latent', flags.latent, 0, 1);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new LpcError(code === 'ENOENT' ? 'LPC_NOT_FOUND' : 'LPC_INVALID_ARGUMENT', `cannot read the decoder file '${file}': ${(error as Error).message}`, { cause: error });
-  }
+  bytes ??= readModelFile(file, 'decoder');
   const model = readModel(bytes);
   const g = model.graph;
   const feeds = g.inputs.filter((v) => !g.initializers.has(v.name));
@@ -132,8 +140,51 @@ export async function openDecoder(file: string, flags: DecoderFlags, imageShape?
   if (latent === undefined && dims?.length === 2 && typeof dims[1] !== 'number') {
     throw new LpcError('LPC_INVALID_ARGUMENT', `the input '${feeds[0].name}' of ${file} has shape [${dims.map((v) => v ?? '?').join(', ')}], which leaves the latent size open; pass --latent d`);
   }
-  const decoder = await loadDecoder(model, { layout, range, latentDim: latent, imageShape });
+  let decoder: Decoder;
+  try {
+    decoder = await loadDecoder(model, { layout, range, latentDim: latent, imageShape });
+  } catch (error) {
+    if (error instanceof LpcError && error.code === 'LPC_SHAPE_MISMATCH' && latent !== undefined) {
+      throw new LpcError('LPC_SHAPE_MISMATCH', `--latent ${latent} conflicts with the decoder ${file}: ${error.message}; drop --latent (the model fixes it)`, { cause: error });
+    }
+    throw error;
+  }
   return { ...decoder, source: bytes };
+}
+
+/** --encoder-output. */
+export function parseEncoderOutput(value: string | undefined): EncoderScale | undefined {
+  return parseChoice('--encoder-output', value, ['logsigma', 'logvar'] as const);
+}
+
+/**
+ * Reads an encoder file (lib/models loadEncoder) with the flags' overrides, for images of `imageShape` and,
+ * when known, latents of size `latentDim` (the decoder's): a mismatch is a coded error naming the file.
+ * `bytes`, when given, are the file's content already read.
+ */
+export async function openEncoder(file: string, flags: EncoderFlags, imageShape: ImageShape, latentDim?: number, bytes?: Uint8Array): Promise<Encoder> {
+  const encoderOutput = parseEncoderOutput(flags.encoderOutput);
+  const layout = parseChoice('--encoder-layout', flags.encoderLayout, ['nchw', 'nhwc'] as const);
+  bytes ??= readModelFile(file, 'encoder');
+  try {
+    const encoder = await loadEncoder(bytes, { imageShape, layout, encoderOutput, latentDim });
+    return { ...encoder, source: bytes };
+  } catch (error) {
+    if (error instanceof LpcError && error.code === 'LPC_SHAPE_MISMATCH') {
+      throw new LpcError('LPC_SHAPE_MISMATCH', `the encoder ${file} does not fit the decoder: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The bytes of a model file; LPC_NOT_FOUND naming the file (and what it was for) when it cannot be read. */
+export function readModelFile(file: string, what: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new LpcError(code === 'ENOENT' ? 'LPC_NOT_FOUND' : 'LPC_INVALID_ARGUMENT', `cannot read the ${what} file '${file}': ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Creates the output folder (and its parents); a file in its place is a coded error. Returns the path. */

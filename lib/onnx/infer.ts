@@ -8,15 +8,15 @@
 import { LpcError } from '../errors.js';
 import { isIntegral } from './dtype.js';
 import { describeNode, type Dim, type Model, type Node, type Shape } from './ir.js';
-import { attrReader } from './ops/attrs.js';
 import { findOp, MAX_OPSET, MIN_OPSET, requireOp } from './ops/index.js';
 import { constantType } from './ops/shape-utils.js';
-import type { InferContext, OpDef, ValueType } from './ops/types.js';
-import { formatDims, toNumbers, tensorOf, type Tensor } from './tensor.js';
+import type { OpDef, ValueType } from './ops/types.js';
+import { makeInferContext, type TypeMap } from './infer-context.js';
+import { weightInitializers } from './weights.js';
+import { formatDims, tensorOf, type Tensor } from './tensor.js';
 import { sortNodes } from './topo.js';
 
-/** Inferred types by value name. */
-export type TypeMap = Map<string, ValueType>;
+export { makeInferContext, type TypeMap } from './infer-context.js';
 
 /** Options of inferTypes. */
 export interface InferOptions {
@@ -47,7 +47,8 @@ export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
   const strict = options.strict ?? (() => true);
   const g = model.graph;
   const types: TypeMap = new Map();
-  for (const [name, t] of g.initializers) types.set(name, initializerType(t));
+  const weights = weightInitializers(model);
+  for (const [name, t] of g.initializers) types.set(name, initializerType(t, weights.has(name)));
   for (const v of g.inputs) {
     // An input that shadows an initializer may be fed anything of its type: its value is not a constant.
     types.set(v.name, { dtype: v.dtype ?? types.get(v.name)?.dtype, shape: v.shape ?? types.get(v.name)?.shape ?? null });
@@ -89,48 +90,10 @@ export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
   return types;
 }
 
-/** The InferContext of one node over a type map (also used by the autodiff to read forward types). */
-export function makeInferContext(node: Node, opset: number, types: TypeMap): InferContext {
-  const where = () => `node ${describeNode(node)} at opset ${opset}`;
-  const ctx: InferContext = {
-    node,
-    opset,
-    attr: attrReader(node),
-    inputCount: node.inputs.length,
-    has: (i) => i < node.inputs.length && node.inputs[i] !== '',
-    type: (i) => {
-      if (!ctx.has(i)) ctx.fail(`input ${i} is required`);
-      return types.get(node.inputs[i]) ?? { dtype: undefined, shape: null };
-    },
-    constant: (i) => {
-      if (!ctx.has(i)) return undefined;
-      const t = ctx.type(i);
-      if (t.constant) return t.constant;
-      if (t.value && t.dtype && t.shape && t.value.every((v) => typeof v === 'number')) {
-        return tensorOf(t.dtype, t.shape as number[], t.value as number[]);
-      }
-      return undefined;
-    },
-    ints: (i) => {
-      if (!ctx.has(i)) return undefined;
-      const t = ctx.type(i);
-      if (t.value && t.value.every((v) => typeof v === 'number')) return t.value as number[];
-      if (t.constant && isIntegral(t.constant.dtype)) return toNumbers(t.constant);
-      return undefined;
-    },
-    fail: (message) => {
-      throw new LpcError('LPC_SHAPE_MISMATCH', `${where()}: ${message}`);
-    },
-    unsupported: (message) => {
-      throw new LpcError('LPC_UNSUPPORTED_OP', `${where()}: ${message}`);
-    },
-  };
-  return ctx;
-}
-
-function initializerType(t: Tensor): ValueType {
-  // Floating-point initializers may be trained: inference knows their shape, never their value.
-  return isIntegral(t.dtype) ? constantType(t) : { dtype: t.dtype, shape: [...t.dims] };
+function initializerType(t: Tensor, weight: boolean): ValueType {
+  // Weights may be trained: inference knows their shape, never their value. Other float initializers
+  // (Resize scales, BatchNormalization statistics, Clip bounds...) are frozen, and their values are known.
+  return weight ? { dtype: t.dtype, shape: [...t.dims] } : constantType(t);
 }
 
 function recordedType(model: Model, name: string): ValueType {
@@ -151,6 +114,9 @@ function refine(node: Node, name: string, inferred: ValueType, recorded: ValueTy
       if (typeof d === 'number' && typeof r === 'number' && d !== r) {
         throw new LpcError('LPC_SHAPE_MISMATCH', `node ${describeNode(node)}: output '${name}' has inferred shape ${formatDims(inferred.shape)} but the model records ${formatDims(recorded.shape)}`);
       }
+      // A product of symbols inference derived (symbolic-dims.ts) yields to a symbol the model records:
+      // the model's name for the same extent is the one the rest of the graph uses ('chains' = 'K*batch').
+      if (typeof d === 'string' && d.includes('*') && typeof r === 'string') return r;
       return d ?? r;
     }) as Shape;
   }

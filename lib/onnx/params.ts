@@ -1,11 +1,14 @@
 /**
- * Trainable parameters: the floating-point initializers of a model, by name, as Float32Arrays with shapes.
- * For training they are promoted to graph inputs (fed every run); frozen ones stay initializers, which
- * onnxruntime prepacks. Integer initializers (shapes, indices) always stay constants.
+ * Trainable parameters: the weights among a model's floating-point initializers, by name, as Float32Arrays
+ * with shapes. For training they are promoted to graph inputs (fed every run); frozen ones stay
+ * initializers, which onnxruntime prepacks. Integer initializers (shapes, indices) always stay constants,
+ * and so, by default, do float initializers that only configure the graph (weights.ts: Resize scales,
+ * BatchNormalization running statistics, Clip bounds, Pow exponents) and rank-0 ones.
  */
 import { LpcError } from '../errors.js';
 import type { Model } from './ir.js';
 import { formatDims, type Tensor } from './tensor.js';
+import { weightInitializers } from './weights.js';
 
 /** One parameter: its values (always float32 here, whatever the file stores) and shape. */
 export interface Parameter {
@@ -18,11 +21,14 @@ export interface Parameter {
 
 /** Options of ParameterSet.fromModel. */
 export interface ParameterOptions {
-  /** Which float initializers are parameters. Default: float32/float64 initializers of rank 1 or more (rank-0 ones are folded constants in exports). */
+  /**
+   * Which float initializers are parameters (replacing the default rule; `() => true` takes them all).
+   * Default: weights (weights.ts) of rank 1 or more (rank-0 ones are folded constants in exports).
+   */
   include?: (name: string, t: Tensor) => boolean;
 }
 
-/** The default rule of which initializers are trainable. */
+/** The shape part of the default rule: float32/float64 initializers of rank 1 or more. */
 export function isTrainableInitializer(_name: string, t: Tensor): boolean {
   return (t.dtype === 'float32' || t.dtype === 'float64') && t.dims.length > 0;
 }
@@ -40,7 +46,11 @@ export class ParameterSet {
 
   /** The parameters of a model, in initializer order (values are copied). */
   static fromModel(model: Model, options: ParameterOptions = {}): ParameterSet {
-    const include = options.include ?? isTrainableInitializer;
+    let include = options.include;
+    if (include === undefined) {
+      const weights = weightInitializers(model);
+      include = (name, t) => weights.has(name) && isTrainableInitializer(name, t);
+    }
     const set = new ParameterSet();
     for (const [name, t] of model.graph.initializers) {
       if ((t.dtype === 'float32' || t.dtype === 'float64') && include(name, t)) {

@@ -17,6 +17,15 @@ export { initKeys, PhiloxSource, STREAM_PURPOSES, TrainingStreams, type StreamPu
 export { TRAINER_STATE_VERSION } from './trainer-state.js';
 export { type CheckpointContent, CheckpointStore, type CheckpointStoreOptions } from './checkpoint-store.js';
 export { CheckpointGeneration, type RejectedGeneration } from './checkpoint-generation.js';
+export { CHECKPOINT_FILES, type CheckpointExtras, RUN_FILES, type RunCheckpoint, RunDirectory, type TrainingSnapshot } from './run-directory.js';
+export {
+  DEFAULT_MAX_TRACE_POINTS,
+  type HistoryPoint,
+  MetricsHistory,
+  type MetricsHistoryJson,
+  type PointEvaluation,
+  type UpdateTraces,
+} from './metrics-history.js';
 export {
   decodeState,
   encodeState,

@@ -93,7 +93,7 @@ describe('Fashion-MNIST', () => {
     }
     const local = loadFashionMnist({ directory: dir });
     expect(Buffer.compare(local.test.images, fashion.test.images)).toBe(0);
-    expect(Buffer.compare(local.test.labels!, fashion.test.labels!)).toBe(0);
+    expect(Buffer.compare(local.test.labels as Uint8Array, fashion.test.labels as Uint8Array)).toBe(0);
   });
 
   it('names the Debian package and the apt-get command when the files are absent', () => {

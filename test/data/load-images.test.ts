@@ -22,7 +22,8 @@ describe('loadImages', () => {
     const files = writePngFolder(set, path.join(dir, 'pngs'));
     const fromFolder = loadImages(path.join(dir, 'pngs'));
     expect(fromFolder.count).toBe(3);
-    expect(Buffer.compare(fromFolder.images, images)).toBe(0);
+    expect(fromFolder.images).toBeInstanceOf(Uint8Array);
+    expect(Buffer.compare(fromFolder.images as Uint8Array, images)).toBe(0);
     const single = loadImages(files[1]);
     expect([...single.images]).toEqual([...images.subarray(20, 40)]);
 
@@ -37,7 +38,8 @@ describe('loadImages', () => {
     writeIdx(path.join(dir, 'images.gz'), { dtype: 'uint8', shape: [3, 4, 5], data: images });
     const fromIdx = loadImages(path.join(dir, 'images.gz'));
     expect(fromIdx.shape).toEqual([1, 4, 5]);
-    expect(Buffer.compare(fromIdx.images, images)).toBe(0);
+    expect(fromIdx.images).toBeInstanceOf(Uint8Array);
+    expect(Buffer.compare(fromIdx.images as Uint8Array, images)).toBe(0);
   });
 
   it('reports absent paths and unknown formats', () => {

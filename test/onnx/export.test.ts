@@ -6,6 +6,7 @@ import { ParameterSet, promoteParameters } from '../../lib/onnx/params.js';
 import { Rng } from '../../lib/onnx/random.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor } from '../../lib/onnx/tensor.js';
+import { pytorchConvDecoder } from './fixtures/conv-models.js';
 import { pytorchMlp } from './fixtures.js';
 
 describe('export of trained parameters', () => {
@@ -41,6 +42,35 @@ describe('export of trained parameters', () => {
     expect(b.graph!.node.map((n) => n.name)).toEqual(a.graph!.node.map((n) => n.name));
     const back = ParameterSet.fromModel(readModel(exported));
     for (const p of params) expect(back.get(p.name).data).toEqual(p.data);
+  });
+
+  it('a conv decoder keeps its whole interface, opset and frozen initializers; plain onnxruntime reproduces it at any batch', async () => {
+    const original = writeModel(pytorchConvDecoder(17, { foldedScales: true }).model);
+    const params = ParameterSet.fromModel(readModel(original));
+    const rng = new Rng(12);
+    for (const p of params) params.set(p.name, p.data.map((v) => v * (1 + 0.2 * rng.normal())));
+    const exported = exportModel(original, params);
+    const [a, b] = [decodeModel(original), decodeModel(exported)];
+    // Inputs and outputs with their element types and dims ('batch_size' stays symbolic), opsets, IR version.
+    expect(b.graph!.input).toEqual(a.graph!.input);
+    expect(b.graph!.output).toEqual(a.graph!.output);
+    expect(b.opsetImport).toEqual(a.opsetImport);
+    expect(b.irVersion).toBe(a.irVersion);
+    // Only the parameters changed: the folded Resize scales (frozen, not parameters) are written back as they were.
+    const changed = b.graph!.initializer.filter((t, i) => JSON.stringify(t.rawData) !== JSON.stringify(a.graph!.initializer[i].rawData)).map((t) => t.name);
+    expect(changed).toEqual(params.names);
+    const trainable = readModel(original);
+    promoteParameters(trainable, params.names);
+    const weights = Object.fromEntries([...params].map((p) => [p.name, makeTensor('float32', p.dims, p.data)]));
+    const [train, plain] = [await createSession(trainable), await createSession(exported)];
+    for (const n of [1, 3]) {
+      const z = makeTensor('float32', [n, 3], rng.normals(3 * n));
+      const trained = (await runSession(train, { z, ...weights })).x_mean.data as Float32Array;
+      const reloaded = (await runSession(plain, { z })).x_mean.data as Float32Array;
+      expect(reloaded.length).toBe(n * 144);
+      // 1e-5 relative: the bound (onnxruntime may prepack initializers and fuse differently).
+      reloaded.forEach((v, i) => expect(Math.abs(v - trained[i])).toBeLessThanOrEqual(1e-5 * Math.abs(trained[i]) + 1e-7));
+    }
   });
 
   it('refuses unknown names and wrong sizes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../lib/onnx/builder.js';
+import { floatAttr, GraphBuilder } from '../../lib/onnx/builder.js';
 import { readModel, writeModel } from '../../lib/onnx/convert.js';
 import { foldConstants } from '../../lib/onnx/fold.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
@@ -7,6 +7,7 @@ import { Graph, Model } from '../../lib/onnx/ir.js';
 import { ParameterSet, promoteParameters } from '../../lib/onnx/params.js';
 import { int64Vector, makeTensor, scalarTensor, tensorOf } from '../../lib/onnx/tensor.js';
 import { removeDeadNodes, sortNodes } from '../../lib/onnx/topo.js';
+import { weightInitializers } from '../../lib/onnx/weights.js';
 import { opModel, randn } from './support.js';
 
 describe('graph IR and builder', () => {
@@ -139,5 +140,48 @@ describe('models built from scratch', () => {
     expect(new Model(new Graph(), 21).irVersion).toBe(10);
     const b = new GraphBuilder(new Model(new Graph(), 13));
     expect(b.opset).toBe(13);
+  });
+});
+
+describe('weights and settings among float initializers', () => {
+  it('settings (running statistics, Clip bounds, Pow exponent, Dropout ratio, Pad value) and dead values are not weights', () => {
+    const model = opModel(13, (b) => {
+      const x = b.input('x', 'float32', ['n', 3]);
+      const p = (name: string, dims: number[]) => b.initializer(name, randn(dims, name.length));
+      const bn = b.op('BatchNormalization', [x, p('bn.weight', [3]), p('bn.bias', [3]), p('bn.running_mean', [3]), p('bn.running_var', [3])], { epsilon: floatAttr(1e-5) });
+      const clipped = b.op('Clip', [bn, b.initializer('clip.min', scalarTensor('float32', -1)), b.initializer('clip.max', makeTensor('float32', [1], Float32Array.of(1)))]);
+      const powered = b.op('Pow', [clipped, b.initializer('pow.exponent', makeTensor('float32', [1], Float32Array.of(2)))]);
+      const dropped = b.op('Dropout', [powered, b.initializer('dropout.ratio', scalarTensor('float32', 0.5))]);
+      const padded = b.op('Pad', [dropped, b.ints([0, 1, 0, 1]), b.initializer('pad.value', makeTensor('float32', [1], Float32Array.of(0.5)))]);
+      b.op('Add', [x, p('unused.bias', [3])]);
+      b.output(b.op('MatMul', [padded, p('fc.weight', [5, 2])]), 'y');
+    });
+    expect([...weightInitializers(model)].sort()).toEqual(['bn.bias', 'bn.weight', 'fc.weight']);
+    expect(ParameterSet.fromModel(model).names).toEqual(['bn.weight', 'bn.bias', 'fc.weight']);
+    // Inference knows the settings' values (the Pow gradient reads its exponent), never a weight's.
+    const types = inferTypes(model);
+    expect(types.get('pow.exponent')?.constant?.data).toEqual(Float32Array.of(2));
+    expect(types.get('bn.running_var')?.constant).toBeDefined();
+    expect(types.get('fc.weight')?.constant).toBeUndefined();
+  });
+
+  it('an initializer shadowed by a graph input is fed, so it is neither a weight nor a known constant', () => {
+    const model = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [1, 1, 2, 2]);
+      const scales = b.initializer('scales', tensorOf('float32', [4], [1, 1, 2, 2]));
+      b.output(b.op('Resize', [x, '', scales], { mode: 'nearest' }), 'y');
+    });
+    // The file format allows an input with an initializer's name (the initializer is its default value).
+    model.graph.inputs.push({ name: 'scales', dtype: 'float32', shape: [4] });
+    expect(weightInitializers(model).size).toBe(0);
+    expect(inferTypes(model).get('y')?.shape).toEqual([null, null, null, null]);
+  });
+
+  it('a node of an operator the registry does not know keeps its initializers as weights', () => {
+    const model = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2]);
+      b.output(b.node('Mystery', [x, b.initializer('w', randn([2]))], {}, { domain: 'com.example' })[0], 'y');
+    });
+    expect(ParameterSet.fromModel(model).names).toEqual(['w']);
   });
 });

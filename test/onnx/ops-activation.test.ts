@@ -97,7 +97,7 @@ describe('activation gradients', () => {
     it('opset 9 with min/max attributes', async () => {
       await expectGradOk(act('Clip', { min: floatAttr(-0.5), max: floatAttr(0.7) }, 9), { inputs: { x: randn([3, 5], 3) } });
     });
-    it('opset 13 with min and max inputs (as parameters, so their gradients are checked too)', async () => {
+    it('opset 13 with min and max inputs (made parameters, so their gradients are checked too)', async () => {
       const m = opModel(13, (b) => {
         const x = b.input('x', 'float32', [3, 5]);
         const lo = b.initializer('lo', makeTensor('float32', [1], Float32Array.of(-0.5)));
@@ -105,7 +105,9 @@ describe('activation gradients', () => {
         // Clip bounds are scalars: squeeze the [1] parameters.
         b.output(b.op('Clip', [x, b.squeeze(lo, [0]), b.squeeze(hi, [0])]), 'y');
       });
-      await expectGradOk(m, { inputs: { x: randn([3, 5], 4) } });
+      // Bounds are settings, frozen by default; taking every initializer checks their rule.
+      const result = await expectGradOk(m, { inputs: { x: randn([3, 5], 4) }, paramOptions: { include: () => true } });
+      expect(result.tensors.map((t) => t.name)).toEqual(['x', 'lo', 'hi']);
     });
     it('opset 13 with only min, and with neither', async () => {
       for (const bounds of [['min'], []]) {

@@ -17,7 +17,8 @@ describe('non-strict inference over forms it does not handle', () => {
   });
 
   it('lets a Softplus energy be differentiated where a broadcast axis is uncertain (the rewrite re-infers the gradient graph)', async () => {
-    // l's first dim is unknown after Reshape(-1), so the gradient of Add(l, c) is summed over run-time axes.
+    // l's first dim is '2*n' after Reshape(-1), which inference cannot relate to c's 'm', so the gradient of
+    // Add(l, c) is summed over run-time axes.
     const m = opModel(17, (b) => {
       const l = b.reshape(b.input('v', 'float32', ['n', 4]), [-1, 2]);
       const shifted = b.op('Add', [l, b.input('c', 'float32', ['m', 2])]);

@@ -23,8 +23,11 @@ export interface ChildScript {
   dispose(): void;
 }
 
-/** Transpiles `entry` (a .ts path relative to the repository root) and its relative imports. */
-export function transpileChildScript(entry: string): ChildScript {
+/**
+ * Transpiles `entry` (a .ts path relative to the repository root) and its relative imports, plus `also`:
+ * modules loaded by path rather than imported (a worker thread's entry), with their imports.
+ */
+export function transpileChildScript(entry: string, also: readonly string[] = []): ChildScript {
   const cacheRoot = path.join(REPO_ROOT, 'node_modules', '.cache');
   mkdirSync(cacheRoot, { recursive: true });
   const outRoot = mkdtempSync(path.join(cacheRoot, 'langevin-pc-child-'));
@@ -34,7 +37,7 @@ export function transpileChildScript(entry: string): ChildScript {
     if (existsSync(path.join(REPO_ROOT, native))) symlinkSync(path.join(REPO_ROOT, native), path.join(outRoot, native), 'dir');
   }
   const done = new Set<string>();
-  const pending = [path.resolve(REPO_ROOT, entry)];
+  const pending = [entry, ...also].map((file) => path.resolve(REPO_ROOT, file));
   while (pending.length > 0) {
     const source = pending.pop() as string;
     if (done.has(source)) continue;

@@ -54,15 +54,15 @@ function toJson(r: GradCheckResult) {
     precision: r.precision,
     rule: r.rule,
     outputs: r.outputs,
-    tensors: r.tensors.map((t) => ({ name: t.name, kind: t.kind, maxRelErr: t.maxRelErr })),
+    tensors: r.tensors.map((t) => ({ name: t.name, kind: t.kind, maxRelErr: t.maxRelErr, noise: t.noise })),
   };
 }
 
 function formatReport(path: string, r: GradCheckResult): string {
   const width = Math.max(6, ...r.tensors.map((t) => t.name.length));
-  const lines = [`check-grad ${path}: ${r.tensors.length} tensors, outputs ${r.outputs.join(', ')}, ${r.precision}`, `  ${'tensor'.padEnd(width)}  kind    max rel err`];
+  const lines = [`check-grad ${path}: ${r.tensors.length} tensors, outputs ${r.outputs.join(', ')}, ${r.precision}`, `  ${'tensor'.padEnd(width)}  kind    max rel err        noise of L`];
   for (const t of r.tensors) {
-    lines.push(`  ${t.name.padEnd(width)}  ${t.kind.padEnd(6)}  ${t.maxRelErr.toExponential(2).padStart(9)}  ${t.maxRelErr <= r.tolerance ? 'ok' : 'FAIL'}`);
+    lines.push(`  ${t.name.padEnd(width)}  ${t.kind.padEnd(6)}  ${t.maxRelErr.toExponential(2).padStart(9)}  ${(t.maxRelErr <= r.tolerance ? 'ok' : 'FAIL').padEnd(4)}  ${t.noise.toExponential(2).padStart(9)}`);
   }
   lines.push(`tolerance ${r.tolerance.toExponential()} (${r.rule})`);
   lines.push(r.ok ? `OK: max relative error ${r.maxRelErr.toExponential(2)}` : `FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance.toExponential()}`);

@@ -103,6 +103,7 @@ export const activationOps: OpDef[] = [
     outputs: [1, 1],
     infer: (ctx) => [typeOf(ctx.type(0).dtype, ctx.type(0).shape)],
     differentiable: (ctx) => (ctx.opset >= 11 ? [0, 1, 2] : [0]),
+    settings: [1, 2],
     grad: (ctx, [dy]) => {
       if (dy === undefined) return [];
       const b = ctx.b;

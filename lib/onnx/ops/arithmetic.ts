@@ -137,6 +137,7 @@ export const arithmeticOps: OpDef[] = [
     outputs: [1, 1],
     infer: (ctx) => [typeOf(ctx.type(0).dtype, broadcast(ctx, ctx.type(0).shape, ctx.type(1).shape))],
     differentiable: [0, 1],
+    settings: [1],
     grad: (ctx, [dy]) => {
       if (dy === undefined) return [];
       const b = ctx.b;

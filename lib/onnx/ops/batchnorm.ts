@@ -125,6 +125,8 @@ const common = {
   inputs: [5, 5] as const,
   infer: inferBatchNorm,
   differentiable: [0, 1, 2, 3, 4],
+  // Running statistics are estimated, not trained: frozen unless asked for.
+  settings: [3, 4],
   grad: (ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undefined)[] => {
     if (dOut[3] !== undefined || dOut[4] !== undefined) {
       ctx.unsupported('gradients through the saved_mean and saved_var outputs are not supported (runtimes disagree on what saved_var holds); differentiate Y, mean and var');

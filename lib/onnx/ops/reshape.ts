@@ -6,6 +6,7 @@
  */
 import type { Dim, Shape } from '../ir.js';
 import { dimProduct, normAxis, typeOf, unknownShape } from './shape-utils.js';
+import { dimDivide, dimTimes } from './symbolic-dims.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
 
 const ALL: readonly [number, number] = [9, 21];
@@ -31,18 +32,9 @@ export function readAxes(ctx: InferContext, inputSince: number): number[] | unde
   return axes;
 }
 
-/** -1 of a Reshape target: input elements over the other target dims, cancelling equal symbols. */
+/** -1 of a Reshape target: input elements over the other target dims, symbols cancelled (symbolic-dims.ts). */
 function inferredDim(input: Shape, others: Dim[]): Dim {
-  const num = [...input];
-  const den: Dim[] = [];
-  for (const d of others) {
-    const k = typeof d === 'string' ? num.indexOf(d) : -1;
-    if (k >= 0) num.splice(k, 1);
-    else den.push(d);
-  }
-  const n = dimProduct(num);
-  const m = dimProduct(den);
-  return n !== null && m !== null && m !== 0 ? n / m : null;
+  return dimDivide(dimTimes(input), dimTimes(others));
 }
 
 function inferReshape(ctx: InferContext): ValueType[] {
@@ -149,7 +141,7 @@ export const reshapeOps: OpDef[] = [
       const r = x.shape.length;
       const axis = ctx.attr.int('axis', 1);
       const a = axis === r ? r : normAxis(ctx, axis, r);
-      return [typeOf(x.dtype, [dimProduct(x.shape.slice(0, a)), dimProduct(x.shape.slice(a))])];
+      return [typeOf(x.dtype, [dimTimes(x.shape.slice(0, a)), dimTimes(x.shape.slice(a))])];
     },
     { axis: { kind: 'int' } },
     [1, 1],

@@ -89,7 +89,7 @@ function resizeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
   if (shape === null) return ctx.unsupported(`${ctx.node.opType} gradients need the input rank`);
   const p = plan(ctx, shape, ctx.unsupported);
   if (p.unknown !== undefined) {
-    ctx.unsupported(`${ctx.node.opType} gradients need constant scales or sizes; '${p.unknown}' is computed or fed at run time, or is a float initializer (which may be trained): write it as a Constant node`);
+    ctx.unsupported(`${ctx.node.opType} gradients need constant scales or sizes; '${p.unknown}' is computed or fed at run time (a float initializer made a trainable parameter is fed too: leave it frozen)`);
   }
   const b = ctx.b;
   const dtype = ctx.outType(0).dtype ?? 'float32';

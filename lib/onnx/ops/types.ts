@@ -128,6 +128,12 @@ export interface OpDef {
   infer(ctx: InferContext): ValueType[];
   /** Inputs gradients flow through (on float paths). Empty for ops that cut the path (Shape, comparisons). */
   differentiable: readonly number[] | ((ctx: InferContext) => readonly number[]);
+  /**
+   * Differentiable float inputs that hold settings or statistics rather than learned weights (Clip's bounds,
+   * Pow's exponent, BatchNormalization's running mean and variance): gradients flow to them when asked, but an
+   * initializer feeding only such inputs is frozen by default (weights.ts).
+   */
+  settings?: readonly number[];
   /** Gradient rule, required when `differentiable` can be non-empty. */
   grad?: GradRule;
 }

@@ -21,7 +21,7 @@ export function gram(n: number, m: number, seed: number): Float64Array {
 /** An orthogonal matrix: the product of n Householder reflections with random normals. */
 export function randomOrthogonal(n: number, seed: number): Float64Array {
   const rng = new Rng(seed);
-  let q = new Float64Array(n * n);
+  let q: Float64Array = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   for (let k = 0; k < n; k++) {
     const v = Array.from({ length: n }, () => rng.normal());
