@@ -189,16 +189,16 @@ if (best !== null) {
   const groups = [vaeSpec(1), best].map((spec) => {
     const ids = [1, ...seeds.map((s) => s.spec.seed)].filter((v, i, a) => a.indexOf(v) === i).map((seed) => runId({ ...spec, seed }));
     const nlls = ids.map((id) => readRun(id)).filter((r) => r?.done?.status === 'ok').map((r) => r.evals.at(-1).nll);
-    const mean = nlls.reduce((a, b) => a + b, 0) / nlls.length;
-    const sd = Math.sqrt(nlls.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, nlls.length - 1));
-    return [label(spec), ...nlls.map(f1), `${f1(mean)} ± ${f1(sd)}`];
+    const sorted = [...nlls].sort((a, b) => a - b);
+    const median = sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    return [label(spec), ...nlls.map(f1), `${f1(median)} [${f1(sorted[0])}, ${f1(sorted.at(-1))}]`];
   });
   sections.push(`### Seeds (final point, ${EPOCHS} epochs)
 
 Test NLL after ${EPOCHS * UPDATES_PER_EPOCH} updates for seeds 1, 2, 3 (network initialisation, data order, binarisation and sampling noise
-all change with the seed) of the VAE and of the best LPC configuration of the main table; mean ± standard deviation over seeds.
+all change with the seed) of the VAE and of the best LPC configuration of the main table; median [min, max] over seeds.
 
-${table(['configuration', 'seed 1', 'seed 2', 'seed 3', 'mean ± sd'], groups)}`);
+${table(['configuration', 'seed 1', 'seed 2', 'seed 3', 'median [range]'], groups)}`);
 
   const fullRows = fullEvalIds(choice).map((id) => [id, readFull(id)]).filter(([, r]) => r !== null).map(([id, r]) => {
     const kind = (k) => r.proposals.find((p) => p.kind === k);
