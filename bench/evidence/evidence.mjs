@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { costKey, JOBS, OUT_DIR, runId } from './config.mjs';
-import { fullEvalIds, isFinished, mainSpecs, readFull, seedSpecs, sweepChoice, sweepSpecs } from './plan.mjs';
+import { fullEvalIds, isFinished, lateSpecs, mainSpecs, readFull, seedSpecs, sweepChoice, sweepSpecs } from './plan.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const started = Date.now();
@@ -79,6 +79,7 @@ await pool(fullTodo.map((id) => async () => {
   log(`end full ${id} (exit ${code})`);
 }));
 record({ phase: 'full', event: 'end' });
+await runPhase('late', lateSpecs(choice));
 
 if ((await child('summary.mjs', [])) !== 0) throw new Error('the summary step failed');
 log(`done in ${((Date.now() - started) / 60000).toFixed(1)} minutes`);

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BATCH, costKey, EPOCHS, EVAL_AT, IWAE_K, label, OUT_DIR, REPO, runId, SWEEP_EPOCHS, SWEEP_ETAS, SWEEP_NONE_ETAS, SWEEP_RMSPROP_ETAS, TEST_SUBSET, TINY, UPDATES_PER_EPOCH, vaeSpec } from './config.mjs';
-import { bestLpc, fullEvalIds, mainSpecs, readFull, readRun, seedSpecs, sweepChoice, sweepSpecs } from './plan.mjs';
+import { bestLpc, fullEvalIds, lateSpecs, mainSpecs, readFull, readRun, seedSpecs, sweepChoice, sweepSpecs } from './plan.mjs';
 
 const BEGIN = '<!-- evidence:begin (written by bench/evidence/summary.mjs) -->';
 const END = '<!-- evidence:end -->';
@@ -90,7 +90,9 @@ function machineTime() {
 
 const sections = [];
 const choice = sweepChoice();
-const main = mainSpecs(choice).map(curve).filter((c) => c !== null);
+const planned = mainSpecs(choice).map(curve).filter((c) => c !== null);
+/** Phase 2 and the late arms (which are no candidates for the best LPC: they ran after the seeds were chosen). */
+const main = [...planned, ...lateSpecs(choice).map(curve).filter((c) => c !== null)];
 const vae = main.find((c) => c.spec.algo === 'vae');
 const sweep = sweepSpecs().map(curve).filter((c) => c !== null);
 const seeds = seedSpecs(choice).map(curve).filter((c) => c !== null);
@@ -184,7 +186,7 @@ ${table(['configuration', 'final NLL', 'timed s', 'M passes', 'NLL at VAE second
 The VAE's own curve for comparison: ${vae.points.map((p) => `${p.updates} upd / ${f0(p.seconds)} s / ${millions(p.passes)} M passes: ${f1(p.nll)}`).join('; ')}.`);
 }
 
-const best = main.length === mainSpecs(choice).length ? bestLpc(choice) : null;
+const best = planned.length === mainSpecs(choice).length ? bestLpc(choice) : null;
 if (best !== null) {
   const groups = [vaeSpec(1), best].map((spec) => {
     const ids = [1, ...seeds.map((s) => s.spec.seed)].filter((v, i, a) => a.indexOf(v) === i).map((seed) => runId({ ...spec, seed }));
