@@ -72,10 +72,15 @@ function stdErrRange(curves) {
   return se.length === 0 ? '—' : `${Math.min(...se).toFixed(1)}–${Math.max(...se).toFixed(1)}`;
 }
 
+/**
+ * The driver's span: first and last record (UTC clock time) and the minutes its phases ran, counted from each
+ * phase's last start to its end (an invocation stopped mid-phase leaves no end, so its time is not counted).
+ */
 function machineTime() {
   const file = path.join(OUT_DIR, 'driver.jsonl');
   if (!existsSync(file)) return null;
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const clock = (l) => l.time.slice(11, 16);
   let total = 0;
   const open = new Map();
   for (const l of lines) {
@@ -85,7 +90,7 @@ function machineTime() {
       open.delete(l.phase);
     }
   }
-  return total / 60000;
+  return { minutes: total / 60000, first: clock(lines[0]), last: clock(lines.at(-1)) };
 }
 
 const sections = [];
@@ -115,7 +120,7 @@ Seconds below are *timed seconds*: updates x the configuration's median seconds 
 (next table), so that all configurations are compared at equal machine conditions; each run's own wall-clock is in
 its JSON line and in the main table. Gradient evaluations are passes through the decoder (forward + backward) per
 training image: VAE 1; LPC (T + 1) for dE/dz plus S for dE/dtheta over the S kept states, plus 1 for the reverse-KL
-term; encoder passes are counted apart (1 per image for the VAE and amortised LPC).${minutes === null ? '' : ` Machine time of this benchmark: ${minutes.toFixed(0)} minutes of wall-clock.`}`);
+term; encoder passes are counted apart (1 per image for the VAE and amortised LPC).${minutes === null ? '' : ` The driver ran from ${minutes.first} to ${minutes.last} UTC; its completed phases took ${minutes.minutes.toFixed(0)} minutes of wall-clock (phases stopped and resumed count from their last start only).`}`);
 
 sections.push(`### Cost per update
 
