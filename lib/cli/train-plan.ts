@@ -81,8 +81,8 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
   const binarize = merged.binarize ?? false;
   if (binarize && likelihood.kind !== 'bernoulli') invalidArgument('--binarize', `given only with the bernoulli likelihood (binary pixels); the likelihood is ${likelihood.kind}`, true);
 
-  // The encoder: the VAE always has one; LPC when it starts chains from it or trains one.
-  const hasEncoder = algo === 'vae' || merged.encoder != null || merged.init === 'encoder' || merged.encoderObjective != null;
+  // The encoder: the VAE always has one; LPC when it starts chains from it (the default) or trains one.
+  const hasEncoder = algo === 'vae' || merged.encoder != null || (merged.init ?? TRAIN_DEFAULTS.init) === 'encoder' || merged.encoderObjective != null;
   for (const key of ['encoderOutput', 'encoderLayout'] as const) {
     if (merged.encoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --encoder (it describes a pretrained encoder)', given[key]);
   }

@@ -32,8 +32,8 @@ export const TINY = [
   '3',
 ];
 
-/** Langevin settings of the tiny LPC runs: 8 steps (the burn-in then defaults to 4). */
-export const LPC = ['--steps', '8'];
+/** Langevin settings of the tiny LPC runs: 8 steps from the prior (the default starts from an encoder). */
+export const LPC = ['--steps', '8', '--init', 'prior'];
 
 /** DIR/metrics.json. */
 export function readMetrics(dir: string): TrainMetrics {

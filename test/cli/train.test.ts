@@ -55,12 +55,13 @@ describe('langevin-pc train', () => {
       init: 'prior',
       encoderObjective: null,
       steps: 8,
-      burnIn: 4,
       evalEvery: 5,
       updates: 10,
       epochs: null,
       seed: '3',
     });
+    // The defaults of lib/cli/train-defaults.ts (from the evidence benchmark) reach the run.
+    expect(m.config).toMatchObject({ precond: 'rmsprop', stepSize: 0.3, thetaGrad: 'last', burnIn: null, sampler: 'ula', chains: 1 });
     expect(m.history.map((p) => p.updates)).toEqual([0, 5, 10]);
     for (const p of m.history) {
       expect(p.negElbo).toBeNull();
@@ -76,8 +77,8 @@ describe('langevin-pc train', () => {
     expect(m.traces.every).toBe(1);
     expect(m.traces.update).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(Object.keys(m.traces.losses)).toEqual(['energy']);
-    // Chains keep their step sizes in float32: 0.1 to within its rounding (no restart halved any).
-    for (const s of m.traces.stepSize) expect(s).toBeCloseTo(0.1, 7);
+    // Chains keep their step sizes in float32: 0.3 to within its rounding (no restart halved any).
+    for (const s of m.traces.stepSize) expect(s).toBeCloseTo(0.3, 7);
     expect(m.traces.acceptRate.every((a) => a === null)).toBe(true);
 
     // Checkpoints after updates 4 and 8 (every 4), 4 again (the epoch ends at 4 and 8) and 10 (the end); two kept.
@@ -119,9 +120,11 @@ describe('langevin-pc train', () => {
     expect(JSON.parse(grey.stdout)).toMatchObject({ images: 5, negElbo: null, normalised: false, binarized: false, units: expect.stringContaining('BCE + KL') });
   });
 
-  it('ends a run stopped early and resumed exactly where an uninterrupted run ends (amortised LPC, rmsprop)', async () => {
-    const amortised = [...LPC, '--encoder-objective', 'jeffreys', '--precond', 'rmsprop', '--eval-every', '4', '--checkpoint-every', '3'];
+  it('ends a run stopped early and resumed exactly where an uninterrupted run ends (amortised LPC, the default)', async () => {
+    const amortised = ['--steps', '8', '--eval-every', '4', '--checkpoint-every', '3'];
     await train([...amortised, '--updates', '11', '--out', dir('whole')]);
+    // Without --init or an encoder flag, chains start from a Jeffreys-trained encoder (lib/cli/train-defaults.ts).
+    expect(readMetrics(dir('whole')).config).toMatchObject({ init: 'encoder', encoderObjective: 'jeffreys', precond: 'rmsprop', thetaGrad: 'last' });
     await train([...amortised, '--updates', '5', '--out', dir('parts')]);
     expect(checkpointUpdates(dir('parts'))).toBe(5);
     // Resuming takes the run's settings; run length and checkpoint frequency may change.
@@ -217,7 +220,7 @@ describe('langevin-pc train: likelihoods and data', () => {
   it('trains the other variants the flags select: conv with MALA and 2 chains, adam momentum on the last state, the discretised Gaussian', async () => {
     const base = ['train', '--dataset', 'mnist', '--train-images', '50', '--batch', '25', '--latent', '3', '--updates', '3', '--eval-images', '4', '--eval-iwae', '4', '--threads', '1', '--json'];
     const variants: [string[], Record<string, unknown>][] = [
-      [['--binarize', '--arch', 'conv', '--hidden', '32', '--sampler', 'mala', '--steps', '6', '--chains', '2'], { arch: 'conv', sampler: 'mala', chains: 2, burnIn: 3 }],
+      [['--binarize', '--arch', 'conv', '--hidden', '32', '--sampler', 'mala', '--steps', '6', '--chains', '2', '--theta-grad', 'mean'], { arch: 'conv', sampler: 'mala', chains: 2, burnIn: 3 }],
       [['--binarize', '--hidden', '16', '--precond', 'adam', '--momentum', '--theta-grad', 'last', '--steps', '5'], { precond: 'adam', momentum: true, thetaGrad: 'last', burnIn: null }],
       [['--hidden', '16', '--likelihood', 'discretized', '--sigma', 'fixed:0.1', '--steps', '4'], { likelihood: 'discretized', sigma: 'fixed:0.1', range: '11' }],
     ];
@@ -284,7 +287,7 @@ describe('langevin-pc train: coded errors', () => {
       [['--dataset', path.join(tmp.dir, 'no-such-folder')], 'LPC_NOT_FOUND', '--dataset'],
       [['--decoder', path.join(existing, 'decoder.onnx'), '--latent', '8'], 'LPC_SHAPE_MISMATCH', '--latent 8 conflicts with the decoder'],
       [['--algo', 'vae', '--steps', '8'], 'LPC_INVALID_ARGUMENT', '--steps applies to --algo lpc only'],
-      [['--burn-in', '8'], 'LPC_INVALID_ARGUMENT', '--burn-in must be below --steps 8'],
+      [['--theta-grad', 'mean', '--burn-in', '8'], 'LPC_INVALID_ARGUMENT', '--burn-in must be below --steps 8'],
       [['--theta-grad', 'last', '--burn-in', '2'], 'LPC_INVALID_ARGUMENT', '--burn-in must be given only with --theta-grad mean'],
       [['--momentum'], 'LPC_INVALID_ARGUMENT', '--momentum must be given only with --precond adam'],
       [['--likelihood', 'gaussian'], 'LPC_INVALID_ARGUMENT', '--binarize must be given only with the bernoulli likelihood'],
