@@ -121,6 +121,21 @@ const relayout = (opType: string, infer: OpDef['infer'], attributes: OpDef['attr
 });
 
 /** Definitions of the shape queries and layout operators. */
+/** Transpose's perm attribute; by default the axes reversed. */
+function transposePerm(attr: InferContext['attr'], rank: number): number[] {
+  return attr.ints(
+    'perm',
+    Array.from({ length: rank }, (_, i) => rank - 1 - i),
+  );
+}
+
+/** The permutation that undoes `perm`. */
+function invertPermutation(perm: readonly number[]): number[] {
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return inverse;
+}
+
 export const reshapeOps: OpDef[] = [
   {
     opType: 'Shape',
@@ -176,15 +191,11 @@ export const reshapeOps: OpDef[] = [
       const x = ctx.type(0);
       if (x.shape === null) return [typeOf(x.dtype, null)];
       const r = x.shape.length;
-      const perm = ctx.attr.ints(
-        'perm',
-        Array.from({ length: r }, (_, i) => r - 1 - i),
-      );
+      const perm = transposePerm(ctx.attr, r);
       if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) ctx.fail(`perm [${perm.join(', ')}] is not a permutation of ${r} axes`);
       const c = smallIntConstant(x);
       if (c !== undefined) {
-        const inverse = new Array<number>(r);
-        perm.forEach((p, i) => (inverse[p] = i));
+        const inverse = invertPermutation(perm);
         return [
           constantType(
             rearrangeConstant(
@@ -208,13 +219,7 @@ export const reshapeOps: OpDef[] = [
       if (typeof dy !== 'string') return [{ uniform: dy.uniform, like: ctx.input(0) }];
       const r = ctx.inType(0).shape?.length;
       if (r === undefined) return ctx.unsupported('Transpose gradients need the input rank');
-      const perm = ctx.attr.ints(
-        'perm',
-        Array.from({ length: r }, (_, i) => r - 1 - i),
-      );
-      const inverse = new Array<number>(r);
-      perm.forEach((p, i) => (inverse[p] = i));
-      return [ctx.b.transpose(dy, inverse)];
+      return [ctx.b.transpose(dy, invertPermutation(transposePerm(ctx.attr, r)))];
     },
   },
   {
