@@ -6,6 +6,7 @@ import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CheckpointStore, decodeState, encodeState } from '../dist/index.js';
+import { median } from './stats.mjs';
 
 const repeats = Number(process.argv[2] ?? 5);
 const root = mkdtempSync(path.join(tmpdir(), 'lpc-bench-ckpt-'));
@@ -75,10 +76,6 @@ for (let r = 0; r < repeats; r++) {
 }
 rmSync(root, { recursive: true, force: true });
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
-};
 const fmt = (v, ratio) => (ratio ? v.toFixed(2) : `${v.toFixed(1)} ms`);
 console.log(`checkpoint of ${(totalBytes / 1e6).toFixed(1)} MB in ${Object.keys(content).length} files; state blob ${(content['optimizer.state'].length / 1e6).toFixed(1)} MB; ${repeats} repeats`);
 for (const [name, values] of Object.entries(rows)) {

@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { EnergyModel, mlpDecoder } from '../dist/index.js';
 import { buildGradientModel, GraphBuilder, Rng, scalarTensor, writeModel } from '../dist/onnx/index.js';
+import { median } from './stats.mjs';
 
 const CONFIGS = [
   { B: 64, K: 4 },
@@ -49,8 +50,6 @@ async function timeInto(c, budgetMs) {
     if (++n > 5000) break;
   }
 }
-
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function main() {
   const rng = new Rng(3);

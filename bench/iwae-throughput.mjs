@@ -10,6 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { EnergyModel, importanceSampledLogLikelihood, mlpDecoder, Rng } from '../dist/index.js';
+import { median, spread } from './stats.mjs';
 
 const B = 16;
 const K = 1000;
@@ -51,11 +52,10 @@ for (let r = 0; r < ROUNDS; r++) {
     times.get(c.name).push((performance.now() - t0) / 1000);
   }
 }
-const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 const results = cases.map((c) => {
   const t = times.get(c.name);
   const rates = t.map((s) => (B * K) / s);
-  return { name: c.name, samplesPerSecond: { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) }, seconds: t };
+  return { name: c.name, samplesPerSecond: spread(rates), seconds: t };
 });
 for (const r of results) {
   const s = r.samplesPerSecond;

@@ -5,6 +5,7 @@
 // GPU (host-device copies included, as every step makes them while onnxruntime-node runs on the CPU),
 // sampled alternately, medians and ranges. Prints JSON lines. Run: npm run build:ts && node bench/native-cuda.mjs
 import { Chains, Optimizer, Rng, cudaStatus, hardwareThreads, setThreads } from '../dist/native/index.js';
+import { spread } from './stats.mjs';
 
 const status = cudaStatus();
 console.log(JSON.stringify({ cudaStatus: status }));
@@ -62,7 +63,6 @@ for (const kind of ['sgd', 'adam', 'adamw']) {
 
 // Timing, rmsprop chains of d = 128.
 const D = 128;
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const elements of [64 * 32 * 4, 65536, 1 << 20, 1 << 24]) {
   const n = elements / D;
   const grad = new Rng({ seed: 2 }).normal(elements);
@@ -87,7 +87,7 @@ for (const elements of [64 * 32 * 4, 65536, 1 << 20, 1 << 24]) {
   }
   const row = { elements, chains: n, d: D };
   for (const arm of arms) {
-    row[arm.name] = { median: median(arm.us), min: Math.min(...arm.us), max: Math.max(...arm.us), threads: arm.threads };
+    row[arm.name] = { ...spread(arm.us), threads: arm.threads };
     arm.chains.dispose();
   }
   row.cpu1OverCuda = row.cpu1.median / row.cuda.median;

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Chains, Rng, getThreads, setThreads } from '../dist/index.js';
 import { binding } from '../dist/native/binding.js';
+import { spread } from './stats.mjs';
 
 const D = 128; // latent dims per chain; n = elements / D chains
 const SIZES = [4096, 65536, 1 << 20, 1 << 24];
@@ -21,11 +22,6 @@ const KINDS = [
 ];
 const SAMPLES = 7;
 const MIN_SAMPLE_SECONDS = 0.02;
-
-function summarise(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
-}
 
 // Calls of `fn` that last at least MIN_SAMPLE_SECONDS (after two warm-up calls).
 function callsPerSample(fn) {
@@ -47,7 +43,7 @@ function sample(fn, calls, unitsPerCall) {
 // Rates of `fn` over SAMPLES samples.
 function measure(fn, unitsPerCall) {
   const calls = callsPerSample(fn);
-  return summarise(Array.from({ length: SAMPLES }, () => sample(fn, calls, unitsPerCall)));
+  return spread(Array.from({ length: SAMPLES }, () => sample(fn, calls, unitsPerCall)));
 }
 
 // Step and copy sampled alternately, so that both see the same machine load (these machines are shared);
@@ -65,7 +61,7 @@ function measurePair(step, stepUnits, copy, copyUnits, bytesPerUnit) {
     copies.push(copyRate);
     fractions.push((stepRate * bytesPerUnit) / copyRate);
   }
-  return { step: summarise(steps), copy: summarise(copies), fraction: summarise(fractions) };
+  return { step: spread(steps), copy: spread(copies), fraction: spread(fractions) };
 }
 
 const results = [];

@@ -12,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { EnergyModel, LpcTrainer, loadMnist, mlpDecoder, VaeTrainer, createImageSet } from '../dist/index.js';
+import { median, spread } from './stats.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const UPDATES = 6; // timed updates per case per round (after one warm-up update)
@@ -48,7 +49,6 @@ async function floorCase() {
   };
 }
 
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const fmt = (s) => (s * 1000).toFixed(1);
 
 async function main() {
@@ -82,7 +82,7 @@ async function main() {
       medianMs: median(v) * 1000,
       minMs: Math.min(...v) * 1000,
       maxMs: Math.max(...v) * 1000,
-      ratioToVae: r ? { median: median(r), min: Math.min(...r), max: Math.max(...r) } : null,
+      ratioToVae: r ? spread(r) : null,
     });
     console.log(
       `| ${label} | ${fmt(median(v))} [${fmt(Math.min(...v))}, ${fmt(Math.max(...v))}] | ${r ? `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}, ${Math.max(...r).toFixed(2)}]` : ''} |`,

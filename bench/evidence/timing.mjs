@@ -13,6 +13,7 @@ import path from 'node:path';
 import { LpcTrainer, setThreads, VaeTrainer } from '../../dist/index.js';
 import { BATCH, costKey, OUT_DIR, passesPerUpdate, TINY, trainerOptions } from './config.mjs';
 import { evidenceData } from './data.mjs';
+import { median, spread } from '../stats.mjs';
 
 const ROUNDS = TINY ? 2 : 7;
 const UPDATES = TINY ? 2 : 10;
@@ -37,7 +38,6 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   console.log(`timing round ${round + 1}/${ROUNDS}, load ${os.loadavg()[0].toFixed(2)}`);
 }
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const vae = cases[0].perRound;
 const rows = cases.map((c) => {
   const ratios = c.perRound.map((s, r) => s / vae[r]);
@@ -47,7 +47,7 @@ const rows = cases.map((c) => {
     secondsPerUpdate: median(c.perRound),
     min: Math.min(...c.perRound),
     max: Math.max(...c.perRound),
-    ratioToVae: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+    ratioToVae: spread(ratios),
   };
 });
 for (const c of cases) await c.trainer.dispose();
