@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { EnergyModel, mlpDecoder } from '../dist/index.js';
-import { buildGradientModel, GraphBuilder, Rng, scalarTensor, writeModel } from '../dist/onnx/index.js';
+import { buildGradientModel, GraphBuilder, Mulberry32, scalarTensor, writeModel } from '../dist/onnx/index.js';
 import { median } from './stats.mjs';
 
 const CONFIGS = [
@@ -52,7 +52,7 @@ async function timeInto(c, budgetMs) {
 }
 
 async function main() {
-  const rng = new Rng(3);
+  const rng = new Mulberry32(3);
   const sigmoid = mlpDecoder({ latentDim: 32, imageShape: [1, 28, 28], hidden: [512, 512], seed: 1 });
   const tanh = mlpDecoder({ latentDim: 32, imageShape: [1, 28, 28], hidden: [512, 512], output: 'tanh', seed: 1 });
   const models = [];

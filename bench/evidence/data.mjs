@@ -3,7 +3,7 @@
  * each minibatch afresh) and the 10,000 test images binarised once with TEST_SEED, of which the first
  * TEST_SUBSET are the evaluation subset used during training.
  */
-import { binarizeImages, createImageSet, loadFashionMnist, PhiloxSource, Rng } from '../../dist/index.js';
+import { binarizeImages, createImageSet, loadFashionMnist, Rng } from '../../dist/index.js';
 import { BATCH, FULL_TEST, TEST_SEED, TEST_SUBSET, TINY, UPDATES_PER_EPOCH } from './config.mjs';
 
 /** The first `count` images of a set (views, no copy). */
@@ -16,7 +16,7 @@ export function firstImages(set, count) {
 export function evidenceData() {
   const fashion = loadFashionMnist();
   const rng = new Rng({ seed: TEST_SEED });
-  const test = binarizeImages(firstImages(fashion.test, FULL_TEST), new PhiloxSource(rng));
+  const test = binarizeImages(firstImages(fashion.test, FULL_TEST), rng);
   rng.dispose();
   const train = TINY ? firstImages(fashion.train, UPDATES_PER_EPOCH * BATCH) : fashion.train;
   return { train, test, subset: firstImages(test, TEST_SUBSET) };
