@@ -53,6 +53,20 @@ inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, ui
   philox_tile<false>(site, b0, count, w0, w1, w2, w3);
 }
 
+// Blocks of the tile starting at block b0 that elements before `end` need (at most kTileBlocks).
+inline std::size_t tile_blocks(uint64_t b0, uint64_t end) {
+  return static_cast<std::size_t>(std::min<uint64_t>(kTileBlocks, (end + 3) / 4 - b0));
+}
+
+// Copies the draws of a tile (blocks b0 .. b0 + count, 4 per block) that lie inside [first, end) to out,
+// which holds element `first` at index 0.
+inline void copy_tile_part(const float* tile, uint64_t b0, std::size_t count, uint64_t first, uint64_t end,
+                           float* out) {
+  const uint64_t tileFirst = b0 * 4, tileEnd = tileFirst + 4 * count;
+  const uint64_t lo = std::max(first, tileFirst), hi = std::min(end, tileEnd);
+  std::memcpy(out + (lo - first), tile + (lo - tileFirst), static_cast<std::size_t>(hi - lo) * sizeof(float));
+}
+
 }  // namespace
 
 LPC_CPU_CLONES void normals_range(const DrawSite& site, uint64_t first, std::size_t n, float* out) {
@@ -61,7 +75,7 @@ LPC_CPU_CLONES void normals_range(const DrawSite& site, uint64_t first, std::siz
   alignas(64) float tile[4 * kTileBlocks];
   const uint64_t end = first + n;
   for (uint64_t b0 = first / 4; b0 * 4 < end; b0 += kTileBlocks) {
-    const std::size_t count = static_cast<std::size_t>(std::min<uint64_t>(kTileBlocks, (end + 3) / 4 - b0));
+    const std::size_t count = tile_blocks(b0, end);
     philox_tile(site, b0, count, w0, w1, w2, w3);
     for (std::size_t i = 0; i < count; ++i) {
       box_muller(w0[i], w1[i], a0[i], a1[i]);
@@ -73,10 +87,7 @@ LPC_CPU_CLONES void normals_range(const DrawSite& site, uint64_t first, std::siz
       tile[4 * i + 2] = a2[i];
       tile[4 * i + 3] = a3[i];
     }
-    // Copy the part of this tile that lies inside [first, end).
-    const uint64_t tileFirst = b0 * 4, tileEnd = tileFirst + 4 * count;
-    const uint64_t lo = std::max(first, tileFirst), hi = std::min(end, tileEnd);
-    std::memcpy(out + (lo - first), tile + (lo - tileFirst), static_cast<std::size_t>(hi - lo) * sizeof(float));
+    copy_tile_part(tile, b0, count, first, end, out);
   }
 }
 
@@ -85,7 +96,7 @@ LPC_CPU_CLONES void uniforms_range(const DrawSite& site, uint64_t first, std::si
   alignas(64) float tile[4 * kTileBlocks];
   const uint64_t end = first + n;
   for (uint64_t b0 = first / 4; b0 * 4 < end; b0 += kTileBlocks) {
-    const std::size_t count = static_cast<std::size_t>(std::min<uint64_t>(kTileBlocks, (end + 3) / 4 - b0));
+    const std::size_t count = tile_blocks(b0, end);
     philox_tile(site, b0, count, w0, w1, w2, w3);
     for (std::size_t i = 0; i < count; ++i) {
       tile[4 * i] = uniform_open(w0[i]);
@@ -93,9 +104,7 @@ LPC_CPU_CLONES void uniforms_range(const DrawSite& site, uint64_t first, std::si
       tile[4 * i + 2] = uniform_open(w2[i]);
       tile[4 * i + 3] = uniform_open(w3[i]);
     }
-    const uint64_t tileFirst = b0 * 4, tileEnd = tileFirst + 4 * count;
-    const uint64_t lo = std::max(first, tileFirst), hi = std::min(end, tileEnd);
-    std::memcpy(out + (lo - first), tile + (lo - tileFirst), static_cast<std::size_t>(hi - lo) * sizeof(float));
+    copy_tile_part(tile, b0, count, first, end, out);
   }
 }
 
