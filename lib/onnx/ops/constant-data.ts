@@ -5,7 +5,8 @@
  * inference fix the padded shape and the gradient rules read the pads.
  */
 import { isIntegral } from '../dtype.js';
-import { tensorOf, toNumbers, type Tensor } from '../tensor.js';
+import { sizeOf, tensorOf, toNumbers, type Tensor } from '../tensor.js';
+import { isStatic } from './shape-utils.js';
 import type { ValueType } from './types.js';
 
 /** Integer constants up to this many elements are evaluated; larger ones are data, not shape arithmetic. */
@@ -28,8 +29,7 @@ export function sameOrderConstant(opType: string, input: ValueType | undefined, 
   if (!SAME_ORDER.has(opType) || input === undefined || out.dtype === undefined || !isIntegral(out.dtype)) return undefined;
   const c = smallIntConstant(input);
   const shape = out.shape;
-  if (c === undefined || shape === null || !shape.every((d): d is number => typeof d === 'number')) return undefined;
-  if (shape.reduce((p, d) => p * d, 1) !== c.data.length) return undefined;
+  if (c === undefined || !isStatic(shape) || sizeOf(shape) !== c.data.length) return undefined;
   return tensorOf(out.dtype, shape, toNumbers(c));
 }
 
@@ -39,8 +39,8 @@ export function sameOrderConstant(opType: string, input: ValueType | undefined, 
  */
 export function rearrangeConstant(t: Tensor, outShape: readonly number[], source: (out: readonly number[]) => number[]): Tensor {
   const values = toNumbers(t);
-  const strides = t.dims.map((_, i) => t.dims.slice(i + 1).reduce((p, d) => p * d, 1));
-  const count = outShape.reduce((p, d) => p * d, 1);
+  const strides = t.dims.map((_, i) => sizeOf(t.dims.slice(i + 1)));
+  const count = sizeOf(outShape);
   const out = new Array<number>(count);
   const index = outShape.map(() => 0);
   for (let k = 0; k < count; k++) {
