@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests of data sets a fresh machine lacks run in `npm run test:datasets` (vitest.datasets.config.ts).
+    exclude: ['test/datasets/**', '**/node_modules/**'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Native sampling tests are CPU-bound; two workers match the two cores CI has.
     pool: 'forks',

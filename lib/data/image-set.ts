@@ -82,3 +82,22 @@ export function createImageSet<T extends PixelArray>(fields: ImageSet<T>): Image
   }
   return Object.freeze({ name, count, shape: Object.freeze([...shape]) as ImageShape, images, labels, range: Object.freeze([...range]) as ValueRange });
 }
+
+/**
+ * Images [from, to) of a set, sharing its memory. `part` names the result "<name> (<part>)"; without it the
+ * name records the range. The whole set with no part is returned as it is.
+ */
+export function sliceImages(set: ImageSet, from: number, to: number, part?: string): ImageSet {
+  if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && 0 <= from && from <= to && to <= set.count)) {
+    throw new LpcError('LPC_INVALID_ARGUMENT', `${set.name}: images [${from}, ${to}) are not a range of its ${set.count} images`);
+  }
+  if (from === 0 && to === set.count && part === undefined) return set;
+  const size = imageSize(set.shape);
+  return createImageSet({
+    ...set,
+    name: part === undefined ? `${set.name}[${from}:${to}]` : `${set.name} (${part})`,
+    count: to - from,
+    images: set.images.subarray(from * size, to * size),
+    labels: set.labels?.subarray(from, to) ?? null,
+  });
+}

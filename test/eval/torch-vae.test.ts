@@ -1,13 +1,12 @@
 /**
  * A VAE trained and exported by PyTorch (scripts/train-torch-vae-fixture.py), evaluated twice on the same 200
- * Fashion-MNIST test images binarised at x >= 128: by PyTorch in float64 (test/eval/torch-vae/reference.json)
- * and here, from the exported ONNX files. The two implementations share no code, so agreement checks the
+ * Fashion-MNIST test images binarised at x >= 128 (the first 200, which test/fixtures/fashion-mnist holds):
+ * by PyTorch in float64 (test/eval/torch-vae/reference.json) and here, from the exported ONNX files. The two implementations share no code, so agreement checks the
  * Bernoulli energy of a Sigmoid decoder, the log-variance encoder, the ELBO and the IWAE estimator end to end.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadFashionMnist } from '../../lib/data/fashion-mnist.js';
 import { elbo } from '../../lib/eval/elbo.js';
 import { importanceSampledLogLikelihood } from '../../lib/eval/importance-sampling.js';
 import { EnergyModel } from '../../lib/likelihoods/energy-model.js';
@@ -15,6 +14,7 @@ import { EncoderModel } from '../../lib/models/encoder-model.js';
 import { loadDecoder } from '../../lib/models/load-decoder.js';
 import { loadEncoder } from '../../lib/models/load-encoder.js';
 import { Rng } from '../../lib/native/rng.js';
+import { fashionMnistFixture } from '../support/fashion-mnist-fixture.js';
 import { mean, standardError } from './support/stats.js';
 
 const DIR = join(import.meta.dirname, 'torch-vae');
@@ -31,7 +31,8 @@ const ref = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8')) as {
 describe('a VAE trained in PyTorch, evaluated by the package and by PyTorch', () => {
   it('gives the ELBO and the IWAE-1000 estimate PyTorch computed, within their Monte Carlo error', async () => {
     const N = ref.images;
-    const test = loadFashionMnist().test;
+    // The first 200 test images, which the fixture holds.
+    const test = fashionMnistFixture().test;
     const x = new Float32Array(N * 784);
     for (let i = 0; i < x.length; i++) x[i] = test.images[i]! >= ref.binarizeThreshold ? 1 : 0;
     const decoder = await loadDecoder(new Uint8Array(readFileSync(join(DIR, 'decoder.onnx'))));
