@@ -1,16 +1,19 @@
 /**
- * The datasets `train` and `eval` name (--dataset mnist | fashion-mnist | PATH) with their train/test splits,
- * the fixed test images evaluation scores, and a digest that tells whether two runs saw the same images.
+ * The datasets `train` and `eval` name (--dataset mnist | fashion-mnist | PATH) with their splits, the fixed
+ * images evaluation scores, and a digest that tells whether two runs saw the same images.
  *
  * A PATH (a folder of PNGs, a .png, .npy or IDX file) has no split of its own: its last tenth (at least one
- * image) is held out as the test split, in file order.
+ * image) is held out as the test split, in file order. With validation, the training split's validation part
+ * (lib/data/validation-split.ts: the last 10,000 of MNIST's and Fashion-MNIST's, the last tenth of a path's
+ * training part) is held out too, and training sees the rest.
  */
 import { createHash } from 'node:crypto';
 import { binarizeImages } from '../data/binarize.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { createImageSet, imageSize, type ImageSet } from '../data/image-set.js';
+import { type ImageSet, sliceImages } from '../data/image-set.js';
 import { loadImages } from '../data/load-images.js';
 import { loadMnist } from '../data/mnist.js';
+import { splitValidation } from '../data/validation-split.js';
 import { LpcError } from '../errors.js';
 import type { FeatureDataset } from '../eval/shipped-classifiers.js';
 import { Rng } from '../native/rng.js';
@@ -18,21 +21,36 @@ import { Rng } from '../native/rng.js';
 /** The datasets known by name. */
 export const NAMED_DATASETS = ['mnist', 'fashion-mnist'] as const;
 
+/** The splits evaluation can score. */
+export const EVALUATION_SPLITS = ['validation', 'test'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
+
 /**
- * Seed of the one binarised copy of a test split that every evaluation scores (DESIGN.md §2, Units): the same
- * copy in every run and in `eval`, so their NLLs compare. Uniforms are drawn image after image, so the copy of
- * the first n test images is a prefix of the copy of the first m > n.
+ * Seed of the one binarised copy of a validation or test split that every evaluation scores (docs: Units):
+ * the same copy in every run and in `eval`, so their NLLs compare. Uniforms are drawn image after image, so the
+ * copy of the first n images is a prefix of the copy of the first m > n.
  */
-const TEST_BINARIZATION_SEED = 0x7465_7374n;
+const EVALUATION_BINARIZATION_SEED = 0x7465_7374n;
 
 /** A dataset as the commands use it. */
 export interface CliDataset {
-  /** 'mnist', 'fashion-mnist', or the absolute path the images came from. */
+  /** 'mnist', 'fashion-mnist', or the path the images came from. */
   readonly name: string;
+  /** The images training may use: the whole training split, or what validation leaves of it. */
   readonly train: ImageSet;
+  /** The held-out validation images, or null when none were held out. */
+  readonly validation: ImageSet | null;
   readonly test: ImageSet;
   /** The shipped feature classifier that judges its images (Fréchet distance), or null when there is none. */
   readonly featureDataset: FeatureDataset | null;
+}
+
+/** How loadCliDataset reads a dataset. */
+export interface CliDatasetOptions {
+  /** Hold out the validation part of the training split. Default false. */
+  validation?: boolean;
+  /** The flag named in messages. Default '--dataset'. */
+  flag?: string;
 }
 
 /**
@@ -40,11 +58,21 @@ export interface CliDataset {
  * the flag.
  *
  * @example
- * const { train, test } = loadCliDataset('mnist');
+ * const { train, validation, test } = loadCliDataset('mnist', { validation: true }); // 50,000 / 10,000 / 10,000
  */
-export function loadCliDataset(value: string, flag = '--dataset'): CliDataset {
-  if (value === 'mnist') return { name: value, ...splits(loadMnist()), featureDataset: 'mnist' };
-  if (value === 'fashion-mnist') return { name: value, ...splits(loadFashionMnist()), featureDataset: 'fashion-mnist' };
+export function loadCliDataset(value: string, options: CliDatasetOptions = {}): CliDataset {
+  const flag = options.flag ?? '--dataset';
+  const { train, test, featureDataset } = loadSplits(value, flag);
+  if (options.validation !== true) return { name: value, train, validation: null, test, featureDataset };
+  const held = splitValidation(train);
+  return { name: value, train: held.train, validation: held.validation, test, featureDataset };
+}
+
+function loadSplits(value: string, flag: string): { train: ImageSet; test: ImageSet; featureDataset: FeatureDataset | null } {
+  if (value === 'mnist' || value === 'fashion-mnist') {
+    const d = value === 'mnist' ? loadMnist() : loadFashionMnist();
+    return { train: d.train, test: d.test, featureDataset: value };
+  }
   let images: ImageSet;
   try {
     images = loadImages(value);
@@ -56,34 +84,25 @@ export function loadCliDataset(value: string, flag = '--dataset'): CliDataset {
   }
   if (images.count < 2) throw new LpcError('LPC_INVALID_ARGUMENT', `${flag} ${value} holds ${images.count} image(s); at least 2 are needed (the last tenth is held out for testing)`);
   const held = Math.max(1, Math.round(images.count / 10));
-  return { name: value, train: slice(images, 0, images.count - held, 'train'), test: slice(images, images.count - held, images.count, 'test'), featureDataset: null };
+  return { train: sliceImages(images, 0, images.count - held, 'train'), test: sliceImages(images, images.count - held, images.count, 'test'), featureDataset: null };
 }
 
-function splits(d: { train: ImageSet; test: ImageSet }): { train: ImageSet; test: ImageSet } {
-  return { train: d.train, test: d.test };
-}
-
-/** Images [from, to) of a set, sharing its memory. */
-export function slice(set: ImageSet, from: number, to: number, part?: string): ImageSet {
-  if (from === 0 && to === set.count && part === undefined) return set;
-  const size = imageSize(set.shape);
-  return createImageSet({
-    ...set,
-    name: part === undefined ? `${set.name}[${from}:${to}]` : `${set.name} (${part})`,
-    count: to - from,
-    images: set.images.subarray(from * size, to * size),
-    labels: set.labels?.subarray(from, to) ?? null,
-  });
+/** The split `split` of a dataset; LPC_INVALID_ARGUMENT naming the flag when validation was not held out. */
+export function evaluationSplit(dataset: CliDataset, split: EvaluationSplit, flag = '--split'): ImageSet {
+  if (split === 'test') return dataset.test;
+  if (dataset.validation === null) throw new LpcError('LPC_INVALID_ARGUMENT', `${flag} validation: ${dataset.name} was loaded without a validation split`);
+  return dataset.validation;
 }
 
 /**
- * The first `count` images of a test split (all of them when it has fewer), as evaluation scores them: with
- * `binarize`, the fixed-seed binarised copy (TEST_BINARIZATION_SEED), so the Bernoulli NLL is a proper one.
+ * The first `count` images of a validation or test split (all of them when it has fewer), as evaluation scores
+ * them: with `binarize`, the fixed-seed binarised copy (EVALUATION_BINARIZATION_SEED), so the Bernoulli NLL is
+ * a proper one.
  */
-export function testImages(test: ImageSet, count: number, binarize: boolean): ImageSet {
-  const first = slice(test, 0, Math.min(count, test.count));
+export function evaluationImages(split: ImageSet, count: number, binarize: boolean): ImageSet {
+  const first = sliceImages(split, 0, Math.min(count, split.count));
   if (!binarize) return first;
-  using rng = new Rng({ seed: TEST_BINARIZATION_SEED });
+  using rng = new Rng({ seed: EVALUATION_BINARIZATION_SEED });
   return binarizeImages(first, rng);
 }
 

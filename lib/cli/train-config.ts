@@ -22,6 +22,7 @@ import * as flags from './options.js';
 export interface TrainFlags extends flags.DecoderFlags, flags.EncoderFlags, flags.LikelihoodFlags {
   dataset?: string;
   trainImages?: string;
+  validation?: boolean;
   binarize?: boolean;
   algo?: string;
   init?: string;
@@ -55,7 +56,7 @@ export interface TrainFlags extends flags.DecoderFlags, flags.EncoderFlags, flag
 }
 
 /** Version of the configuration format; a checkpoint of another version is refused. */
-export const TRAIN_CONFIG_VERSION = 1;
+export const TRAIN_CONFIG_VERSION = 2;
 
 /**
  * A resolved training configuration. Fields of Langevin PC are null for the VAE; `decoder`/`encoder` are the
@@ -65,8 +66,10 @@ export interface TrainConfig {
   version: number;
   /** 'mnist', 'fashion-mnist' or an absolute path. */
   dataset: string;
-  /** Training images used (the first ones of the training split). */
+  /** Training images used (the first ones of the training split, after validation is held out). */
   trainImages: number;
+  /** The training split's validation part is held out, and evaluation during training scores it. */
+  validation: boolean;
   /** SHA-256 of those images (imagesDigest). */
   datasetSha256: string;
   imageShape: number[];
@@ -121,6 +124,7 @@ export type GivenConfig = Partial<TrainConfig>;
 export const CONFIG_FLAGS: Readonly<Record<Exclude<keyof TrainConfig, 'version'>, string>> = {
   dataset: '--dataset',
   trainImages: '--train-images',
+  validation: '--validation',
   datasetSha256: '--dataset',
   imageShape: '--dataset',
   binarize: '--binarize',
@@ -180,6 +184,7 @@ export function parseTrainFlags(f: TrainFlags): GivenConfig {
   }
   if (f.dataset !== undefined) given.dataset = f.dataset;
   if (f.trainImages !== undefined) given.trainImages = int('--train-images', f.trainImages, 1);
+  if (f.validation !== undefined) given.validation = f.validation;
   if (f.binarize !== undefined) given.binarize = f.binarize;
   if (f.algo !== undefined) given.algo = flags.parseChoice('--algo', f.algo, ['lpc', 'vae'] as const);
   if (f.arch !== undefined) given.arch = flags.parseChoice('--arch', f.arch, ['mlp', 'conv'] as const);

@@ -12,7 +12,8 @@ import type { LoadDecoderOptions } from '../models/load-decoder.js';
 import type { LoadEncoderOptions } from '../models/load-encoder.js';
 import type { DecoderSpec, EncoderSpec } from '../training/network-spec.js';
 import type { WorkerTrainerConfig } from '../training/worker-protocol.js';
-import { bytesDigest, imagesDigest, loadCliDataset, NAMED_DATASETS, slice, testImages } from './datasets.js';
+import { sliceImages } from '../data/image-set.js';
+import { bytesDigest, type EvaluationSplit, evaluationImages, imagesDigest, loadCliDataset, NAMED_DATASETS } from './datasets.js';
 import * as flags from './options.js';
 import { CONFIG_FLAGS, type GivenConfig, LPC_FIELDS, TRAIN_CONFIG_VERSION, type TrainConfig } from './train-config.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
@@ -20,10 +21,14 @@ import { TRAIN_DEFAULTS } from './train-defaults.js';
 /** A resolved run. */
 export interface TrainPlan {
   readonly config: TrainConfig;
-  /** The training images (the first config.trainImages of the training split). */
+  /** The training images (the first config.trainImages of the training split, after validation is held out). */
   readonly train: ImageSet;
-  /** The test images evaluation scores (binarised once with a fixed seed when config.binarize). */
+  /** The split evaluation during training scores: validation when held out, else test. */
+  readonly evalSplit: EvaluationSplit;
+  /** The images evaluation scores (the first of evalSplit, binarised once with a fixed seed when config.binarize). */
   readonly evalImages: ImageSet;
+  /** What the run's data are (metrics.json's `dataset`). */
+  readonly dataset: DatasetSummary;
   readonly likelihood: LikelihoodSpec;
   /** What builds the trainer, here or in a worker thread. */
   readonly trainer: WorkerTrainerConfig;
@@ -34,6 +39,19 @@ export interface TrainPlan {
   readonly updatesPerEpoch: number;
   /** Updates the run ends at, counting those before a resume. */
   readonly totalUpdates: number;
+}
+
+/** The data of a run, as metrics.json and `train --json` state them. */
+export interface DatasetSummary {
+  /** 'mnist', 'fashion-mnist' or the absolute path of the images. */
+  readonly name: string;
+  /** Sizes of the splits (the training split after validation is held out), whatever the run uses of them. */
+  readonly trainImages: number;
+  readonly validationImages: number;
+  readonly testImages: number;
+  /** Training images the run trains on (--train-images keeps the first ones). */
+  readonly trainImagesUsed: number;
+  readonly binarized: boolean;
 }
 
 /** The networks of a checkpoint, used in place of pretrained files not named again on --resume. */
@@ -47,11 +65,16 @@ export interface CheckpointNetworks {
  * given is read (and digested) from disk; one not given on --resume is taken from `checkpoint`.
  */
 export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, checkpoint: CheckpointNetworks | null): Promise<TrainPlan> {
-  const dataset = loadCliDataset(merged.dataset ?? TRAIN_DEFAULTS.dataset);
+  const validation = merged.validation ?? false;
+  const dataset = loadCliDataset(merged.dataset ?? TRAIN_DEFAULTS.dataset, { validation });
   const datasetName = (NAMED_DATASETS as readonly string[]).includes(dataset.name) ? dataset.name : path.resolve(dataset.name);
   const trainCount = merged.trainImages ?? dataset.train.count;
-  if (trainCount > dataset.train.count) invalidArgument('--train-images', `at most ${dataset.train.count} (the training images of ${dataset.name})`, trainCount);
-  const train = slice(dataset.train, 0, trainCount);
+  if (trainCount > dataset.train.count) {
+    invalidArgument('--train-images', `at most ${dataset.train.count} (the training images of ${dataset.name}${validation ? ' left after the validation split' : ''})`, trainCount);
+  }
+  const train = sliceImages(dataset.train, 0, trainCount);
+  const evalSplit: EvaluationSplit = validation ? 'validation' : 'test';
+  const evalSet = dataset.validation ?? dataset.test;
   const imageShape = train.shape;
   const algo = merged.algo ?? TRAIN_DEFAULTS.algo;
 
@@ -115,7 +138,7 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
   const updatesPerEpoch = Math.ceil(train.count / batch);
   const epochs = merged.epochs === undefined && merged.updates === undefined ? TRAIN_DEFAULTS.epochs : (merged.epochs ?? null);
   const updates = merged.updates ?? null;
-  const evalImageCount = Math.min(merged.evalImages ?? TRAIN_DEFAULTS.evalImages, dataset.test.count);
+  const evalImageCount = Math.min(merged.evalImages ?? TRAIN_DEFAULTS.evalImages, evalSet.count);
   const defaultEvalEvery = TRAIN_DEFAULTS.evalEvery === 'epoch' ? updatesPerEpoch : TRAIN_DEFAULTS.evalEvery;
   const threads = merged.threads ?? null;
 
@@ -123,6 +146,7 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
     version: TRAIN_CONFIG_VERSION,
     dataset: datasetName,
     trainImages: train.count,
+    validation,
     datasetSha256: imagesDigest(train),
     imageShape: [...imageShape],
     binarize,
@@ -187,7 +211,16 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
   return {
     config,
     train,
-    evalImages: testImages(dataset.test, evalImageCount, binarize),
+    evalSplit,
+    evalImages: evaluationImages(evalSet, evalImageCount, binarize),
+    dataset: {
+      name: datasetName,
+      trainImages: dataset.train.count,
+      validationImages: dataset.validation?.count ?? 0,
+      testImages: dataset.test.count,
+      trainImagesUsed: train.count,
+      binarized: binarize,
+    },
     likelihood,
     trainer,
     decoderOptions: { imageShape: imageShape as ImageShape, layout: config.layout ?? undefined, range, latentDim: latent },

@@ -21,12 +21,22 @@ import { InterruptGuard } from './interrupt.js';
 import * as flags from './options.js';
 import { startBackend, type TrainingBackend } from './train-backend.js';
 import { checkSameConfig, mergeConfig, parseTrainFlags, TRAIN_CONFIG_VERSION, type TrainConfig, type TrainFlags } from './train-config.js';
-import { resolveTrainPlan, type TrainPlan } from './train-plan.js';
+import type { EvaluationSplit } from './datasets.js';
+import { type DatasetSummary, resolveTrainPlan, type TrainPlan } from './train-plan.js';
 import { progressMode, TrainProgress } from './train-progress.js';
 
 /** What metrics.json (and `train --json`) holds. */
 export interface TrainMetrics {
   config: TrainConfig;
+  /** The data: split sizes, the training images used, binarisation. */
+  dataset: DatasetSummary;
+  /** The split the history's evaluations scored. */
+  evalSplit: EvaluationSplit;
+  /**
+   * With --validation, the evaluation with the lowest validation NLL (its networks are in DIR/best/); null
+   * without --validation or before any NLL.
+   */
+  best: BestEvaluation | null;
   /** Updates done. */
   updates: number;
   /** Epochs done (fractional). */
@@ -38,6 +48,12 @@ export interface TrainMetrics {
   /** One point per evaluation; the last one scores the final networks. */
   history: HistoryPoint[];
   traces: UpdateTraces;
+}
+
+/** The best validation evaluation of a run. */
+export interface BestEvaluation {
+  updates: number;
+  nll: number;
 }
 
 /** Where train writes. */
@@ -195,10 +211,16 @@ class TrainLoop {
       });
     }
     const onGrid = this.#updates % this.#config.evalEvery === 0;
+    const previousBest = this.#best();
     const point = this.metrics.addPoint(
       { updates: this.#updates, epochs: this.#updates / this.plan.updatesPerEpoch, onGrid },
       result === null ? missingEvaluation(likelihood.note ?? 'not evaluated') : pointEvaluation(result),
     );
+    // A new best validation NLL keeps its networks, so early stopping needs no second run.
+    if (this.plan.evalSplit === 'validation' && point.nll !== null && (previousBest === null || point.nll < previousBest.nll)) {
+      this.dir.writeResult(`${RUN_FILES.best}/${RUN_FILES.decoder}`, snapshot.decoder);
+      if (snapshot.encoder !== null) this.dir.writeResult(`${RUN_FILES.best}/${RUN_FILES.encoder}`, snapshot.encoder);
+    }
     this.#progress.log(describePoint(point, this.plan, (performance.now() - started) / 1000));
   }
 
@@ -226,10 +248,21 @@ class TrainLoop {
     return result;
   }
 
+  /** The history's lowest validation NLL (the first of equals), or null. */
+  #best(): BestEvaluation | null {
+    if (this.plan.evalSplit !== 'validation') return null;
+    let best: BestEvaluation | null = null;
+    for (const p of this.metrics.history) if (p.nll !== null && (best === null || p.nll < best.nll)) best = { updates: p.updates, nll: p.nll };
+    return best;
+  }
+
   #metricsJson(interrupted: boolean): TrainMetrics {
     const m = this.metrics.toJSON();
     return {
       config: this.#config,
+      dataset: this.plan.dataset,
+      evalSplit: this.plan.evalSplit,
+      best: this.#best(),
       updates: this.#updates,
       epochs: this.#updates / this.plan.updatesPerEpoch,
       seconds: m.seconds,
@@ -240,9 +273,9 @@ class TrainLoop {
   }
 }
 
-/** What a test score is called: an NLL, or BCE + KL on grey values. */
-function nllName(point: HistoryPoint): string {
-  return point.normalised === false ? 'test BCE+KL bound' : 'test NLL';
+/** What a score is called: an NLL, or BCE + KL on grey values, of the split it scored. */
+function nllName(point: HistoryPoint, split: EvaluationSplit): string {
+  return `${split} ${point.normalised === false ? 'BCE+KL bound' : 'NLL'}`;
 }
 
 function describePoint(point: HistoryPoint, plan: TrainPlan, evalSeconds: number): string {
@@ -250,7 +283,7 @@ function describePoint(point: HistoryPoint, plan: TrainPlan, evalSeconds: number
   const energy = point.trainEnergy === null ? '' : `, train energy ${point.trainEnergy.toFixed(2)}`;
   if (point.nll === null) return `${head}${energy}; not evaluated: ${point.note}`;
   const elbo = point.negElbo === null ? '' : `, -ELBO ${point.negElbo.toFixed(2)}`;
-  return `${head}: ${nllName(point)} ${point.nll.toFixed(2)} ± ${(point.nllStdErr ?? 0).toFixed(2)} (K=${point.nllK})${elbo}${energy} [${point.seconds.toFixed(1)} s training, eval ${evalSeconds.toFixed(1)} s]`;
+  return `${head}: ${nllName(point, plan.evalSplit)} ${point.nll.toFixed(2)} ± ${(point.nllStdErr ?? 0).toFixed(2)} (K=${point.nllK})${elbo}${energy} [${point.seconds.toFixed(1)} s training, eval ${evalSeconds.toFixed(1)} s]`;
 }
 
 function describeResult(result: TrainMetrics, plan: TrainPlan, dir: string, encoder: boolean): string {
@@ -258,12 +291,15 @@ function describeResult(result: TrainMetrics, plan: TrainPlan, dir: string, enco
   const last = result.history.at(-1);
   const lines = [`trained ${result.updates} updates (${result.epochs.toFixed(2)} epochs) of ${c.algo} on ${c.trainImages} ${c.dataset} images in ${result.seconds.toFixed(1)} s of training`];
   if (last !== undefined && last.nll !== null) {
-    const images = `${plan.evalImages.count}${c.binarize ? ' binarised' : ''} test images`;
-    lines.push(`${nllName(last)} ${last.nll.toFixed(2)} ± ${(last.nllStdErr ?? 0).toFixed(2)} nats per image (importance sampling, K = ${last.nllK}, ${images}, proposal ${last.proposal})`);
-    if (last.negElbo !== null) lines.push(`test -ELBO ${last.negElbo.toFixed(2)} nats per image${last.normalised === false ? ' (BCE + KL: grey-valued Bernoulli data)' : ''}`);
+    const images = `${plan.evalImages.count}${c.binarize ? ' binarised' : ''} ${plan.evalSplit} images`;
+    lines.push(
+      `${nllName(last, plan.evalSplit)} ${last.nll.toFixed(2)} ± ${(last.nllStdErr ?? 0).toFixed(2)} nats per image (importance sampling, K = ${last.nllK}, ${images}, proposal ${last.proposal})`,
+    );
+    if (last.negElbo !== null) lines.push(`${plan.evalSplit} -ELBO ${last.negElbo.toFixed(2)} nats per image${last.normalised === false ? ' (BCE + KL: grey-valued Bernoulli data)' : ''}`);
   } else if (last !== undefined) {
     lines.push(`not evaluated: ${last.note}`);
   }
+  if (result.best !== null) lines.push(`best validation NLL ${result.best.nll.toFixed(2)} at update ${result.best.updates} (its networks: ${dir}/${RUN_FILES.best}/)`);
   const files = [RUN_FILES.decoder, ...(encoder ? [RUN_FILES.encoder] : []), RUN_FILES.samples, RUN_FILES.metrics, `${RUN_FILES.checkpoint}/`];
   lines.push(`wrote ${files.map((f) => `${dir}/${f}`).join(', ')}`);
   return `${lines.join('\n')}\n`;

@@ -11,7 +11,7 @@
  * Checkpoints are crash-safe by CheckpointStore's protocol; the result files are replaced atomically (written
  * beside, fsynced, renamed), so a kill at any moment leaves either the old or the new file.
  */
-import { renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { LpcError } from '../errors.js';
 import type { RejectedGeneration } from './checkpoint-generation.js';
@@ -26,6 +26,8 @@ export const RUN_FILES = Object.freeze({
   samples: 'samples.png',
   metrics: 'metrics.json',
   checkpoint: 'checkpoint',
+  /** The folder holding the networks of the best validation evaluation (decoder.onnx, encoder.onnx). */
+  best: 'best',
 });
 
 /** The files inside each checkpoint generation. */
@@ -128,14 +130,16 @@ export class RunDirectory {
     };
   }
 
-  /** Replaces DIR/name atomically with `content`; returns the path. */
+  /** Replaces DIR/name atomically with `content` (name may lie in a subfolder, created when absent); returns the path. */
   writeResult(name: string, content: CheckpointContent): string {
     const file = path.join(this.dir, name);
-    const temp = path.join(this.dir, `.${name}.${process.pid}.tmp`);
+    const folder = path.dirname(file);
+    const temp = path.join(folder, `.${path.basename(file)}.${process.pid}.tmp`);
     try {
+      mkdirSync(folder, { recursive: true });
       writeFileDurably(temp, typeof content === 'string' ? Buffer.from(content, 'utf8') : content, false);
       renameSync(temp, file);
-      fsyncDirectory(this.dir);
+      fsyncDirectory(folder);
     } catch (error) {
       rmSync(temp, { force: true });
       throw new LpcError('LPC_CHECKPOINT', `could not write ${file}: ${(error as Error).message}`, { cause: error });

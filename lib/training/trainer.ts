@@ -5,6 +5,7 @@
  */
 import type { ImageSet } from '../data/image-set.js';
 import { imageSize } from '../data/image-set.js';
+import { splitValidation } from '../data/validation-split.js';
 import { invalidArgument, LpcError } from '../errors.js';
 import { EnergyModel } from '../likelihoods/energy-model.js';
 import type { LikelihoodSpec } from '../likelihoods/spec.js';
@@ -39,10 +40,16 @@ export interface TrainerOptions {
   seed?: number | bigint;
   /** Intra-op threads of each onnxruntime session (default: onnxruntime's choice). */
   threads?: number;
+  /**
+   * run() trains on the data's training part only, holding out its validation part (splitValidation in
+   * lib/data: the last 10,000 images of the MNIST and Fashion-MNIST training splits, the last tenth of any
+   * other set) for the caller to evaluate on. Default false.
+   */
+  validation?: boolean;
 }
 
 /** Keys of TrainerOptions, for the subclasses' unknown-option check. */
-export const TRAINER_OPTION_KEYS = ['decoder', 'likelihood', 'optimizer', 'encoderOptimizer', 'binarize', 'seed', 'threads'] as const;
+export const TRAINER_OPTION_KEYS = ['decoder', 'likelihood', 'optimizer', 'encoderOptimizer', 'binarize', 'seed', 'threads', 'validation'] as const;
 
 /** What a subclass's update returns (the base adds counters and timing). */
 export interface UpdateOutcome {
@@ -64,6 +71,7 @@ export interface TrainerCore {
   readonly phiOptimizer: Optimizer | null;
   readonly streams: TrainingStreams;
   readonly binarize: boolean;
+  readonly validation: boolean;
 }
 
 /**
@@ -73,6 +81,7 @@ export interface TrainerCore {
 export async function createTrainerCore(options: TrainerOptions, encoderOption: Encoder | EncoderSpec | undefined): Promise<TrainerCore> {
   if (options.threads !== undefined) checkInteger('threads', options.threads, 1, 1024);
   const binarize = checkBoolean('binarize', options.binarize ?? false);
+  const validation = checkBoolean('validation', options.validation ?? false);
   const seed = checkU64('seed', options.seed ?? 0);
   const [decoderKey, encoderKey] = initKeys(seed, 2);
   const decoder = isNetworkSpec(options.decoder) ? await resolveDecoder(options.decoder as DecoderSpec, decoderKey) : options.decoder;
@@ -97,7 +106,7 @@ export async function createTrainerCore(options: TrainerOptions, encoderOption: 
             encoderModel.params.names.map((n) => encoderModel!.params.get(n).data),
             optimizerOptions('encoderOptimizer', options.encoderOptimizer ?? options.optimizer),
           );
-    return { decoder, encoder, energy, encoderModel, thetaOptimizer, phiOptimizer, streams: new TrainingStreams(seed), binarize };
+    return { decoder, encoder, energy, encoderModel, thetaOptimizer, phiOptimizer, streams: new TrainingStreams(seed), binarize, validation };
   } catch (error) {
     await energy.dispose();
     await encoderModel?.dispose();
@@ -130,6 +139,7 @@ export abstract class Trainer {
   protected readonly phiOptimizer: Optimizer | null;
   protected readonly streams: TrainingStreams;
   readonly #binarize: boolean;
+  readonly #validation: boolean;
   #updates = 0;
   #position: DataPosition = { epoch: 0, batch: 0, order: new Uint32Array(0), dataCount: 0, batchSize: 0, dropLast: false };
   #cursor: BatchCursor | null = null;
@@ -145,6 +155,7 @@ export abstract class Trainer {
     this.phiOptimizer = core.phiOptimizer;
     this.streams = core.streams;
     this.#binarize = core.binarize;
+    this.#validation = core.validation;
   }
 
   /** 'lpc' or 'vae'. */
@@ -177,7 +188,7 @@ export abstract class Trainer {
   }
 
   /**
-   * Trains on `options.data`, yielding an event per update and per completed epoch, until the total number of
+   * Trains on `options.data` (its training part with the `validation` option), yielding an event per update and per completed epoch, until the total number of
    * epochs or updates asked for is reached or `options.signal` aborts (checked before each update, so the update
    * in progress always completes). Breaking out of the loop stops it the same way. Between events the trainer
    * is paused, so getState() there gives a state to resume from.
@@ -285,7 +296,7 @@ export abstract class Trainer {
   }
 
   #openCursor(options: RunOptions): BatchCursor {
-    const data = options.data;
+    const data = this.#validation ? splitValidation(options.data).train : options.data;
     const shape = this.energy.imageShape;
     if (data.shape.join() !== shape.join()) invalidArgument('data', `images of shape [${shape.join(', ')}] (the decoder's)`, `images of shape [${data.shape.join(', ')}]`);
     const dropLast = options.dropLast ?? false;

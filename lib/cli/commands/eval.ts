@@ -5,10 +5,13 @@
  * folder supplies its dataset, binarisation, likelihood and learned sigma; flags override them.
  */
 import type { Command } from 'commander';
+import type { ImageSet } from '../../data/image-set.js';
 import { LpcError } from '../../errors.js';
+import type { FeatureDataset } from '../../eval/shipped-classifiers.js';
 import { frechetDistance } from '../../eval/image-frechet-distance.js';
 import type { EvaluationResult, ProposalReport } from '../../eval/evaluate.js';
-import { loadCliDataset, slice, testImages } from '../datasets.js';
+import { sliceImages } from '../../data/image-set.js';
+import { EVALUATION_SPLITS, type EvaluationSplit, evaluationImages, evaluationSplit, loadCliDataset } from '../datasets.js';
 import { isRunFolder, openModelFile, openRunFolder, readRunFolder, type EvalModelFlags, type EvalTarget } from '../eval-target.js';
 import { decoderSamples, describeLikelihood, evaluateNetworks, evaluationEstimates, evaluationLikelihood } from '../evaluation.js';
 import * as flags from '../options.js';
@@ -17,6 +20,7 @@ import * as flags from '../options.js';
 export interface EvalCliOptions extends EvalModelFlags {
   iwae?: string;
   images?: string;
+  split?: string;
   seed?: string;
   threads?: string;
   json?: boolean;
@@ -25,6 +29,8 @@ export interface EvalCliOptions extends EvalModelFlags {
 /** What eval prints. */
 export interface EvalSummary {
   images: number;
+  /** The split scored: 'validation' or 'test'. */
+  split: EvaluationSplit;
   /** Mean test negative ELBO, nats per image; null without an encoder. */
   negElbo: number | null;
   negElboStdErr: number | null;
@@ -64,16 +70,19 @@ async function runEval(target: string, options: EvalCliOptions, write: (text: st
   const threads = options.threads === undefined ? undefined : flags.parseInteger('--threads', options.threads, 1, 1, 1024);
   const run = isRunFolder(target) ? readRunFolder(target) : null;
   const seed = flags.parseSeed(options.seed ?? run?.config.seed);
-  const dataset = loadCliDataset(options.dataset ?? run?.config.dataset ?? 'mnist');
+  const split = flags.parseChoice('--split', options.split, EVALUATION_SPLITS, 'test');
+  const dataset = loadCliDataset(options.dataset ?? run?.config.dataset ?? 'mnist', { validation: split === 'validation' });
+  const scored = evaluationSplit(dataset, split);
   const binarize = options.binarize ?? run?.config.binarize ?? false;
-  const model: EvalTarget = run === null ? await openModelFile(target, options, dataset.test.shape) : await openRunFolder(run, options, dataset.test.shape);
+  const model: EvalTarget = run === null ? await openModelFile(target, options, scored.shape) : await openRunFolder(run, options, scored.shape);
   const fixed = evaluationLikelihood(model.likelihood, model.logSigma);
   if (fixed.spec === undefined) throw new LpcError('LPC_INVALID_ARGUMENT', `--sigma: ${fixed.note}`);
-  const images = testImages(dataset.test, count, binarize);
+  const images = evaluationImages(scored, count, binarize);
   const result = await evaluateNetworks(model.decoder, model.encoder, images, { likelihood: fixed.spec, iwae, seed, threads });
-  const fd = await frechet(model, dataset, images.count, seed, threads);
+  const fd = await frechet(model, dataset.featureDataset, dataset.name, sliceImages(scored, 0, images.count), seed, threads);
   const summary: EvalSummary = {
     images: result.images,
+    split,
     ...evaluationEstimates(result),
     ...fd,
     normalised: result.normalised,
@@ -89,19 +98,27 @@ async function runEval(target: string, options: EvalCliOptions, write: (text: st
   return summary;
 }
 
-async function frechet(model: EvalTarget, dataset: ReturnType<typeof loadCliDataset>, count: number, seed: bigint, threads?: number): Promise<Pick<EvalSummary, 'fd' | 'fdNetwork' | 'fdReason'>> {
+/** The Fréchet distance between as many decoder samples as `real` has images and `real` (the scored split's images, not binarised). */
+async function frechet(
+  model: EvalTarget,
+  featureDataset: FeatureDataset | null,
+  datasetName: string,
+  real: ImageSet,
+  seed: bigint,
+  threads?: number,
+): Promise<Pick<EvalSummary, 'fd' | 'fdNetwork' | 'fdReason'>> {
   const shape = model.decoder.imageShape;
-  if (dataset.featureDataset === null) return { fd: null, fdNetwork: null, fdReason: `no shipped feature classifier for ${dataset.name} (only mnist and fashion-mnist)` };
+  if (featureDataset === null) return { fd: null, fdNetwork: null, fdReason: `no shipped feature classifier for ${datasetName} (only mnist and fashion-mnist)` };
   if (shape.join() !== '1,28,28') return { fd: null, fdNetwork: null, fdReason: `the feature classifiers take 28x28 grey images; the decoder makes [${shape.join(', ')}]` };
-  const samples = await decoderSamples(model.decoder, count, seed, threads);
+  const samples = await decoderSamples(model.decoder, real.count, seed, threads);
   if (model.decoder.range === '11') for (let i = 0; i < samples.length; i++) samples[i] = (samples[i] + 1) / 2;
-  const result = await frechetDistance(slice(dataset.test, 0, count), samples, { dataset: dataset.featureDataset });
+  const result = await frechetDistance(real, samples, { dataset: featureDataset });
   return { fd: result.fd, fdNetwork: result.network, fdReason: null };
 }
 
 function formatSummary(s: EvalSummary, result: EvaluationResult): string {
   const nllName = s.normalised ? 'NLL' : 'BCE + KL bound';
-  const lines = [`${s.images} test images of ${s.dataset}${s.binarized ? ' (binarised, fixed seed)' : ''}, likelihood ${s.likelihood}`];
+  const lines = [`${s.images} ${s.split} images of ${s.dataset}${s.binarized ? ' (binarised, fixed seed)' : ''}, likelihood ${s.likelihood}`];
   if (s.negElbo !== null) lines.push(`-ELBO       ${s.negElbo.toFixed(2)} ± ${(s.negElboStdErr ?? 0).toFixed(2)} nats per image${s.normalised ? '' : ' (BCE + KL)'}`);
   lines.push(`${nllName.padEnd(10)} ${s.nll.toFixed(2)} ± ${s.nllStdErr.toFixed(2)} nats per image (importance sampling, K = ${s.nllK}, proposal ${s.proposal})`);
   for (const p of result.proposals) if (p.kind !== s.proposal) lines.push(`           ${p.nll.toFixed(2)} with proposal ${p.kind}`);
@@ -115,13 +132,14 @@ function formatSummary(s: EvalSummary, result: EvaluationResult): string {
 export function register(program: Command): void {
   const command = program
     .command('eval')
-    .description('score a trained model on test images: -ELBO, importance-sampled NLL, reconstruction error, Fréchet distance of samples')
+    .description('score a trained model on test (or validation) images: -ELBO, importance-sampled NLL, reconstruction error, Fréchet distance of samples')
     .argument('<target>', 'a run folder written by train, or a decoder .onnx file')
     .option('--dataset <name|path>', "mnist, fashion-mnist or an image path (default: the run's, else mnist)")
     .option('--binarize', 'score the fixed-seed binarised copy of the test images (default: as the run was trained)')
     .option('--encoder <model.onnx>', "an encoder for the ELBO and the encoder proposal (default: the run's)")
     .option('--iwae <K>', `importance samples per image (default ${EVAL_DEFAULTS.iwae})`)
-    .option('--images <n>', `the first n test images (default ${EVAL_DEFAULTS.images})`);
+    .option('--images <n>', `the first n images of the split (default ${EVAL_DEFAULTS.images})`)
+    .option('--split <split>', 'validation (the held-out end of the training split, as train --validation holds it out) or test (default test)');
   flags.addLikelihoodOptions(command);
   flags.addDecoderOptions(command);
   flags.addEncoderOptions(command);

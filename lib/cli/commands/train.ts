@@ -19,6 +19,10 @@ export function register(program: Command): void {
     // Data.
     .option('--dataset <name|path>', `mnist, fashion-mnist, or a folder of PNGs / .png / .npy / IDX file (its last tenth is held out for testing) (default ${D.dataset})`)
     .option('--train-images <n>', 'train on the first n images of the training split (default all)')
+    .option(
+      '--validation',
+      'hold out the last 10,000 training images of mnist and fashion-mnist (the last tenth of the training part of a path), evaluate on them instead of test images, and keep the networks of the best validation NLL in DIR/best/',
+    )
     .option('--binarize', 'binarise every minibatch afresh (pixel = 1 with probability its grey value) and score a fixed binarised test copy, so the Bernoulli NLL is a proper likelihood')
     // Algorithm.
     .option('--algo <algo>', `lpc (Langevin predictive coding) or vae (default ${D.algo})`)
@@ -49,8 +53,8 @@ export function register(program: Command): void {
   flags.addLikelihoodOptions(command);
   command
     // Evaluation and checkpoints.
-    .option('--eval-every <n>', 'evaluate on the test images every n updates (default: at the end of each epoch), and always at the end')
-    .option('--eval-images <n>', `test images evaluated (the first n of the test split) (default ${D.evalImages})`)
+    .option('--eval-every <n>', 'evaluate on the validation images (with --validation) or else the test images every n updates (default: at the end of each epoch), and always at the end')
+    .option('--eval-images <n>', `images evaluated (the first n of the validation or test split) (default ${D.evalImages})`)
     .option('--eval-iwae <K>', `importance samples per image of the test NLL during training (default ${D.evalIwae})`)
     .option('--checkpoint-every <n>', `checkpoint every n updates, and at the end of each epoch and of the run (default ${D.checkpointEvery})`)
     .option('--seed <n>', 'seed of every random number: initialisation, data order, binarisation, Langevin noise, evaluation (default 0)')
