@@ -3,7 +3,8 @@
  * DEFAULT_INFLATION) and the evaluation's default Langevin settings (DEFAULT_EVAL_LANGEVIN), by measurement.
  *
  * 1. Trains a VAE (MLP decoder d -> hidden -> 784 with the Bernoulli likelihood, MLP encoder) on dynamically
- *    binarised MNIST (the `mnist` package's 8,000 training digits), batch 64, Adam 1e-3. Cached in bench/out/.
+ *    binarised MNIST (the standard training split; bench/RESULTS.md's numbers were measured on the 8,000-digit
+ *    subset of the former `mnist` package), batch 64, Adam 1e-3. Cached in bench/out/.
  * 2. On a fixed binarised copy of 200 test digits: the reference log p(x), IWAE with the encoder's proposal at
  *    K = 5000. Then, treating the decoder as encoder-free, for each Langevin setting (4 chains from the prior,
  *    200 steps, states 105, 110, ..., 200 kept: 80 per digit) the diagonal Gaussian is fitted once, and for each

@@ -1,7 +1,7 @@
 /**
  * Data augmentation for the feature classifier: every image of a minibatch moved by its own random whole-
  * pixel offset, the uncovered border filled with 0 (the background of MNIST-like images in [0, 1]). On the
- * 8,000 MNIST training digits this is what lifts a small MLP from ~95% to ~97% test accuracy.
+ * 8,000-digit MNIST subset the package once used it lifted a small MLP from ~95% to ~97% test accuracy.
  */
 import { imageSize, type ImageShape } from '../data/index.js';
 import type { Rng } from '../native/index.js';
