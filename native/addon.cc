@@ -6,7 +6,8 @@
 namespace lpc {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) : pool_(ThreadPool::default_threads()) {
-  exports.Set("version", Napi::String::New(env, "0.1.0"));
+  // LPC_PACKAGE_VERSION comes from package.json (CMakeLists.txt).
+  exports.Set("version", Napi::String::New(env, LPC_PACKAGE_VERSION));
   register_runtime(env, exports);
   register_rng(env, exports);
   register_chains(env, exports);
