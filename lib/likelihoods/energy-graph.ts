@@ -2,6 +2,7 @@
  * Composes a decoder and a likelihood into one forward energy graph (DESIGN.md §3, ENGINE.md):
  *
  *   inputs   x [batch, C, H, W] (NCHW, in the decoder's range), z [chains, d], chains = batch * K
+ *            (a latent of shape [C', h, w] is reshaped from its flat row of d = C' h w at the boundary)
  *   outputs  energy [chains] = -log p(x|z) + |z|^2 / 2,  nll [chains] = -log p(x|z),
  *            sse [chains] (squared error of the mean, decoder range),  mean [chains, C*H*W] (NCHW)
  *
@@ -18,7 +19,8 @@ import type { Parameter } from '../onnx/params.js';
 import { removeDeadNodes, sortNodes } from '../onnx/topo.js';
 import { LpcError } from '../errors.js';
 import { freeReservedNames, renameValue } from '../models/graph-edit.js';
-import { imageElements, type Decoder } from '../models/networks.js';
+import { imageElements, latentShapeOf, type Decoder } from '../models/networks.js';
+import { makeTensor } from '../onnx/tensor.js';
 import { bernoulli } from './bernoulli.js';
 import { discretized } from './discretized.js';
 import { gaussian } from './gaussian.js';
@@ -78,8 +80,19 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   }
   const renames = freeReservedNames(model, ENERGY_NAMES, GRADIENT_PREFIXES, new Set(decoder.params.names));
   let out = renames.get(decoder.output) ?? decoder.output;
-  renameValue(g, renames.get(decoder.latentInput) ?? decoder.latentInput, 'z');
-  g.input('z')!.shape = ['chains', decoder.latentDim];
+  const latentShape = latentShapeOf(decoder);
+  const latent = renames.get(decoder.latentInput) ?? decoder.latentInput;
+  if (latentShape.length === 1) {
+    renameValue(g, latent, 'z');
+    g.input('z')!.shape = ['chains', decoder.latentDim];
+  } else {
+    // Chains hold flat rows; the decoder reads them reshaped (a static shape, so its convolutions see static sizes).
+    g.inputs = g.inputs.filter((v) => v.name !== latent);
+    g.inputs.push({ name: 'z', dtype: 'float32', shape: ['chains', decoder.latentDim] });
+    g.nodes.unshift({ name: 'energy/latent_reshape', opType: 'Reshape', domain: '', inputs: ['z', 'energy/latent_shape'], outputs: [latent], attrs: new Map() });
+    g.initializers.set('energy/latent_shape', makeTensor('int64', [latentShape.length + 1], BigInt64Array.from([-1, ...latentShape].map(BigInt))));
+    g.valueInfo.delete(latent);
+  }
   g.outputs = [];
   let form: OutputForm = 'mean';
   if (likelihood.wantsLogits && decoder.head !== null) {

@@ -1,5 +1,5 @@
 /**
- * Loading a pretrained decoder (e.g. exported by torch.onnx.export): which input takes z and its size, which
+ * Loading a pretrained decoder (e.g. exported by torch.onnx.export): which input takes z and its shape, which
  * output is the image, its layout (NCHW or NHWC, or flat) and its range (sigmoid [0, 1] or tanh [-1, 1]),
  * each detected from the graph when it can be and otherwise taken from the options.
  */
@@ -8,8 +8,9 @@ import { invalidArgument, LpcError } from '../errors.js';
 import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
-import { checkChoice, checkImageShape, checkPositiveInt } from './check.js';
+import { checkChoice, checkImageShape, checkPositiveInt, checkSizes } from './check.js';
 import { findHead, readImageAxes } from './detect.js';
+import { resolveLatentShape } from './latent-shape.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
 import type { Decoder, OutputRange } from './networks.js';
 
@@ -21,8 +22,13 @@ export interface LoadDecoderOptions {
   layout?: ImageLayout;
   /** '01' (sigmoid) or '11' (tanh). Detected from the final operator. */
   range?: OutputRange;
-  /** Size of z; needed when the model's input does not fix it. */
+  /** Size of z; needed when the model's input [batch, d] does not fix it. */
   latentDim?: number;
+  /**
+   * Shape of one latent, e.g. [C, h, w] for an input [batch, C, h, w]; needed when the model leaves it open
+   * and the images' size (imageShape) cannot settle it.
+   */
+  latentShape?: readonly number[];
   /** The image output when the model has several (default the first). */
   output?: string;
 }
@@ -44,22 +50,14 @@ export async function loadDecoder(source: ModelSource, options: LoadDecoderOptio
     throw new LpcError('LPC_INVALID_MODEL', `a decoder must have one input (z); this model has ${feeds.length}: ${feeds.map((v) => `'${v.name}'`).join(', ')}`);
   }
   const input = feeds[0];
-  if (input.shape !== null && input.shape.length !== 2) {
-    throw new LpcError('LPC_INVALID_MODEL', `the decoder input '${input.name}' has rank ${input.shape.length}; it must be [batch, d]`);
-  }
-  const fixed = input.shape?.[1];
-  let latentDim: number;
-  if (typeof fixed === 'number') {
-    if (o.latentDim !== undefined && o.latentDim !== fixed) throw new LpcError('LPC_SHAPE_MISMATCH', `latentDim is ${o.latentDim} but the decoder input '${input.name}' has ${fixed}`);
-    latentDim = fixed;
-  } else if (o.latentDim !== undefined) latentDim = o.latentDim;
-  else throw new LpcError('LPC_INVALID_ARGUMENT', `the decoder input '${input.name}' does not fix the latent size; pass latentDim`);
-
   const output = o.output ?? g.outputs[0]?.name;
   if (output === undefined || !g.output(output)) throw new LpcError('LPC_NOT_FOUND', `the decoder has no output '${output}' (outputs: ${g.outputs.map((v) => v.name).join(', ')})`);
+  const latentShape = await resolveLatentShape(model, input, output, o);
+  const latentDim = latentShape.reduce((p, d) => p * d, 1);
+
   let dims = inferredShape(model, output);
   if (dims === null || dims.slice(1).some((d) => typeof d !== 'number')) {
-    dims = (await probeOutputDims(model, input.name, [2, latentDim])).get(output) ?? null;
+    dims = (await probeOutputDims(model, input.name, [2, ...latentShape])).get(output) ?? null;
   }
   if (dims === null) throw new LpcError('LPC_INVALID_MODEL', `cannot determine the shape of the decoder output '${output}'`);
   const axes = readImageAxes(`the decoder output '${output}'`, dims.slice(1) as Dim[], o.imageShape, o.layout);
@@ -78,6 +76,7 @@ export async function loadDecoder(source: ModelSource, options: LoadDecoderOptio
     latentInput: input.name,
     output,
     latentDim,
+    latentShape,
     imageShape: axes.imageShape,
     layout: axes.layout === 'flat' ? (o.layout ?? 'nchw') : axes.layout,
     range,
@@ -92,6 +91,7 @@ function checkOptions(options: LoadDecoderOptions): LoadDecoderOptions {
     layout: options.layout === undefined ? undefined : checkChoice('layout', options.layout, ['nchw', 'nhwc'] as const),
     range: options.range === undefined ? undefined : checkChoice('range', options.range, ['01', '11'] as const),
     latentDim: options.latentDim === undefined ? undefined : checkPositiveInt('latentDim', options.latentDim),
+    latentShape: options.latentShape === undefined ? undefined : checkSizes('latentShape', options.latentShape, false),
     output: options.output === undefined ? undefined : typeof options.output === 'string' ? options.output : invalidArgument('output', 'an output name', options.output),
   };
 }
