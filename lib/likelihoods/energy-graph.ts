@@ -95,6 +95,13 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   }
   g.outputs = [];
   let form: OutputForm = 'mean';
+  if (likelihood.wantsLogits && decoder.head === null) {
+    // Logits recovered from a clamped mean would give meaningless gradients where the mean saturates.
+    throw new LpcError(
+      'LPC_INVALID_ARGUMENT',
+      `the Bernoulli likelihood reads logits, and the decoder output '${decoder.output}' is a plain ${decoder.range === '01' ? '[0, 1]' : '[-1, 1]'} mean without a final Sigmoid or Tanh; load it with range 'logits' (--range logits) if it returns logits, or use the Gaussian likelihood (--likelihood gaussian)`,
+    );
+  }
   if (likelihood.wantsLogits && decoder.head !== null) {
     out = cutHead(model, decoder.head.node, out);
     form = decoder.head.op === 'Sigmoid' ? 'sigmoid-logits' : 'tanh-preactivation';

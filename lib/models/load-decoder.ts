@@ -9,10 +9,10 @@ import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
 import { checkChoice, checkImageShape, checkPositiveInt, checkSizes } from './check.js';
-import { findHead, readImageAxes } from './detect.js';
+import { findHead, readImageAxes, type ImageAxes } from './detect.js';
 import { resolveLatentShape } from './latent-shape.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
-import type { Decoder, OutputRange } from './networks.js';
+import type { Decoder, DecoderHead, OutputRange } from './networks.js';
 
 /** Options of loadDecoder; each one given overrides what would be detected. */
 export interface LoadDecoderOptions {
@@ -20,8 +20,11 @@ export interface LoadDecoderOptions {
   imageShape?: ImageShape;
   /** Axis order of the image output. Detected from its shape (and imageShape). */
   layout?: ImageLayout;
-  /** '01' (sigmoid) or '11' (tanh). Detected from the final operator. */
-  range?: OutputRange;
+  /**
+   * '01' (sigmoid) or '11' (tanh): the interval of the mean, detected from the final operator, and forced for
+   * outputs without one; 'logits' for a decoder returning Bernoulli logits (its mean is their sigmoid, range '01').
+   */
+  range?: OutputRange | 'logits';
   /** Size of z; needed when the model's input [batch, d] does not fix it. */
   latentDim?: number;
   /**
@@ -53,8 +56,6 @@ export async function loadDecoder(source: ModelSource, options: LoadDecoderOptio
   const output = o.output ?? g.outputs[0]?.name;
   if (output === undefined || !g.output(output)) throw new LpcError('LPC_NOT_FOUND', `the decoder has no output '${output}' (outputs: ${g.outputs.map((v) => v.name).join(', ')})`);
   const latentShape = await resolveLatentShape(model, input, output, o);
-  const latentDim = latentShape.reduce((p, d) => p * d, 1);
-
   let dims = inferredShape(model, output);
   if (dims === null || dims.slice(1).some((d) => typeof d !== 'number')) {
     dims = (await probeOutputDims(model, input.name, [2, ...latentShape])).get(output) ?? null;
@@ -62,26 +63,47 @@ export async function loadDecoder(source: ModelSource, options: LoadDecoderOptio
   if (dims === null) throw new LpcError('LPC_INVALID_MODEL', `cannot determine the shape of the decoder output '${output}'`);
   const axes = readImageAxes(`the decoder output '${output}'`, dims.slice(1) as Dim[], o.imageShape, o.layout);
 
+  if (o.range === 'logits') {
+    const logits = appendSigmoid(model, output);
+    return { ...described(model, bytes, input.name, logits.output, latentShape, axes, o.layout), range: '01', head: logits.head };
+  }
   const found = findHead(model, output);
   const range = o.range ?? (found?.op === 'Sigmoid' ? '01' : found?.op === 'Tanh' ? '11' : undefined);
   if (range === undefined) {
-    throw new LpcError('LPC_INVALID_ARGUMENT', `the decoder output '${output}' does not end in Sigmoid or Tanh, so its range is unknown; pass range '01' or '11'`);
+    throw new LpcError('LPC_INVALID_ARGUMENT', `the decoder output '${output}' does not end in Sigmoid or Tanh, so its range is unknown; pass range '01' or '11' (the mean's interval) or 'logits'`);
   }
   // A head that disagrees with a forced range is not cut: the output is then used as the mean it claims to be.
   const head = found !== null && (found.op === 'Sigmoid') === (range === '01') ? found : null;
+  return { ...described(model, bytes, input.name, output, latentShape, axes, o.layout), range, head };
+}
+
+/** The parts of a decoder's description that do not depend on its range. */
+function described(model: Model, bytes: Uint8Array | undefined, latentInput: string, output: string, latentShape: number[], axes: ImageAxes, layout?: ImageLayout) {
   return {
     model,
     source: bytes,
     params: ParameterSet.fromModel(model),
-    latentInput: input.name,
+    latentInput,
     output,
-    latentDim,
+    latentDim: latentShape.reduce((p, d) => p * d, 1),
     latentShape,
     imageShape: axes.imageShape,
-    layout: axes.layout === 'flat' ? (o.layout ?? 'nchw') : axes.layout,
-    range,
-    head,
+    layout: axes.layout === 'flat' ? (layout ?? 'nchw') : axes.layout,
   };
+}
+
+/**
+ * A decoder that returns logits (trained with BCEWithLogits) gets a Sigmoid appended, so that its output is the
+ * mean as everywhere else; the Sigmoid is its head, which the Bernoulli likelihood cuts to read the logits.
+ * Exports write parameters into the original bytes, so an exported model still returns logits.
+ */
+function appendSigmoid(model: Model, output: string): { output: string; head: DecoderHead } {
+  const g = model.graph;
+  const mean = `${output}/mean`;
+  const node = '/range/Sigmoid';
+  g.nodes.push({ name: node, opType: 'Sigmoid', domain: '', inputs: [output], outputs: [mean], attrs: new Map() });
+  g.outputs = g.outputs.map((v) => (v.name === output ? { ...v, name: mean } : v));
+  return { output: mean, head: { op: 'Sigmoid', node } };
 }
 
 function checkOptions(options: LoadDecoderOptions): LoadDecoderOptions {
@@ -89,7 +111,7 @@ function checkOptions(options: LoadDecoderOptions): LoadDecoderOptions {
   return {
     imageShape: options.imageShape === undefined ? undefined : checkImageShape('imageShape', options.imageShape),
     layout: options.layout === undefined ? undefined : checkChoice('layout', options.layout, ['nchw', 'nhwc'] as const),
-    range: options.range === undefined ? undefined : checkChoice('range', options.range, ['01', '11'] as const),
+    range: options.range === undefined ? undefined : checkChoice('range', options.range, ['01', '11', 'logits'] as const),
     latentDim: options.latentDim === undefined ? undefined : checkPositiveInt('latentDim', options.latentDim),
     latentShape: options.latentShape === undefined ? undefined : checkSizes('latentShape', options.latentShape, false),
     output: options.output === undefined ? undefined : typeof options.output === 'string' ? options.output : invalidArgument('output', 'an output name', options.output),
