@@ -8,6 +8,7 @@
  * l = 2u (since (tanh(u) + 1) / 2 = sigmoid(2u)). A decoder without either is refused by the energy graph
  * (a logit taken from a clamped mean has no useful gradient where the mean saturates).
  */
+import { observedOnly } from './sigma.js';
 import type { Likelihood, LikelihoodInput, LikelihoodTerms } from './spec.js';
 
 /** The Bernoulli likelihood. */
@@ -20,11 +21,11 @@ export const bernoulli: Likelihood = {
     const target = input.range === '01' ? x : b.op('Mul', [b.op('Add', [x, f(1)]), f(0.5)]);
     // Energy graphs refuse Bernoulli on decoders without a head, so the output is always a cut head's input.
     const logits = input.form === 'sigmoid-logits' ? input.out : b.op('Mul', [input.out, f(2)]);
-    const softplus = b.reduce('ReduceSum', b.op('Softplus', [logits]), [2], false);
-    const nll = b.op('Sub', [softplus, b.reduce('ReduceSum', b.op('Mul', [target, logits]), [2], false)]);
+    const softplus = b.reduce('ReduceSum', observedOnly(input, b.op('Softplus', [logits])), [2], false);
+    const nll = b.op('Sub', [softplus, b.reduce('ReduceSum', observedOnly(input, b.op('Mul', [target, logits])), [2], false)]);
     const p = b.op('Sigmoid', [logits]);
     const mean = input.range === '01' ? p : b.op('Sub', [b.op('Mul', [p, f(2)]), f(1)]);
-    const sse = b.reduce('ReduceSumSquare', b.op('Sub', [mean, x]), [2], false);
+    const sse = b.reduce('ReduceSumSquare', observedOnly(input, b.op('Sub', [mean, x])), [2], false);
     return { nll, sse, mean, stopGradient: [], params: [] };
   },
 };

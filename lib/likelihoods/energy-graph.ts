@@ -9,7 +9,8 @@
  * K is not part of the graph: the decoder output is reshaped to [batch, K, D] (K read off as -1) and x to
  * [batch, 1, D], and the likelihood's elementwise operators broadcast x over the K chains of its datapoint
  * (chain index b*K + k), so x is never copied K times. An NHWC decoder output is transposed to NCHW here. For
- * likelihoods that read logits, a final Sigmoid (or Tanh) is cut and its input used instead.
+ * likelihoods that read logits, a final Sigmoid (or Tanh) is cut and its input used instead. With masks, hidden
+ * pixels are NaN in x and every per-pixel term is multiplied by the 0/1 mask of observed ones.
  *
  * The gradient graphs that runtimes execute are derived from this one (energy-runs.ts).
  */
@@ -48,6 +49,15 @@ export interface EnergyGraph {
   readonly dataSize: number;
 }
 
+/** How the graph reads x. */
+export interface EnergyGraphOptions {
+  /**
+   * Hidden pixels are NaN in x (inverse problems: inpainting): the likelihood sums over the others only, and
+   * nothing computed from x sees the hidden values. The prior term is unchanged.
+   */
+  masked?: boolean;
+}
+
 /** The emitter of a likelihood spec. */
 export function likelihoodOf(spec: LikelihoodSpec): Likelihood {
   if (typeof spec !== 'object' || spec === null) throw new LpcError('LPC_INVALID_ARGUMENT', `likelihood must be { kind: 'bernoulli' | 'gaussian' | 'discretized', ... }; received ${String(spec)}`);
@@ -64,7 +74,7 @@ export function likelihoodOf(spec: LikelihoodSpec): Likelihood {
  * const graph = buildEnergyGraph(mlpDecoder({ latentDim: 8, imageShape: [1, 28, 28] }), { kind: 'bernoulli' });
  * graph.model.graph.outputs.map((o) => o.name); // ['energy', 'nll', 'sse', 'mean']
  */
-export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): EnergyGraph {
+export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec, options: EnergyGraphOptions = {}): EnergyGraph {
   const likelihood = likelihoodOf(spec);
   const model = decoder.model.clone();
   const g = model.graph;
@@ -113,7 +123,7 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   const x = b.input('x', 'float32', ['batch', C, H, W]);
   if (decoder.layout === 'nhwc') out = b.transpose(b.reshape(out, [-1, H, W, C]), [0, 3, 1, 2]);
   const rows = annotate(model, b.reshape(out, b.op('Concat', [b.dim(x, 0), b.ints([-1, D])], { axis: 0 })), ['batch', 'K', D]);
-  const terms = likelihood.emit({ b, x: b.reshape(x, [0, 1, D]), out: rows, form, range: decoder.range, pixels: D });
+  const terms = likelihood.emit({ b, out: rows, form, range: decoder.range, pixels: D, ...(options.masked ? maskedData(b, x, D) : { x: b.reshape(x, [0, 1, D]) }) });
   // Outputs are named first and annotated by their final names (output() renames the value it is given).
   const nll = annotate(model, b.output(b.reshape(terms.nll, [-1]), 'nll', 'float32', ['chains']), ['chains']);
   const prior = b.op('Mul', [b.reduce('ReduceSumSquare', 'z', [1], false), b.scalar(0.5, 'float32')]);
@@ -124,6 +134,15 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   removeDeadNodes(g);
   g.nodes = sortNodes(g);
   return { model, stopGradient: terms.stopGradient, likelihoodParams: terms.params, latentDim: decoder.latentDim, imageShape: decoder.imageShape, dataSize: D };
+}
+
+/** x [B, 1, D] with NaN (hidden) pixels zeroed, the 0/1 mask of observed pixels and their count per image. */
+function maskedData(b: GraphBuilder, x: string, D: number): { x: string; observed: string; observedCount: string } {
+  const flat = b.reshape(x, [0, 1, D]);
+  // NaN is the only value not equal to itself.
+  const seen = b.op('Equal', [flat, flat]);
+  const observed = b.cast(seen, 'float32');
+  return { x: b.op('Where', [seen, flat, b.scalar(0, 'float32')]), observed, observedCount: b.reduce('ReduceSum', observed, [2], false) };
 }
 
 /**

@@ -13,7 +13,7 @@ import { imageSize, type ImageSet } from '../../data/image-set.js';
 import { invalidArgument, LpcError } from '../../errors.js';
 import { inferPosterior, type PosteriorInference } from '../../inference/posterior-inference.js';
 import { EnergyModel } from '../../likelihoods/energy-model.js';
-import { rangeValues } from '../../models/networks.js';
+import { latentShapeOf, rangeValues } from '../../models/networks.js';
 import { writeImageGrid } from '../../report/image-grid.js';
 import * as flags from '../options.js';
 
@@ -129,7 +129,7 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
     pairs: inference.reconstructions.subarray(0, shown * size),
     columns: Math.min(shown, 8),
   });
-  writeNpy(path.join(out, 'latents.npy'), { dtype: 'float32', shape: [set.count, decoder.latentDim], data: inference.means });
+  writeNpy(path.join(out, 'latents.npy'), { dtype: 'float32', shape: [set.count, ...latentShapeOf(decoder)], data: inference.means });
   flags.writeJson(out, 'infer.json', {
     ...summary,
     restarts: inference.restarts,
@@ -138,6 +138,7 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
     imagesFrom: options.images,
     imageShape: set.shape,
     latentDim: decoder.latentDim,
+    latentShape: latentShapeOf(decoder),
     layout: decoder.layout,
     range: decoder.range,
     likelihood,
