@@ -19,6 +19,7 @@ export interface DecoderFlags {
   layout?: string;
   range?: string;
   latent?: string;
+  latentShape?: string;
 }
 
 /** The pretrained-encoder flags as commander passes them. */
@@ -33,12 +34,13 @@ export interface LikelihoodFlags {
   sigma?: string;
 }
 
-/** Adds --layout, --range and --latent (how to read a pretrained decoder when its graph does not say). */
+/** Adds --layout, --range, --latent and --latent-shape (how to read a pretrained decoder when its graph does not say). */
 export function addDecoderOptions(command: Command): Command {
   return command
     .option('--layout <layout>', "axis order of the decoder's image output, nchw or nhwc (default: detected from its shape)")
-    .option('--range <range>', 'output range of the decoder, 01 (sigmoid) or 11 (tanh) (default: detected from its last operator)')
-    .option('--latent <d>', "latent size, when the decoder's input shape leaves it open");
+    .option('--range <range>', 'what the decoder outputs: a mean in 01 ([0, 1]) or 11 ([-1, 1]), or logits (Bernoulli logits) (default: detected from its last operator, Sigmoid or Tanh)')
+    .option('--latent <d>', "latent size, when the decoder's input shape leaves it open")
+    .option('--latent-shape <C,h,w>', "shape of one latent, for a decoder input [batch, C, h, w] (default: the model's, open sizes found from the images' size)");
 }
 
 /** Adds --encoder-output and --encoder-layout (how to read a pretrained encoder when its graph does not say). */
@@ -108,6 +110,19 @@ export function parseRange(value: string | undefined): OutputRange | undefined {
   return parseChoice('--range', value, ['01', '11'] as const);
 }
 
+/** --range as a pretrained decoder reads it: a mean's interval, or 'logits'. */
+export function parseDecoderRange(value: string | undefined): OutputRange | 'logits' | undefined {
+  return parseChoice('--range', value, ['01', '11', 'logits'] as const);
+}
+
+/** --latent-shape: positive integers separated by commas, e.g. 4,8,8. */
+export function parseLatentShape(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = String(value).split(',');
+  if (!parts.every((p) => /^\s*[1-9][0-9]*\s*$/.test(p))) invalidArgument('--latent-shape', 'positive integers separated by commas, e.g. 4,8,8', value);
+  return parts.map(Number);
+}
+
 /**
  * --likelihood and --sigma for a decoder of output range `range`. Without --likelihood: Bernoulli for a
  * sigmoid ('01') decoder, the discretised Gaussian (the Langevin PC paper's) for a tanh ('11') decoder.
@@ -130,20 +145,24 @@ export function parseLikelihood(flags: LikelihoodFlags, range: OutputRange): Lik
  */
 export async function openDecoder(file: string, flags: DecoderFlags, imageShape?: ImageShape, bytes?: Uint8Array): Promise<Decoder> {
   const layout = parseLayout(flags.layout);
-  const range = parseRange(flags.range);
+  const range = parseDecoderRange(flags.range);
   const latent = flags.latent === undefined ? undefined : parseInteger('--latent', flags.latent, 0, 1);
+  const latentShape = parseLatentShape(flags.latentShape);
   bytes ??= readModelFile(file, 'decoder');
   const model = readModel(bytes);
   const g = model.graph;
   const feeds = g.inputs.filter((v) => !g.initializers.has(v.name));
   const dims = feeds.length === 1 ? feeds[0].shape : null;
-  if (latent === undefined && dims?.length === 2 && typeof dims[1] !== 'number') {
+  if (latent === undefined && latentShape === undefined && dims?.length === 2 && typeof dims[1] !== 'number') {
     throw new LpcError('LPC_INVALID_ARGUMENT', `the input '${feeds[0].name}' of ${file} has shape [${dims.map((v) => v ?? '?').join(', ')}], which leaves the latent size open; pass --latent d`);
   }
   let decoder: Decoder;
   try {
-    decoder = await loadDecoder(model, { layout, range, latentDim: latent, imageShape });
+    decoder = await loadDecoder(model, { layout, range, latentDim: latent, latentShape, imageShape });
   } catch (error) {
+    if (error instanceof LpcError && error.code === 'LPC_SHAPE_MISMATCH' && latentShape !== undefined) {
+      throw new LpcError('LPC_SHAPE_MISMATCH', `--latent-shape ${latentShape.join(',')} conflicts with the decoder ${file}: ${error.message}`, { cause: error });
+    }
     if (error instanceof LpcError && error.code === 'LPC_SHAPE_MISMATCH' && latent !== undefined) {
       throw new LpcError('LPC_SHAPE_MISMATCH', `--latent ${latent} conflicts with the decoder ${file}: ${error.message}; drop --latent (the model fixes it)`, { cause: error });
     }

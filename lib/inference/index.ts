@@ -6,4 +6,5 @@ export type { KeepOptions, LangevinOptions, MalaSettings, ResolvedLangevinOption
 export { fitDiagonalGaussian, posteriorMean } from './summaries.js';
 export type { DiagonalGaussian } from './summaries.js';
 export { defaultEnergyGap, defaultKeep, inferPosterior } from './posterior-inference.js';
+export { expandMask, hidePixels, type MaskValues } from './masks.js';
 export type { DecodingEnergy, PosteriorInference, PosteriorInferenceOptions } from './posterior-inference.js';

@@ -16,12 +16,15 @@ import { invalidArgument, shapeMismatch } from '../errors.js';
 import type { EnergyFunction } from '../likelihoods/energy-function.js';
 import { checkInteger } from '../native/validate.js';
 import { LangevinSampler } from './langevin-sampler.js';
+import { hidePixels } from './masks.js';
 import type { LangevinOptions } from './options.js';
 
 /** What inferPosterior needs: an energy function that also gives the decoder's mean images (EnergyModel is one). */
 export interface DecodingEnergy extends EnergyFunction {
   /** Per chain [B*K, C*H*W]: the decoder's mean image at z, in the decoder's range (other metrics unused). */
   evaluateMetrics(x: Float32Array, batch: number, z: Float32Array): Promise<{ readonly mean: Float32Array }>;
+  /** True when the energy reads NaN pixels of x as hidden (needed for masks). */
+  readonly masked?: boolean;
 }
 
 /** Settings of inferPosterior: the sampler's, plus how many images share one sampler run. */
@@ -33,6 +36,13 @@ export interface PosteriorInferenceOptions extends Omit<LangevinOptions, 'rng'> 
    * its posterior mean; Infinity keeps every chain. Default defaultEnergyGap(d).
    */
   energyGap?: number;
+  /**
+   * Observed pixels, nonzero = observed: [C*H*W] for every image or [n, C*H*W] (inpainting). Needs an energy
+   * built with `masked` (EnergyModel.create(decoder, { likelihood, masked: true })).
+   */
+  mask?: Uint8Array;
+  /** Also decode every kept state: the posterior predictive mean and each image's final samples. Default false. */
+  predictive?: boolean;
 }
 
 /** What inferPosterior returns; image i is row i everywhere. */
@@ -43,6 +53,13 @@ export interface PosteriorInference {
   readonly means: Float32Array;
   /** The decoder's mean image at each posterior mean, [n, C*H*W] NCHW, in the decoder's range. */
   readonly reconstructions: Float32Array;
+  /**
+   * With `predictive`: the posterior predictive mean of each image, [n, C*H*W], the mean of the decoder's
+   * means over the kept states of its kept chains (the least-squares completion of hidden pixels).
+   */
+  readonly predictive: Float32Array | null;
+  /** With `predictive`: the decoder's mean at each chain's final state, [n, K, C*H*W]. */
+  readonly sampleImages: Float32Array | null;
   /** Mean over images and chains of the energy of the final states (nats per image). */
   readonly meanEnergy: number;
   /** MALA: the fraction of proposals accepted after the warm-up, over all chains; null for ULA. */
@@ -77,21 +94,31 @@ export function defaultKeep(steps: number): { burnIn: number; thin: number } {
  * result.means;           // [n, d]
  * result.reconstructions; // [n, C*H*W]
  */
-export async function inferPosterior(energy: DecodingEnergy, x: Float32Array, options: PosteriorInferenceOptions): Promise<PosteriorInference> {
+export async function inferPosterior(energy: DecodingEnergy, images: Float32Array, options: PosteriorInferenceOptions): Promise<PosteriorInference> {
   if (typeof options !== 'object' || options === null) invalidArgument('options', 'an object with at least steps and stepSize', options);
-  const { batch: batchOption, energyGap: gapOption, ...sampling } = options;
+  const { batch: batchOption, energyGap: gapOption, mask, predictive: wantPredictive, ...sampling } = options;
   const batch = checkInteger('batch', batchOption ?? 64, 1, 2 ** 31 - 1);
   const size = energy.dataSize;
   const d = energy.latentDim;
   const gap = gapOption ?? defaultEnergyGap(d);
   if (typeof gap !== 'number' || !(gap > 0)) invalidArgument('energyGap', 'a number > 0 (Infinity keeps every chain)', gap);
+  let x = images;
   if (!(x instanceof Float32Array) || x.length === 0 || x.length % size !== 0) shapeMismatch('x', `a Float32Array of n * ${size} values with n >= 1`, x);
   const count = x.length / size;
+  if (mask !== undefined) {
+    if (!(mask instanceof Uint8Array) || (mask.length !== size && mask.length !== x.length))
+      shapeMismatch('mask', `a Uint8Array of ${size} values (all images) or ${x.length} (one mask per image)`, mask);
+    if (energy.masked !== true) invalidArgument('mask', 'used with an energy built with masked: true (EnergyModel.create(decoder, { likelihood, masked: true }))', 'an unmasked energy');
+    x = hidePixels(x, mask);
+  }
   const steps = checkInteger('steps', sampling.steps, 1, 2 ** 31 - 1);
   const sampler = new LangevinSampler(energy, { ...sampling, keep: sampling.keep ?? defaultKeep(steps) });
 
   const means = new Float32Array(count * d);
   const reconstructions = new Float32Array(count * size);
+  const chains = sampler.options.chains;
+  const predictive = wantPredictive === true ? new Float32Array(count * size) : null;
+  const sampleImages = wantPredictive === true ? new Float32Array(count * chains * size) : null;
   let energySum = 0;
   let accepted = 0;
   let restarts = 0;
@@ -105,6 +132,12 @@ export async function inferPosterior(energy: DecodingEnergy, x: Float32Array, op
     const zMean = meanOverChains(result.kept ?? result.samples, b, result.keptPerChain || 1, result.chains, d, keep);
     means.set(zMean, first * d);
     reconstructions.set((await energy.evaluateMetrics(xb, b, zMean)).mean, first * size);
+    if (predictive !== null && sampleImages !== null) {
+      const perChain = result.keptPerChain || 1;
+      const states = result.kept ?? result.samples;
+      predictive.set(meanOverChains((await energy.evaluateMetrics(xb, b, states)).mean, b, perChain, result.chains, size, keep), first * size);
+      sampleImages.set((await energy.evaluateMetrics(xb, b, result.samples)).mean, first * chains * size);
+    }
     for (const e of result.energies) energySum += e;
     if (result.acceptRate !== null) accepted += result.acceptRate * b;
     restarts += result.totalRestarts;
@@ -114,6 +147,8 @@ export async function inferPosterior(energy: DecodingEnergy, x: Float32Array, op
     latentDim: d,
     means,
     reconstructions,
+    predictive,
+    sampleImages,
     meanEnergy: energySum / (count * sampler.options.chains),
     acceptRate: sampler.options.sampler === 'mala' ? accepted / count : null,
     restarts,

@@ -17,7 +17,7 @@
  */
 import type { GraphBuilder } from '../onnx/builder.js';
 import { emitLogUpperTail } from './normal-tail.js';
-import { checkSigma, emitSigma } from './sigma.js';
+import { checkSigma, emitSigma, observedOnly } from './sigma.js';
 import type { Likelihood, LikelihoodInput, LikelihoodTerms, SigmaSpec } from './spec.js';
 import { invalidArgument } from '../errors.js';
 
@@ -44,8 +44,8 @@ export function discretized(sigma: SigmaSpec, bins = DEFAULT_BINS): Likelihood {
       const [lo, hi] = input.range === '01' ? [0, 1] : [-1, 1];
       const delta = (hi - lo) / (2 * (bins - 1));
       const diff = b.op('Sub', [x, mean]);
-      const sse = b.reduce('ReduceSumSquare', diff, [2], false);
-      const s = emitSigma(b, spec, sse, pixels);
+      const sse = b.reduce('ReduceSumSquare', observedOnly(input, diff), [2], false);
+      const s = emitSigma(b, spec, sse, pixels, input.observedCount);
       const c = b.op('Mul', [diff, s.inverse]);
       const h = b.op('Mul', [s.inverse, f(delta)]);
       // Fold: the open-above bin keeps c, the open-below bin mirrors to -c, inner bins take |c|.
@@ -59,7 +59,7 @@ export function discretized(sigma: SigmaSpec, bins = DEFAULT_BINS): Likelihood {
       const narrow = narrowLogMass(b, folded, h);
       const isNarrow = b.op('And', [b.op('Not', [edge]), b.op('Not', [b.op('Greater', [b.op('Mul', [h, b.op('Add', [folded, h])]), f(NARROW_LIMIT)])])]);
       const logMass = b.op('Where', [isNarrow, narrow, wide]);
-      const nll = b.op('Neg', [b.reduce('ReduceSum', logMass, [2], false)]);
+      const nll = b.op('Neg', [b.reduce('ReduceSum', observedOnly(input, logMass), [2], false)]);
       return { nll, sse, mean, stopGradient: s.stopGradient, params: s.params };
     },
   };

@@ -2,13 +2,15 @@
  * Composes a decoder and a likelihood into one forward energy graph (DESIGN.md §3, ENGINE.md):
  *
  *   inputs   x [batch, C, H, W] (NCHW, in the decoder's range), z [chains, d], chains = batch * K
+ *            (a latent of shape [C', h, w] is reshaped from its flat row of d = C' h w at the boundary)
  *   outputs  energy [chains] = -log p(x|z) + |z|^2 / 2,  nll [chains] = -log p(x|z),
  *            sse [chains] (squared error of the mean, decoder range),  mean [chains, C*H*W] (NCHW)
  *
  * K is not part of the graph: the decoder output is reshaped to [batch, K, D] (K read off as -1) and x to
  * [batch, 1, D], and the likelihood's elementwise operators broadcast x over the K chains of its datapoint
  * (chain index b*K + k), so x is never copied K times. An NHWC decoder output is transposed to NCHW here. For
- * likelihoods that read logits, a final Sigmoid (or Tanh) is cut and its input used instead.
+ * likelihoods that read logits, a final Sigmoid (or Tanh) is cut and its input used instead. With masks, hidden
+ * pixels are NaN in x and every per-pixel term is multiplied by the 0/1 mask of observed ones.
  *
  * The gradient graphs that runtimes execute are derived from this one (energy-runs.ts).
  */
@@ -18,7 +20,8 @@ import type { Parameter } from '../onnx/params.js';
 import { removeDeadNodes, sortNodes } from '../onnx/topo.js';
 import { LpcError } from '../errors.js';
 import { freeReservedNames, renameValue } from '../models/graph-edit.js';
-import { imageElements, type Decoder } from '../models/networks.js';
+import { imageElements, latentShapeOf, type Decoder } from '../models/networks.js';
+import { makeTensor } from '../onnx/tensor.js';
 import { bernoulli } from './bernoulli.js';
 import { discretized } from './discretized.js';
 import { gaussian } from './gaussian.js';
@@ -46,6 +49,15 @@ export interface EnergyGraph {
   readonly dataSize: number;
 }
 
+/** How the graph reads x. */
+export interface EnergyGraphOptions {
+  /**
+   * Hidden pixels are NaN in x (inverse problems: inpainting): the likelihood sums over the others only, and
+   * nothing computed from x sees the hidden values. The prior term is unchanged.
+   */
+  masked?: boolean;
+}
+
 /** The emitter of a likelihood spec. */
 export function likelihoodOf(spec: LikelihoodSpec): Likelihood {
   if (typeof spec !== 'object' || spec === null) throw new LpcError('LPC_INVALID_ARGUMENT', `likelihood must be { kind: 'bernoulli' | 'gaussian' | 'discretized', ... }; received ${String(spec)}`);
@@ -62,7 +74,7 @@ export function likelihoodOf(spec: LikelihoodSpec): Likelihood {
  * const graph = buildEnergyGraph(mlpDecoder({ latentDim: 8, imageShape: [1, 28, 28] }), { kind: 'bernoulli' });
  * graph.model.graph.outputs.map((o) => o.name); // ['energy', 'nll', 'sse', 'mean']
  */
-export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): EnergyGraph {
+export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec, options: EnergyGraphOptions = {}): EnergyGraph {
   const likelihood = likelihoodOf(spec);
   const model = decoder.model.clone();
   const g = model.graph;
@@ -78,10 +90,28 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   }
   const renames = freeReservedNames(model, ENERGY_NAMES, GRADIENT_PREFIXES, new Set(decoder.params.names));
   let out = renames.get(decoder.output) ?? decoder.output;
-  renameValue(g, renames.get(decoder.latentInput) ?? decoder.latentInput, 'z');
-  g.input('z')!.shape = ['chains', decoder.latentDim];
+  const latentShape = latentShapeOf(decoder);
+  const latent = renames.get(decoder.latentInput) ?? decoder.latentInput;
+  if (latentShape.length === 1) {
+    renameValue(g, latent, 'z');
+    g.input('z')!.shape = ['chains', decoder.latentDim];
+  } else {
+    // Chains hold flat rows; the decoder reads them reshaped (a static shape, so its convolutions see static sizes).
+    g.inputs = g.inputs.filter((v) => v.name !== latent);
+    g.inputs.push({ name: 'z', dtype: 'float32', shape: ['chains', decoder.latentDim] });
+    g.nodes.unshift({ name: 'energy/latent_reshape', opType: 'Reshape', domain: '', inputs: ['z', 'energy/latent_shape'], outputs: [latent], attrs: new Map() });
+    g.initializers.set('energy/latent_shape', makeTensor('int64', [latentShape.length + 1], BigInt64Array.from([-1, ...latentShape].map(BigInt))));
+    g.valueInfo.delete(latent);
+  }
   g.outputs = [];
   let form: OutputForm = 'mean';
+  if (likelihood.wantsLogits && decoder.head === null) {
+    // Logits recovered from a clamped mean would give meaningless gradients where the mean saturates.
+    throw new LpcError(
+      'LPC_INVALID_ARGUMENT',
+      `the Bernoulli likelihood reads logits, and the decoder output '${decoder.output}' is a plain ${decoder.range === '01' ? '[0, 1]' : '[-1, 1]'} mean without a final Sigmoid or Tanh; load it with range 'logits' (--range logits) if it returns logits, or use the Gaussian likelihood (--likelihood gaussian)`,
+    );
+  }
   if (likelihood.wantsLogits && decoder.head !== null) {
     out = cutHead(model, decoder.head.node, out);
     form = decoder.head.op === 'Sigmoid' ? 'sigmoid-logits' : 'tanh-preactivation';
@@ -93,7 +123,7 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   const x = b.input('x', 'float32', ['batch', C, H, W]);
   if (decoder.layout === 'nhwc') out = b.transpose(b.reshape(out, [-1, H, W, C]), [0, 3, 1, 2]);
   const rows = annotate(model, b.reshape(out, b.op('Concat', [b.dim(x, 0), b.ints([-1, D])], { axis: 0 })), ['batch', 'K', D]);
-  const terms = likelihood.emit({ b, x: b.reshape(x, [0, 1, D]), out: rows, form, range: decoder.range, pixels: D });
+  const terms = likelihood.emit({ b, out: rows, form, range: decoder.range, pixels: D, ...(options.masked ? maskedData(b, x, D) : { x: b.reshape(x, [0, 1, D]) }) });
   // Outputs are named first and annotated by their final names (output() renames the value it is given).
   const nll = annotate(model, b.output(b.reshape(terms.nll, [-1]), 'nll', 'float32', ['chains']), ['chains']);
   const prior = b.op('Mul', [b.reduce('ReduceSumSquare', 'z', [1], false), b.scalar(0.5, 'float32')]);
@@ -104,6 +134,15 @@ export function buildEnergyGraph(decoder: Decoder, spec: LikelihoodSpec): Energy
   removeDeadNodes(g);
   g.nodes = sortNodes(g);
   return { model, stopGradient: terms.stopGradient, likelihoodParams: terms.params, latentDim: decoder.latentDim, imageShape: decoder.imageShape, dataSize: D };
+}
+
+/** x [B, 1, D] with NaN (hidden) pixels zeroed, the 0/1 mask of observed pixels and their count per image. */
+function maskedData(b: GraphBuilder, x: string, D: number): { x: string; observed: string; observedCount: string } {
+  const flat = b.reshape(x, [0, 1, D]);
+  // NaN is the only value not equal to itself.
+  const seen = b.op('Equal', [flat, flat]);
+  const observed = b.cast(seen, 'float32');
+  return { x: b.op('Where', [seen, flat, b.scalar(0, 'float32')]), observed, observedCount: b.reduce('ReduceSum', observed, [2], false) };
 }
 
 /**

@@ -19,6 +19,8 @@ import type { LikelihoodSpec } from './spec.js';
 /** Options of EnergyModel.create. */
 export interface EnergyModelOptions {
   likelihood: LikelihoodSpec;
+  /** Hidden pixels are NaN in x: the likelihood covers the observed ones only (inverse problems). Default false. */
+  masked?: boolean;
   /**
    * true: parameters are graph inputs fed from `params` (the decoder's own arrays plus the likelihood's), so
    * in-place optimiser updates take effect at the next call, and theta-gradients are available.
@@ -70,6 +72,8 @@ export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFuncti
   readonly trainable: boolean;
   /** The likelihood the energy uses (evaluation reads it to name its units). */
   readonly likelihood: LikelihoodSpec;
+  /** True when NaN pixels of x are read as hidden (see EnergyModelOptions.masked). */
+  readonly masked: boolean;
   /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
   readonly params: ParameterSet;
   /** The energy graph the sessions are built from. */
@@ -85,6 +89,7 @@ export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFuncti
     this.range = decoder.range;
     this.trainable = options.trainable ?? false;
     this.likelihood = options.likelihood;
+    this.masked = options.masked === true;
     this.params = ParameterSet.of([...decoder.params, ...graph.likelihoodParams]);
     if (this.trainable) {
       for (const p of decoder.params) {
@@ -99,8 +104,9 @@ export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFuncti
   static async create(decoder: Decoder, options: EnergyModelOptions): Promise<EnergyModel> {
     if (typeof options !== 'object' || options === null) invalidArgument('options', '{ likelihood, trainable?, threads? }', options);
     if (options.trainable !== undefined && typeof options.trainable !== 'boolean') invalidArgument('options.trainable', 'a boolean', options.trainable);
+    if (options.masked !== undefined && typeof options.masked !== 'boolean') invalidArgument('options.masked', 'a boolean', options.masked);
     if (options.threads !== undefined && (!Number.isSafeInteger(options.threads) || options.threads < 1)) invalidArgument('options.threads', 'a positive integer', options.threads);
-    const model = new EnergyModel(decoder, buildEnergyGraph(decoder, options.likelihood), options);
+    const model = new EnergyModel(decoder, buildEnergyGraph(decoder, options.likelihood, { masked: options.masked === true }), options);
     await model.runner.prepare('sample');
     return model;
   }

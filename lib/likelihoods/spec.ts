@@ -79,6 +79,13 @@ export interface LikelihoodInput {
   readonly range: OutputRange;
   /** D, values per image. */
   readonly pixels: number;
+  /**
+   * With masks: [B, 1, D], 1 where a pixel is observed and 0 where hidden (x holds 0 there). Per-pixel terms
+   * are multiplied by it, so hidden pixels add nothing to the likelihood, its sigma or its error.
+   */
+  readonly observed?: string;
+  /** With masks: observed pixels per image, [B, 1] (float). */
+  readonly observedCount?: string;
 }
 
 /** What a likelihood emits. */

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { invalidArgument, shapeMismatch } from '../errors.js';
 import { nhwcToNchw, type ImageShape } from '../data/index.js';
 import { GraphRunner } from './graph-runner.js';
-import { imageElements, type Decoder, type OutputRange } from './networks.js';
+import { imageElements, latentShapeOf, type Decoder, type OutputRange } from './networks.js';
 import { SessionOwner } from './session-owner.js';
 import { ParameterSet } from '../onnx/params.js';
 
@@ -67,7 +67,7 @@ export class DecoderMeans extends SessionOwner<'decode'> {
     const d = this.latentDim;
     if (!(z instanceof Float32Array) || z.length === 0 || z.length % d !== 0) shapeMismatch('z', `a Float32Array of n * ${d} values with n >= 1`, z);
     const n = z.length / d;
-    const out = await this.runner.run('decode', { [this.decoder.latentInput]: new ort.Tensor('float32', z, [n, d]) }, [this.decoder.output]);
+    const out = await this.runner.run('decode', { [this.decoder.latentInput]: new ort.Tensor('float32', z, [n, ...latentShapeOf(this.decoder)]) }, [this.decoder.output]);
     const values = out[this.decoder.output];
     const size = imageElements(this.imageShape);
     if (values.length !== n * size) shapeMismatch(`the decoder output '${this.decoder.output}'`, `${n} images of ${size} values`, values);

@@ -2,10 +2,11 @@
  * Decoders and encoders: builders (MLP, beta-VAE-style convolutional), loaders for pretrained ONNX networks
  * (layout, range and scale detected or forced), the encoder runtime, and export of trained parameters.
  */
-export { imageElements, rangeValues, type Decoder, type DecoderHead, type Encoder, type EncoderScale, type OutputRange, type ParameterGradients } from './networks.js';
+export { imageElements, latentShapeOf, rangeValues, type Decoder, type DecoderHead, type Encoder, type EncoderScale, type OutputRange, type ParameterGradients } from './networks.js';
 export { BUILD_OPSET, type DecoderOutput } from './built-network.js';
 export { mlpDecoder, mlpEncoder, type MlpDecoderOptions, type MlpOptions } from './mlp.js';
 export { convDecoder, convEncoder, convPlan, type ConvDecoderOptions, type ConvOptions, type ConvPlan } from './conv.js';
+export { convSpatialDecoder, convSpatialEncoder, type ConvSpatialDecoderOptions, type ConvSpatialOptions } from './conv-spatial.js';
 export { ACTIVATIONS, type Activation } from './layers.js';
 export { initStd, WeightInit, type InitScheme } from './init.js';
 export { loadDecoder, type LoadDecoderOptions } from './load-decoder.js';

@@ -18,7 +18,7 @@ export interface DecoderHead {
 }
 
 /**
- * A decoder z [batch, d] -> mean image.
+ * A decoder z [batch, ...latent shape] -> mean image.
  *
  * @example
  * const decoder = mlpDecoder({ latentDim: 16, imageShape: [1, 28, 28] });
@@ -35,7 +35,10 @@ export interface Decoder {
   readonly latentInput: string;
   /** Name of the graph output holding the mean image. */
   readonly output: string;
+  /** d, the values in one latent: chains hold latents as flat rows of d. */
   readonly latentDim: number;
+  /** Shape of one latent as the decoder's input takes it (e.g. [C, h, w]); absent means [latentDim]. */
+  readonly latentShape?: readonly number[];
   /** Shape [C, H, W] of one image, as the data hold it (NCHW). */
   readonly imageShape: ImageShape;
   /** Axis order of the output: 'nhwc' outputs are transposed inside energy graphs; flat outputs count as 'nchw'. */
@@ -75,6 +78,11 @@ export type ParameterGradients = Map<string, Float32Array>;
 /** The value interval of an output range. */
 export function rangeValues(range: OutputRange): ValueRange {
   return range === '01' ? [0, 1] : [-1, 1];
+}
+
+/** The per-item shape the decoder's latent input takes. */
+export function latentShapeOf(decoder: Decoder): readonly number[] {
+  return decoder.latentShape ?? [decoder.latentDim];
 }
 
 /** The number of values in one image. */

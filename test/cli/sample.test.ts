@@ -24,7 +24,7 @@ describe('langevin-pc sample', () => {
     const run = await runCli(['sample', convFile, '-n', '16', '--seed', '4', '--out', out, '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ samples: 16, file: path.join(out, 'samples.png'), imageShape: [1, 12, 12], latentDim: 3 });
+    expect(JSON.parse(run.stdout)).toEqual({ samples: 16, file: path.join(out, 'samples.png'), imageShape: [1, 12, 12], latentDim: 3, latentShape: [3] });
     const grid = readPng(path.join(out, 'samples.png'));
     expect([grid.width, grid.height]).toEqual([4 * 12 + 5 * 2, 4 * 12 + 5 * 2]); // 16 images: 4 x 4 cells, padding 2
 

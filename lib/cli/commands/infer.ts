@@ -2,7 +2,8 @@
  * `langevin-pc infer <decoder.onnx> --images <path>`: Langevin posterior inference of the latents of real
  * images under a pretrained decoder. Writes DIR/infer.png (each original beside the decoder's mean at its
  * posterior-mean latent), DIR/infer.json (the summary and the settings) and DIR/latents.npy (the posterior
- * means, [n, d] float32), and prints the summary.
+ * means, [n, ...latent shape] float32), and prints the summary. With --mask it conditions on the observed pixels
+ * only and also writes DIR/completed.png and DIR/samples.png.
  */
 import type { Command } from 'commander';
 import path from 'node:path';
@@ -13,7 +14,8 @@ import { imageSize, type ImageSet } from '../../data/image-set.js';
 import { invalidArgument, LpcError } from '../../errors.js';
 import { inferPosterior, type PosteriorInference } from '../../inference/posterior-inference.js';
 import { EnergyModel } from '../../likelihoods/energy-model.js';
-import { rangeValues } from '../../models/networks.js';
+import { latentShapeOf, rangeValues, type OutputRange } from '../../models/networks.js';
+import { readMaskFile } from '../mask-file.js';
 import { writeImageGrid } from '../../report/image-grid.js';
 import * as flags from '../options.js';
 
@@ -28,6 +30,7 @@ export interface InferCliOptions extends flags.DecoderFlags, flags.LikelihoodFla
   batch?: string;
   limit?: string;
   allChains?: boolean;
+  mask?: string;
   seed?: string;
   out?: string;
   json?: boolean;
@@ -44,6 +47,18 @@ export interface InferSummary {
   priorMeanMse: number;
   /** MALA's acceptance rate after the warm-up; null for ULA. */
   acceptRate: number | null;
+  /** With --mask: the same errors on the hidden pixels only, and that of the posterior predictive mean. */
+  hidden?: HiddenErrors;
+}
+
+/** Mean squared errors per hidden pixel, in the data's [0, 1] scale. */
+export interface HiddenErrors {
+  /** The decoder's mean at the posterior-mean latent. */
+  reconMse: number;
+  /** The decoder's mean at z = 0. */
+  priorMeanMse: number;
+  /** The posterior predictive mean (mean of the decoded kept states): the least-squares completion. */
+  predictiveMse: number;
 }
 
 /**
@@ -82,7 +97,8 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
   const x = scaleImages(set, rangeValues(decoder.range)).images;
   const size = imageSize(set.shape);
 
-  const energy = await EnergyModel.create(decoder, { likelihood });
+  const mask = options.mask === undefined ? undefined : readMaskFile(options.mask, set.count, set.shape);
+  const energy = await EnergyModel.create(decoder, { likelihood, masked: mask !== undefined });
   let inference: PosteriorInference;
   let priorMeans: Float32Array;
   try {
@@ -96,9 +112,12 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
       preconditioner,
       seed,
       energyGap: options.allChains ? Infinity : undefined,
+      ...(mask === undefined ? {} : { mask, predictive: true }),
       ...(sampler === 'mala' ? { mala: { warmup: burnIn, adapt: true } } : {}),
     });
-    priorMeans = (await energy.evaluateMetrics(x.subarray(0, size), 1, new Float32Array(decoder.latentDim))).mean;
+    // The decoder's mean at z = 0 reads no pixel, so a fully hidden copy of one image serves masked graphs too.
+    const blank = mask === undefined ? x.subarray(0, size) : new Float32Array(size).fill(NaN);
+    priorMeans = (await energy.evaluateMetrics(blank, 1, new Float32Array(decoder.latentDim))).mean;
   } finally {
     await energy.dispose();
   }
@@ -119,7 +138,9 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
     reconMse: reconSq / x.length,
     priorMeanMse: priorSq / x.length,
     acceptRate: inference.acceptRate,
+    ...(mask === undefined ? {} : { hidden: hiddenErrors(x, mask, inference, priorMeans, unit) }),
   };
+  if (mask !== undefined) writeCompletions(out, x, mask, inference, set.shape, decoder.range, Math.min(set.count, INFER_DEFAULTS.gridImages));
 
   const shown = Math.min(set.count, INFER_DEFAULTS.gridImages);
   const [c, h, w] = set.shape;
@@ -129,7 +150,7 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
     pairs: inference.reconstructions.subarray(0, shown * size),
     columns: Math.min(shown, 8),
   });
-  writeNpy(path.join(out, 'latents.npy'), { dtype: 'float32', shape: [set.count, decoder.latentDim], data: inference.means });
+  writeNpy(path.join(out, 'latents.npy'), { dtype: 'float32', shape: [set.count, ...latentShapeOf(decoder)], data: inference.means });
   flags.writeJson(out, 'infer.json', {
     ...summary,
     restarts: inference.restarts,
@@ -138,6 +159,7 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
     imagesFrom: options.images,
     imageShape: set.shape,
     latentDim: decoder.latentDim,
+    latentShape: latentShapeOf(decoder),
     layout: decoder.layout,
     range: decoder.range,
     likelihood,
@@ -154,6 +176,42 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
   return summary;
 }
 
+/** Errors on the hidden pixels (mask 0) of every image. */
+function hiddenErrors(x: Float32Array, mask: Uint8Array, inference: PosteriorInference, priorMeans: Float32Array, unit: (v: number) => number): HiddenErrors {
+  const size = priorMeans.length;
+  let [recon, prior, predictive, n] = [0, 0, 0, 0];
+  for (let i = 0; i < x.length; i++) {
+    if (mask[i] !== 0) continue;
+    const xi = unit(x[i]);
+    recon += (unit(inference.reconstructions[i]) - xi) ** 2;
+    prior += (unit(priorMeans[i % size]) - xi) ** 2;
+    predictive += (unit(inference.predictive![i]) - xi) ** 2;
+    n++;
+  }
+  return n === 0 ? { reconMse: 0, priorMeanMse: 0, predictiveMse: 0 } : { reconMse: recon / n, priorMeanMse: prior / n, predictiveMse: predictive / n };
+}
+
+/**
+ * DIR/completed.png: each masked input (hidden pixels at the range's midpoint) beside its completion (observed
+ * pixels kept, hidden ones from the posterior predictive mean); DIR/samples.png: per image, the decoder's mean
+ * at each chain's final state (one row per image), which shows the completion's uncertainty.
+ */
+function writeCompletions(out: string, x: Float32Array, mask: Uint8Array, inference: PosteriorInference, shape: readonly [number, number, number], range: OutputRange, shown: number): void {
+  const [c, h, w] = shape;
+  const size = c * h * w;
+  const [lo, hi] = rangeValues(range);
+  const masked = x.slice(0, shown * size);
+  const completed = x.slice(0, shown * size);
+  for (let i = 0; i < shown * size; i++) {
+    if (mask[i] !== 0) continue;
+    masked[i] = (lo + hi) / 2;
+    completed[i] = inference.predictive![i];
+  }
+  writeImageGrid(path.join(out, 'completed.png'), masked, [shown, c, h, w], { range: [lo, hi], pairs: completed, columns: Math.min(shown, 8) });
+  const chains = inference.sampleImages!.length / (inference.count * size);
+  writeImageGrid(path.join(out, 'samples.png'), inference.sampleImages!.subarray(0, shown * chains * size), [shown * chains, c, h, w], { range: [lo, hi], columns: chains });
+}
+
 function firstImages(set: ImageSet, limit: number): ImageSet {
   if (set.count <= limit) return set;
   return { ...set, count: limit, images: set.images.subarray(0, limit * imageSize(set.shape)), labels: set.labels?.subarray(0, limit) ?? null };
@@ -167,6 +225,12 @@ function formatSummary(s: InferSummary, out: string, shown: number): string {
     `prior-mean MSE  ${s.priorMeanMse.toExponential(3)} (decoding z = 0; ratio ${(s.reconMse / s.priorMeanMse).toFixed(3)})`,
   ];
   if (s.acceptRate !== null) lines.push(`accept rate     ${s.acceptRate.toFixed(3)}`);
+  if (s.hidden !== undefined) {
+    lines.push(
+      `hidden pixels   recon MSE ${s.hidden.reconMse.toExponential(3)}, predictive-mean MSE ${s.hidden.predictiveMse.toExponential(3)}, prior-mean MSE ${s.hidden.priorMeanMse.toExponential(3)}`,
+    );
+    lines.push(`wrote completed.png (masked inputs beside completions) and samples.png (one row of posterior samples per image)`);
+  }
   lines.push(`wrote ${path.join(out, 'infer.png')} (first ${shown} originals beside reconstructions), infer.json, latents.npy`);
   return `${lines.join('\n')}\n`;
 }
@@ -190,6 +254,7 @@ export function register(program: Command): void {
     .option('--sampler <kind>', 'ula (unadjusted) or mala (Metropolis-adjusted; warm-up and step adaptation over the first half) (default ula)')
     .option('--chains <K>', `chains per image (default ${INFER_DEFAULTS.chains})`)
     .option('--batch <B>', `images per sampler run, B*K chains per step (default ${INFER_DEFAULTS.batch})`)
+    .option('--mask <file>', 'inpainting: a PNG or NPY, [H, W] for all images or [n, H, W], nonzero = observed; the likelihood covers observed pixels only; writes completed.png and samples.png')
     .option('--all-chains', "average every chain into the posterior means (default: leave out chains stuck far above their image's lowest energy)");
   flags.addDecoderOptions(command);
   flags.addSeedOption(command);

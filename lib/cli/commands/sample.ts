@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { DecoderMeans } from '../../models/decoder-means.js';
-import { rangeValues } from '../../models/networks.js';
+import { latentShapeOf, rangeValues } from '../../models/networks.js';
 import { Rng } from '../../native/rng.js';
 import { writeImageGrid } from '../../report/image-grid.js';
 import * as flags from '../options.js';
@@ -26,6 +26,8 @@ export interface SampleSummary {
   /** [C, H, W] of each image. */
   imageShape: number[];
   latentDim: number;
+  /** Shape of one latent as the decoder takes it. */
+  latentShape: number[];
 }
 
 /** The most samples one grid holds: 4096 images of 28x28 already make a 1.9k-pixel-wide PNG. */
@@ -57,7 +59,7 @@ async function runSample(decoderPath: string, options: SampleCliOptions, write: 
   const [c, h, w] = decoder.imageShape;
   const file = path.join(out, 'samples.png');
   writeImageGrid(file, images, [n, c, h, w], { range: rangeValues(decoder.range) });
-  const summary: SampleSummary = { samples: n, file, imageShape: [c, h, w], latentDim: decoder.latentDim };
+  const summary: SampleSummary = { samples: n, file, imageShape: [c, h, w], latentDim: decoder.latentDim, latentShape: [...latentShapeOf(decoder)] };
   write(options.json ? `${JSON.stringify(summary)}\n` : `wrote ${file}: ${n} samples of shape [${c}, ${h}, ${w}] from z ~ N(0, I_${decoder.latentDim})\n`);
   return summary;
 }
@@ -67,12 +69,12 @@ export function register(program: Command): void {
   const command = program
     .command('sample')
     .description("write a grid of a pretrained ONNX decoder's mean images at latents drawn from the prior N(0, I)")
-    .argument('<decoder>', 'path of the decoder .onnx file (input z [batch, d], output the mean image)')
+    .argument('<decoder>', 'path of the decoder .onnx file (input z [batch, d] or [batch, C, h, w] (--latent-shape when h, w are open), output the mean image)')
     .option('-n, --n <count>', `number of samples (at most ${MAX_SAMPLES})`, '64');
   flags.addSeedOption(command);
   flags.addOutOption(command, '.');
   flags.addDecoderOptions(command);
-  command.option('--json', 'print one JSON object: {samples, file, imageShape, latentDim}').action(async (decoder: string, options: SampleCliOptions) => {
+  command.option('--json', 'print one JSON object: {samples, file, imageShape, latentDim, latentShape}').action(async (decoder: string, options: SampleCliOptions) => {
     await runSample(decoder, options, (s) => process.stdout.write(s));
   });
 }
