@@ -19,8 +19,8 @@ std::string cuda_failed(const char* what, const std::exception& e) {
 }
 
 void warn_cuda_fallback(Napi::Env env) {
+  if (!cuda::has_failed() || warned.exchange(true)) return;
   const std::string reason = cuda::failure_reason();
-  if (reason.empty() || warned.exchange(true)) return;
   try {
     Napi::Object process = env.Global().Get("process").As<Napi::Object>();
     Napi::Value emit = process.Get("emitWarning");

@@ -193,7 +193,6 @@ Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
   const OptCoeffs c = coeffs(scale);
   const bool onGpu = useCuda_ && cuda::usable() && step_on_gpu(c, ps, gs);
   if (!onGpu) {
-    useCuda_ = false;
     for (std::size_t i = 0; i < ps.size(); ++i) {
       float* s0 = s0_[i].empty() ? nullptr : s0_[i].data();
       float* s1 = s1_[i].empty() ? nullptr : s1_[i].data();

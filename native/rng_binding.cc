@@ -81,12 +81,12 @@ Napi::Value RngBinding::Normal(const Napi::CallbackInfo& info) {
       cuda::normals(site, 0, out.length, o);
       done = true;
     } catch (const std::exception& e) {
+      useCuda_ = false;
       deviceReason_ = cuda_failed("Rng.normal", e);
     }
   }
   if (!done) {
     // The same numbers as the GPU would have drawn: element i depends on (seed, stream, position) only.
-    useCuda_ = false;
     Addon::of(info.Env()).pool().parallel_for(out.length, kGrain, [&](std::size_t b, std::size_t e) {
       normals_range(site, b, e - b, o + b);
     });

@@ -28,6 +28,7 @@ const Status& status();
 // CPU: a failed device rarely recovers, and objects that mixed devices would be hard to reason about.
 // mark_failed() keeps the first reason; usable() is status().available and no failure recorded.
 void mark_failed(const std::string& reason);
+bool has_failed();
 bool usable();
 // The reason given to the first mark_failed() ("" when none).
 std::string failure_reason();

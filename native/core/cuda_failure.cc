@@ -1,4 +1,6 @@
-// The process-wide record of a CUDA failure (cuda_api.h), in both builds: with and without nvcc.
+// The process-wide record of a CUDA failure (cuda_api.h), in both builds: with and without nvcc. Read on
+// every step, so the flag is an atomic; the reason is written once, under a lock, before the flag is set.
+#include <atomic>
 #include <mutex>
 
 #include "cuda_api.h"
@@ -7,34 +9,27 @@ namespace lpc {
 namespace cuda {
 namespace {
 
-std::mutex& failure_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::string& failure_text() {
-  static std::string s;
-  return s;
-}
-bool failed = false;  // guarded by failure_mutex()
+std::mutex failure_mutex;
+std::string failure_text;  // guarded by failure_mutex
+std::atomic<bool> failed{false};
 
 }  // namespace
 
 void mark_failed(const std::string& reason) {
-  std::lock_guard<std::mutex> lock(failure_mutex());
-  if (failed) return;
-  failed = true;
-  failure_text() = reason;
+  std::lock_guard<std::mutex> lock(failure_mutex);
+  if (failed.load()) return;
+  failure_text = reason;
+  failed.store(true);
 }
 
-bool usable() {
-  if (!status().available) return false;
-  std::lock_guard<std::mutex> lock(failure_mutex());
-  return !failed;
-}
+bool has_failed() { return failed.load(std::memory_order_acquire); }
+
+bool usable() { return status().available && !has_failed(); }
 
 std::string failure_reason() {
-  std::lock_guard<std::mutex> lock(failure_mutex());
-  return failure_text();
+  if (!has_failed()) return std::string();
+  std::lock_guard<std::mutex> lock(failure_mutex);
+  return failure_text;
 }
 
 }  // namespace cuda
