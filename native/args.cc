@@ -43,8 +43,9 @@ std::string length_text(std::size_t expected) {
 }
 
 TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expected, bool allowF64, bool allowF32,
-                bool int32 = false) {
-  const std::string want = int32                  ? "Int32Array"
+                bool int32 = false, bool uint8 = false) {
+  const std::string want = uint8                  ? "Uint8Array"
+                           : int32                ? "Int32Array"
                            : allowF32 && allowF64 ? "Float32Array or Float64Array"
                            : allowF64             ? "Float64Array"
                                                   : "Float32Array";
@@ -54,7 +55,7 @@ TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expec
   Napi::TypedArray ta = v.As<Napi::TypedArray>();
   const napi_typedarray_type t = ta.TypedArrayType();
   if (!((allowF32 && t == napi_float32_array) || (allowF64 && t == napi_float64_array) ||
-        (int32 && t == napi_int32_array))) {
+        (int32 && t == napi_int32_array) || (uint8 && t == napi_uint8_array))) {
     throw ArgTypeError(name + ": expected a " + want + " of " + length_text(expected) + "; got " + describe(v));
   }
   if (detached(ta)) throw ArgTypeError(name + ": its ArrayBuffer is detached (transferred)");
@@ -72,6 +73,10 @@ TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expec
   out.type = t;
   out.length = len;
   out.data = data;
+  // napi_is_arraybuffer is false for a SharedArrayBuffer.
+  bool plain = true;
+  if (napi_is_arraybuffer(v.Env(), buffer, &plain) != napi_ok) plain = false;
+  out.shared = !plain;
   return out;
 }
 
@@ -109,6 +114,10 @@ TypedView float32_or_f64(const Napi::Value& v, const std::string& name, std::siz
 
 int32_t* int32_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
   return static_cast<int32_t*>(typed(v, name, expected, false, false, true).data);
+}
+
+uint8_t* uint8_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
+  return static_cast<uint8_t*>(typed(v, name, expected, false, false, false, true).data);
 }
 
 double* float64_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
@@ -176,6 +185,29 @@ Napi::Object object(const Napi::Value& v, const std::string& name) {
 }
 
 Napi::Value property(const Napi::Object& o, const char* key) { return o.Get(key); }
+
+std::vector<Napi::Value> elements(const Napi::Value& v, const std::string& name, const char* expected) {
+  if (!v.IsArray()) throw ArgTypeError(name + ": expected " + expected + "; got " + describe(v));
+  Napi::Array a = v.As<Napi::Array>();
+  const uint32_t n = a.Length();
+  std::vector<Napi::Value> out;
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) out.push_back(a.Get(i));
+  return out;
+}
+
+const float* stable_floats(const TypedView& v, std::vector<float>& scratch) {
+  const auto* p = static_cast<const float*>(v.data);
+  if (!v.shared) return p;
+  scratch.assign(p, p + v.length);
+  return scratch.data();
+}
+
+std::size_t checked_product(std::size_t a, std::size_t b, const std::string& what) {
+  std::size_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) throw ArgRangeError(what + ": the size does not fit in memory");
+  return r;
+}
 
 void no_overlap(const void* a, std::size_t aBytes, const void* b, std::size_t bBytes, const std::string& name,
                 const char* other) {

@@ -1,12 +1,19 @@
 // Argument readers for entry points: each checks one JavaScript value and throws ArgTypeError or
 // ArgRangeError (entry.h) naming the argument and what was expected. They guard memory safety (types,
 // lengths, detached buffers) and numeric sanity; meaning is checked by the TypeScript layer.
+//
+// Baton discipline: reading a property or an array element (property(), elements()) may run user code (a
+// getter, a Proxy trap) that detaches, transfers or shrinks any buffer, or disposes the object being
+// called. So an entry point first reads every JavaScript input into Napi::Values and plain C++ values,
+// then re-checks that its object is alive, and only then takes pointers into typed arrays (the typed-array
+// readers below run no user code); from there on it computes without calling into JavaScript.
 #pragma once
 #include <napi.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lpc {
 namespace js {
@@ -16,6 +23,8 @@ struct TypedView {
   void* data = nullptr;
   std::size_t length = 0;
   napi_typedarray_type type = napi_float32_array;
+  // Backed by a SharedArrayBuffer: another thread may write it while we read (see stable_floats).
+  bool shared = false;
 };
 
 // "Float32Array(12)", "number", "undefined"...: how a value looks in an error message.
@@ -27,8 +36,18 @@ TypedView float32_array(const Napi::Value& v, const std::string& name, std::size
 TypedView float32_or_f64(const Napi::Value& v, const std::string& name, std::size_t expected);
 // An Int32Array of exactly `expected` elements.
 int32_t* int32_array(const Napi::Value& v, const std::string& name, std::size_t expected);
+// A Uint8Array of exactly `expected` elements.
+uint8_t* uint8_array(const Napi::Value& v, const std::string& name, std::size_t expected);
 // A Float64Array of exactly `expected` elements (for outputs).
 double* float64_array(const Napi::Value& v, const std::string& name, std::size_t expected);
+
+// The floats of a Float32Array view that no other thread can change while we use them: the view's own
+// memory, or for a SharedArrayBuffer a copy in `scratch`, so that what a finiteness check saw is what
+// the update reads.
+const float* stable_floats(const TypedView& v, std::vector<float>& scratch);
+
+// a * b, or ArgRangeError naming `what` when the product does not fit in size_t.
+std::size_t checked_product(std::size_t a, std::size_t b, const std::string& what);
 
 double finite_number(const Napi::Value& v, const std::string& name);
 double positive_number(const Napi::Value& v, const std::string& name);  // finite and > 0
@@ -40,8 +59,10 @@ int64_t integer_in(const Napi::Value& v, const std::string& name, int64_t lo, in
 uint64_t u64(const Napi::Value& v, const std::string& name);
 bool boolean(const Napi::Value& v, const std::string& name);
 std::string string(const Napi::Value& v, const std::string& name);
-// A required property of an options object.
+// A required property of an options object (may run a getter).
 Napi::Value property(const Napi::Object& o, const char* key);
+// Every element of a JavaScript array, each read once (may run getters); ArgTypeError if `v` is not an array.
+std::vector<Napi::Value> elements(const Napi::Value& v, const std::string& name, const char* expected);
 Napi::Object object(const Napi::Value& v, const std::string& name);
 
 // Throws ArgRangeError when [a, a + aBytes) and [b, b + bBytes) overlap.

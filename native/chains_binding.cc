@@ -6,7 +6,9 @@
 #include "addon.h"
 #include "args.h"
 #include "cuda_api.h"
+#include "cuda_fallback.h"
 #include "entry.h"
+#include "js_result.h"
 
 namespace lpc {
 
@@ -99,9 +101,8 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     float* eta = stepSizes_.data("chains.stepSizes");
     for (std::size_t c = 0; c < n; ++c) eta[c] = stepSize;
     if (device == "cuda") {
-      const cuda::Status& st = cuda::status();
-      useCuda_ = st.available;
-      deviceReason_ = st.available ? "" : st.reason;
+      useCuda_ = cuda::usable();
+      deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
     }
     account(info.Env());
   });
@@ -162,10 +163,13 @@ Napi::Value ChainsBinding::StepSizes(const Napi::CallbackInfo&) {
 }
 
 Napi::Value ChainsBinding::Device(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("device", Napi::String::New(info.Env(), useCuda_ ? "cuda" : "cpu"));
-  o.Set("reason", Napi::String::New(info.Env(), deviceReason_));
-  return o;
+  const Napi::Env env = info.Env();
+  if (useCuda_ && !cuda::usable()) {
+    useCuda_ = false;  // another object's CUDA call failed
+    deviceReason_ = cuda::failure_reason();
+  }
+  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")},
+                      {"reason", Napi::String::New(env, deviceReason_)}});
 }
 
 // step(grad, energy | undefined, stepSize | undefined) -> number of chains restarted.
@@ -173,26 +177,28 @@ Napi::Value ChainsBinding::Step(const Napi::CallbackInfo& info) {
   const std::size_t n = core_->n(), total = this->total();
   const TypedView grad = float32_array(info[0], "grad", total);
   check_disjoint(grad.data, total * sizeof(float), "grad");
-  const float* energy = nullptr;
+  TypedView energyView;
   if (!info[1].IsUndefined() && !info[1].IsNull()) {
-    const TypedView e = float32_array(info[1], "energy", n);
-    check_disjoint(e.data, n * sizeof(float), "energy");
-    energy = static_cast<const float*>(e.data);
+    energyView = float32_array(info[1], "energy", n);
+    check_disjoint(energyView.data, n * sizeof(float), "energy");
   }
   const ChainsCore::StepSizes eta = step_sizes(info[2]);
+  // The finiteness check and the update must read the same values: shared inputs are copied first.
+  std::vector<float> gradCopy, energyCopy;
+  const float* g = stable_floats(grad, gradCopy);
+  const float* energy = energyView.data == nullptr ? nullptr : stable_floats(energyView, energyCopy);
   const float* z = current();
   float* out = other();
-  const auto* g = static_cast<const float*>(grad.data);
   ThreadPool& pool = Addon::of(info.Env()).pool();
   std::size_t restarted;
-  if (useCuda_) {
+  if (useCuda_ && cuda::usable()) {
     restarted = core_->step_with(pool, z, out, g, energy, eta, [&](const StepKernelArgs& a) {
       try {
         cuda::langevin_update(a);
       } catch (const std::exception& e) {
-        // The GPU failed mid-run (e.g. the device was lost): finish this step on the CPU, stay there.
+        // The GPU failed mid-run (e.g. the device was lost); nothing was written: redo the step on the CPU.
         useCuda_ = false;
-        deviceReason_ = std::string("CUDA failed during a step, now on the CPU: ") + e.what();
+        deviceReason_ = cuda_failed("Chains.step", e);
         pool.parallel_for(a.n, 1, [&](std::size_t r0, std::size_t r1) { langevin_update_rows(a, r0, r1); });
       }
     });
@@ -200,6 +206,7 @@ Napi::Value ChainsBinding::Step(const Napi::CallbackInfo& info) {
     restarted = core_->step(pool, z, out, g, energy, eta);
   }
   cur_ = 1 - cur_;
+  warn_cuda_fallback(info.Env());
   return Napi::Number::New(info.Env(), static_cast<double>(restarted));
 }
 

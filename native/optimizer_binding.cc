@@ -1,11 +1,14 @@
 #include "optimizer_binding.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "addon.h"
 #include "args.h"
 #include "cuda_api.h"
+#include "cuda_fallback.h"
 #include "entry.h"
+#include "js_result.h"
 
 namespace lpc {
 
@@ -33,22 +36,22 @@ void register_optimizer(Napi::Env env, Napi::Object exports) { OptimizerBinding:
 
 namespace {
 
-// Reads an array of Float32Arrays; `expected` lengths when given.
-std::vector<TypedView> float32_list(const Napi::Value& v, const std::string& name,
+// Checks values already read by elements(): Float32Arrays, of `expected` lengths when given. Runs no user code.
+std::vector<TypedView> float32_list(const std::vector<Napi::Value>& items, const std::string& name,
                                     const std::vector<std::size_t>* expected) {
-  if (!v.IsArray()) throw ArgTypeError(name + ": expected an array of Float32Array; got " + describe(v));
-  Napi::Array a = v.As<Napi::Array>();
-  if (expected != nullptr && a.Length() != expected->size()) {
+  if (expected != nullptr && items.size() != expected->size()) {
     throw ArgRangeError(name + ": expected " + std::to_string(expected->size()) + " arrays; got " +
-                        std::to_string(a.Length()));
+                        std::to_string(items.size()));
   }
-  if (a.Length() == 0) throw ArgRangeError(name + ": expected at least one Float32Array");
+  if (items.empty()) throw ArgRangeError(name + ": expected at least one Float32Array");
   std::vector<TypedView> out;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    out.push_back(float32_array(a.Get(i), name + "[" + std::to_string(i) + "]", expected ? (*expected)[i] : 0));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out.push_back(float32_array(items[i], name + "[" + std::to_string(i) + "]", expected ? (*expected)[i] : 0));
   }
   return out;
 }
+
+constexpr const char* kListOfFloat32 = "an array of Float32Array";
 
 }  // namespace
 
@@ -56,7 +59,8 @@ std::vector<TypedView> float32_list(const Napi::Value& v, const std::string& nam
 OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OptimizerBinding>(info) {
   ctor_guard(info.Env(), [&] {
     tag_instance(info.Env(), info.This().As<Napi::Object>(), kTag);
-    const std::vector<TypedView> params = float32_list(info[0], "params", nullptr);
+    // Every getter runs before any typed array is looked at (args.h).
+    const std::vector<Napi::Value> items = elements(info[0], "params", kListOfFloat32);
     const Napi::Object o = object(info[1], "options");
     const std::string kind = string(property(o, "kind"), "options.kind");
     if (kind == "sgd") kind_ = OptKind::Sgd;
@@ -74,16 +78,16 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
     if (device != "cpu" && device != "cuda")
       throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
-      useCuda_ = cuda::status().available;
-      deviceReason_ = useCuda_ ? "" : cuda::status().reason;
+      useCuda_ = cuda::usable();
+      deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
     }
-    Napi::Array a = info[0].As<Napi::Array>();
+    const std::vector<TypedView> params = float32_list(items, "params", nullptr);
     for (std::size_t i = 0; i < params.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {
         no_overlap(params[i].data, params[i].length * 4, params[j].data, params[j].length * 4,
                    "params[" + std::to_string(i) + "]", ("params[" + std::to_string(j) + "]").c_str());
       }
-      params_.push_back(Napi::Persistent(a.Get(static_cast<uint32_t>(i)).As<Napi::Float32Array>()));
+      params_.push_back(Napi::Persistent(items[i].As<Napi::Float32Array>()));
       lengths_.push_back(params[i].length);
       const bool needsS0 = kind_ != OptKind::Sgd || momentum_ != 0;
       s0_.emplace_back(needsS0 ? params[i].length : 0, 0.0f);
@@ -130,9 +134,40 @@ OptCoeffs OptimizerBinding::coeffs(float gradScale) const {
   return c;
 }
 
+bool OptimizerBinding::step_on_gpu(const OptCoeffs& c, const std::vector<float*>& ps,
+                                   const std::vector<const float*>& gs) {
+  // Every tensor is updated on copies and committed only when all succeeded: a failure part-way leaves
+  // each parameter and moment as it was, and the CPU then does the whole step.
+  const std::size_t count = ps.size();
+  std::vector<std::vector<float>> p(count), s0(count), s1(count);
+  try {
+    for (std::size_t i = 0; i < count; ++i) {
+      p[i].assign(ps[i], ps[i] + lengths_[i]);
+      s0[i] = s0_[i];
+      s1[i] = s1_[i];
+      cuda::optimizer_update(kind_, c, p[i].data(), gs[i], s0[i].empty() ? nullptr : s0[i].data(),
+                             s1[i].empty() ? nullptr : s1[i].data(), lengths_[i]);
+    }
+  } catch (const std::exception& e) {
+    useCuda_ = false;
+    deviceReason_ = cuda_failed("Optimizer.step", e);
+    return false;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    std::copy(p[i].begin(), p[i].end(), ps[i]);
+    s0_[i].swap(s0[i]);
+    s1_[i].swap(s1[i]);
+  }
+  return true;
+}
+
 // step(grads, maxNorm | undefined) -> the global gradient norm when clipping, else undefined.
 Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
-  const std::vector<TypedView> grads = float32_list(info[0], "grads", &lengths_);
+  const std::vector<Napi::Value> items = elements(info[0], "grads", kListOfFloat32);
+  ensure_alive();  // a getter may have called dispose()
+  const bool clip = !info[1].IsUndefined();
+  const double maxNorm = clip ? positive_number(info[1], "maxNorm") : 0.0;
+  const std::vector<TypedView> grads = float32_list(items, "grads", &lengths_);
   std::vector<float*> ps;
   for (std::size_t i = 0; i < params_.size(); ++i) ps.push_back(param(i));
   for (std::size_t i = 0; i < grads.size(); ++i) {
@@ -141,29 +176,31 @@ Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
                  ("params[" + std::to_string(j) + "]").c_str());
     }
   }
+  // From here on no JavaScript runs until the update is done.
+  std::vector<std::vector<float>> scratch(grads.size());
+  std::vector<const float*> gs;
+  for (std::size_t i = 0; i < grads.size(); ++i) gs.push_back(stable_floats(grads[i], scratch[i]));
   ThreadPool& pool = Addon::of(info.Env()).pool();
   float scale = 1.0f;
-  Napi::Value result = info.Env().Undefined();
-  if (!info[1].IsUndefined()) {
-    const double maxNorm = positive_number(info[1], "maxNorm");
-    std::vector<const float*> gs;
-    for (const TypedView& g : grads) gs.push_back(static_cast<const float*>(g.data));
-    const double norm = std::sqrt(sum_of_squares(pool, gs, lengths_));
+  double norm = 0.0;
+  if (clip) {
+    norm = std::sqrt(sum_of_squares(pool, gs, lengths_));
     // As torch.nn.utils.clip_grad_norm_: scale by maxNorm / (norm + 1e-6) when that is below 1.
     const double factor = maxNorm / (norm + 1e-6);
     if (factor < 1.0) scale = static_cast<float>(factor);
-    result = Napi::Number::New(info.Env(), norm);
   }
-  ++t_;
+  if (t_ < kMaxSteps) ++t_;  // saturates: the bias corrections are 1 long before
   const OptCoeffs c = coeffs(scale);
-  for (std::size_t i = 0; i < ps.size(); ++i) {
-    float* s0 = s0_[i].empty() ? nullptr : s0_[i].data();
-    float* s1 = s1_[i].empty() ? nullptr : s1_[i].data();
-    const auto* g = static_cast<const float*>(grads[i].data);
-    if (useCuda_) cuda::optimizer_update(kind_, c, ps[i], g, s0, s1, lengths_[i]);
-    else optimizer_update(pool, kind_, c, ps[i], g, s0, s1, lengths_[i]);
+  const bool onGpu = useCuda_ && cuda::usable() && step_on_gpu(c, ps, gs);
+  if (!onGpu) {
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      float* s0 = s0_[i].empty() ? nullptr : s0_[i].data();
+      float* s1 = s1_[i].empty() ? nullptr : s1_[i].data();
+      optimizer_update(pool, kind_, c, ps[i], gs[i], s0, s1, lengths_[i]);
+    }
   }
-  return result;
+  warn_cuda_fallback(info.Env());
+  return clip ? Napi::Value(Napi::Number::New(info.Env(), norm)) : info.Env().Undefined();
 }
 
 Napi::Value OptimizerBinding::GetLearningRate(const Napi::CallbackInfo& info) {
@@ -180,49 +217,53 @@ Napi::Value OptimizerBinding::StepCount(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value OptimizerBinding::Device(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("device", Napi::String::New(info.Env(), useCuda_ ? "cuda" : "cpu"));
-  o.Set("reason", Napi::String::New(info.Env(), deviceReason_));
-  return o;
+  const Napi::Env env = info.Env();
+  if (useCuda_ && !cuda::usable()) {
+    useCuda_ = false;  // another object's CUDA call failed
+    deviceReason_ = cuda::failure_reason();
+  }
+  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")},
+                      {"reason", Napi::String::New(env, deviceReason_)}});
 }
 
 // getState() -> {t, lr, s0: Float32Array[], s1: Float32Array[]} (copies; empty arrays where a kind keeps no
 // such buffer).
 Napi::Value OptimizerBinding::GetState(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("t", Napi::Number::New(env, static_cast<double>(t_)));
-  o.Set("lr", Napi::Number::New(env, lr_));
-  for (const char* key : {"s0", "s1"}) {
-    const auto& src = key[1] == '0' ? s0_ : s1_;
-    Napi::Array list = Napi::Array::New(env, src.size());
-    for (std::size_t i = 0; i < src.size(); ++i) {
-      Napi::Float32Array a = Napi::Float32Array::New(env, src[i].size());
-      std::copy(src[i].begin(), src[i].end(), a.Data());
-      list.Set(static_cast<uint32_t>(i), a);
+  std::vector<Napi::Value> lists[2];
+  for (int k = 0; k < 2; ++k) {
+    for (const std::vector<float>& src : k == 0 ? s0_ : s1_) {
+      Napi::Float32Array a = Napi::Float32Array::New(env, src.size());
+      std::copy(src.begin(), src.end(), a.Data());
+      lists[k].push_back(a);
     }
-    o.Set(key, list);
   }
-  return o;
+  return record(env, {{"t", Napi::Number::New(env, static_cast<double>(t_))},
+                      {"lr", Napi::Number::New(env, lr_)},
+                      {"s0", list(env, lists[0])},
+                      {"s1", list(env, lists[1])}});
 }
 
+// setState({t, lr, s0, s1}): all of it is read (getters run) before anything is checked or written.
 Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
   const Napi::Object o = object(info[0], "state");
-  const int64_t t = integer_in(property(o, "t"), "state.t", 0, INT64_C(1) << 52);
-  const double lr = positive_number(property(o, "lr"), "state.lr");
+  const Napi::Value tv = property(o, "t"), lrv = property(o, "lr");
+  const std::vector<Napi::Value> items[2] = {elements(property(o, "s0"), "state.s0", kListOfFloat32),
+                                             elements(property(o, "s1"), "state.s1", kListOfFloat32)};
+  ensure_alive();
+  const int64_t t = integer_in(tv, "state.t", 0, kMaxSteps);
+  const double lr = positive_number(lrv, "state.lr");
   std::vector<std::vector<TypedView>> lists;
-  for (const char* key : {"s0", "s1"}) {
-    const auto& dst = key[1] == '0' ? s0_ : s1_;
-    const Napi::Value v = property(o, key);
-    if (!v.IsArray() || v.As<Napi::Array>().Length() != dst.size()) {
-      throw ArgTypeError(std::string("state.") + key + ": expected an array of " + std::to_string(dst.size()) +
-                         " Float32Array");
+  for (int k = 0; k < 2; ++k) {
+    const auto& dst = k == 0 ? s0_ : s1_;
+    const std::string key = k == 0 ? "state.s0" : "state.s1";
+    if (items[k].size() != dst.size()) {
+      throw ArgTypeError(key + ": expected an array of " + std::to_string(dst.size()) + " Float32Array");
     }
     std::vector<TypedView> views;
-    Napi::Array a = v.As<Napi::Array>();
     for (std::size_t i = 0; i < dst.size(); ++i) {
-      const std::string name = std::string("state.") + key + "[" + std::to_string(i) + "]";
-      const Napi::Value item = a.Get(static_cast<uint32_t>(i));
+      const std::string name = key + "[" + std::to_string(i) + "]";
+      const Napi::Value& item = items[k][i];
       if (dst[i].empty()) {
         if (!item.IsTypedArray() || item.As<Napi::TypedArray>().ElementLength() != 0) {
           throw ArgRangeError(name + ": expected an empty Float32Array");
@@ -233,6 +274,19 @@ Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
       }
     }
     lists.push_back(views);
+  }
+  // Adam's second moment: a negative or non-finite value would make every later step NaN.
+  if (kind_ != OptKind::Sgd) {
+    for (std::size_t i = 0; i < s1_.size(); ++i) {
+      std::vector<float> scratch;
+      const float* v = stable_floats(lists[1][i], scratch);
+      for (std::size_t j = 0; j < s1_[i].size(); ++j) {
+        if (!(std::isfinite(v[j]) && v[j] >= 0.0f)) {
+          throw ArgRangeError("state.s1[" + std::to_string(i) + "][" + std::to_string(j) +
+                              "]: expected a finite number >= 0");
+        }
+      }
+    }
   }
   t_ = t;
   lr_ = lr;

@@ -34,6 +34,11 @@ class OptimizerBinding : public Napi::ObjectWrap<OptimizerBinding> {
   // Data of parameter i, re-checked on every call (the array may have been detached since).
   float* param(std::size_t i) const;
   OptCoeffs coeffs(float gradScale) const;
+  // The update on the GPU; false (with the failure recorded) when a CUDA call failed, nothing written then.
+  bool step_on_gpu(const OptCoeffs& c, const std::vector<float*>& ps, const std::vector<const float*>& gs);
+
+  // Step count limit (setState accepts up to it, step() saturates at it): exact in a double.
+  static constexpr int64_t kMaxSteps = INT64_C(1) << 52;
 
   bool alive_ = true;
   OptKind kind_ = OptKind::Adam;

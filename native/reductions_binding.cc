@@ -31,7 +31,7 @@ Napi::Float64Array output(const Napi::CallbackInfo& info, std::size_t index, con
 Napi::Value LogSumExpRows(const Napi::CallbackInfo& info) {
   const auto rows = static_cast<std::size_t>(integer_in(info[1], "rows", 1, kMaxDim));
   const auto cols = static_cast<std::size_t>(integer_in(info[2], "cols", 1, kMaxDim));
-  const TypedView x = float32_or_f64(info[0], "x", rows * cols);
+  const TypedView x = float32_or_f64(info[0], "x", checked_product(rows, cols, "rows * cols"));
   double* out = nullptr;
   Napi::Float64Array result = output(info, 3, "out", rows, out);
   no_overlap(out, rows * 8, x.data, x.length * (x.type == napi_float64_array ? 8 : 4), "out", "x");
@@ -46,10 +46,13 @@ Napi::Value WeightedMeanRows(const Napi::CallbackInfo& info) {
   const auto rows = static_cast<std::size_t>(integer_in(info[2], "rows", 1, kMaxDim));
   const auto cols = static_cast<std::size_t>(integer_in(info[3], "cols", 1, kMaxDim));
   const auto dim = static_cast<std::size_t>(integer_in(info[4], "dim", 1, kMaxDim));
-  const TypedView logw = float32_or_f64(info[0], "logw", rows * cols);
-  const TypedView values = float32_or_f64(info[1], "values", rows * cols * dim);
+  const std::size_t rowsCols = checked_product(rows, cols, "rows * cols");
+  const std::size_t rowsDim = checked_product(rows, dim, "rows * dim");
+  const TypedView logw = float32_or_f64(info[0], "logw", rowsCols);
+  const TypedView values = float32_or_f64(info[1], "values", checked_product(rowsCols, dim, "rows * cols * dim"));
+  checked_product(rowsDim, sizeof(double), "rows * dim");
   double* out = nullptr;
-  Napi::Float64Array result = output(info, 5, "out", rows * dim, out);
+  Napi::Float64Array result = output(info, 5, "out", rowsDim, out);
   double* lse = nullptr;
   if (!info[6].IsUndefined()) lse = float64_array(info[6], "lse", rows);
   const auto bytes = [](const TypedView& v) { return v.length * (v.type == napi_float64_array ? 8 : 4); };
@@ -79,13 +82,12 @@ Napi::Value WeightedMeanRows(const Napi::CallbackInfo& info) {
 
 // sumOfSquares(arrays) -> number
 Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
-  if (!info[0].IsArray())
-    throw ArgTypeError("arrays: expected an array of Float32Array; got " + describe(info[0]));
-  Napi::Array a = info[0].As<Napi::Array>();
+  // Every element is read (getters run) before any buffer is looked at.
+  const std::vector<Napi::Value> items = elements(info[0], "arrays", "an array of Float32Array");
   std::vector<const float*> ptrs;
   std::vector<std::size_t> lengths;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    const TypedView v = float32_array(a.Get(i), "arrays[" + std::to_string(i) + "]", 0);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const TypedView v = float32_array(items[i], "arrays[" + std::to_string(i) + "]", 0);
     ptrs.push_back(static_cast<const float*>(v.data));
     lengths.push_back(v.length);
   }

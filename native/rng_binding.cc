@@ -3,7 +3,9 @@
 #include "addon.h"
 #include "args.h"
 #include "cuda_api.h"
+#include "cuda_fallback.h"
 #include "entry.h"
+#include "js_result.h"
 
 namespace lpc {
 
@@ -41,8 +43,8 @@ RngBinding::RngBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RngBin
     if (device != "cpu" && device != "cuda")
       throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
-      useCuda_ = cuda::status().available;
-      deviceReason_ = useCuda_ ? "" : cuda::status().reason;
+      useCuda_ = cuda::usable();
+      deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
     }
   });
 }
@@ -73,29 +75,41 @@ Napi::Value RngBinding::Normal(const Napi::CallbackInfo& info) {
   const TypedView out = float32_array(info[0], "out", 0);
   const DrawSite site = claim(out.length);
   auto* o = static_cast<float*>(out.data);
-  if (useCuda_) {
-    cuda::normals(site, 0, out.length, o);
-  } else {
+  bool done = false;
+  if (useCuda_ && cuda::usable()) {
+    try {
+      cuda::normals(site, 0, out.length, o);
+      done = true;
+    } catch (const std::exception& e) {
+      useCuda_ = false;
+      deviceReason_ = cuda_failed("Rng.normal", e);
+    }
+  }
+  if (!done) {
+    // The same numbers as the GPU would have drawn: element i depends on (seed, stream, position) only.
     Addon::of(info.Env()).pool().parallel_for(out.length, kGrain, [&](std::size_t b, std::size_t e) {
       normals_range(site, b, e - b, o + b);
     });
   }
+  warn_cuda_fallback(info.Env());
   return info[0];
 }
 
 Napi::Value RngBinding::GetState(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("seed", Napi::BigInt::New(info.Env(), seed_));
-  o.Set("stream", Napi::BigInt::New(info.Env(), stream_));
-  o.Set("counter", Napi::BigInt::New(info.Env(), counter_));
-  return o;
+  const Napi::Env env = info.Env();
+  return record(env, {{"seed", Napi::BigInt::New(env, seed_)},
+                      {"stream", Napi::BigInt::New(env, stream_)},
+                      {"counter", Napi::BigInt::New(env, counter_)}});
 }
 
 Napi::Value RngBinding::SetState(const Napi::CallbackInfo& info) {
   const Napi::Object o = object(info[0], "state");
-  const uint64_t seed = u64(property(o, "seed"), "state.seed");
-  const uint64_t stream = u64(property(o, "stream"), "state.stream");
-  const uint64_t counter = u64(property(o, "counter"), "state.counter");
+  const Napi::Value seedv = property(o, "seed"), streamv = property(o, "stream"),
+                    counterv = property(o, "counter");
+  ensure_alive();  // a getter may have called dispose()
+  const uint64_t seed = u64(seedv, "state.seed");
+  const uint64_t stream = u64(streamv, "state.stream");
+  const uint64_t counter = u64(counterv, "state.counter");
   seed_ = seed;
   stream_ = stream;
   counter_ = counter;
@@ -103,10 +117,13 @@ Napi::Value RngBinding::SetState(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value RngBinding::Device(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("device", Napi::String::New(info.Env(), useCuda_ ? "cuda" : "cpu"));
-  o.Set("reason", Napi::String::New(info.Env(), deviceReason_));
-  return o;
+  const Napi::Env env = info.Env();
+  if (useCuda_ && !cuda::usable()) {
+    useCuda_ = false;  // another object's CUDA call failed
+    deviceReason_ = cuda::failure_reason();
+  }
+  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")},
+                      {"reason", Napi::String::New(env, deviceReason_)}});
 }
 
 Napi::Value RngBinding::Dispose(const Napi::CallbackInfo& info) {

@@ -5,12 +5,13 @@
 // file in build/Release (build/Debug with --debug), strips it and moves it to prebuilds/<platform>-<arch>/.
 // cmake-js writes build/Release/langevin_pc.node, so only the build command differs. With Node-API the
 // target version does not matter (the headers come from node-api-headers), so --target and --devdir are
-// ignored. LPC_CUDA=OFF in the environment builds a binary without the CUDA kernels.
+// ignored. LPC_CUDA=OFF in the environment builds a binary without the CUDA kernels. A prebuilt binary
+// carries every supported GPU architecture plus PTX (LPC_PREBUILD), not only the building machine's.
 'use strict';
 const { execFileSync } = require('node:child_process');
 
 const args = process.argv.slice(2);
-const cmakeArgs = ['rebuild'];
+const cmakeArgs = ['rebuild', '--CDLPC_PREBUILD=ON'];
 if (args.includes('--debug')) cmakeArgs.push('--debug');
 const arch = args.find((a) => a.startsWith('--arch='));
 if (arch) cmakeArgs.push('--arch', arch.slice('--arch='.length));

@@ -78,10 +78,25 @@ export interface NativeChainsStats {
 export interface NativeChainsState {
   counter: bigint;
   z: Float32Array;
+  /** The second state buffer: where a chain restarted by the next step returns to (when previousValid). */
+  previous: Float32Array;
   v: Float32Array | null;
   m: Float32Array | null;
   t: Int32Array;
   scale: Float32Array;
+  restarts: Int32Array;
+  consecutiveRestarts: Int32Array;
+  /** Per chain, 1 when `previous` holds its last state with a finite gradient. */
+  previousValid: Uint8Array;
+  /** Per chain, 1 when its last step was a restart. */
+  lastRestored: Uint8Array;
+  accepted: Float64Array;
+  proposed: Float64Array;
+  malaSteps: number;
+  nonFiniteProposals: number;
+  /** MALA's stored energy [n] and gradient [n, d] at z; null when none is stored. */
+  energy: Float32Array | null;
+  grad: Float32Array | null;
 }
 
 export interface NativeChains {

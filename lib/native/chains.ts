@@ -7,6 +7,7 @@
  *   z <- z - eta G * g~ + sqrt(2 eta G) * xi,  G = 1 | min(1 / (sqrt(v^) + eps), gMax)
  * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
  */
+import { checkChainsState } from './chains-state.js';
 import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativeDevice, type NativePreconditioner } from './binding.js';
 import { NativeHandle } from './handle.js';
 import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from './validate.js';
@@ -114,6 +115,7 @@ export class Chains extends NativeHandle<NativeChains> {
   readonly preconditioner: Preconditioner;
   /** step() throws LPC_DIVERGED once a chain restarts this many times in a row. */
   readonly maxConsecutiveRestarts: number;
+  readonly #momentum: boolean;
   #haveCurrent = false;
   #proposed = false;
 
@@ -161,6 +163,7 @@ export class Chains extends NativeHandle<NativeChains> {
     this.d = d;
     this.preconditioner = preconditioner;
     this.maxConsecutiveRestarts = maxConsecutiveRestarts;
+    this.#momentum = momentum;
   }
 
   /**
@@ -310,23 +313,23 @@ export class Chains extends NativeHandle<NativeChains> {
     return scales.map((s, c) => s * base[c]);
   }
 
-  /** A copy of the state for a checkpoint (RNG position, z, preconditioner state, step scales). */
+  /**
+   * A copy of everything the next calls depend on (RNG position, both state buffers, preconditioner state,
+   * step scales, restart and MALA bookkeeping, MALA's stored energy and gradient), so that setState() on
+   * chains of the same shape continues bit for bit. Not between propose() and accept().
+   */
   getState(): ChainsState {
+    if (this.#proposed) throw new LpcError('LPC_INVALID_STATE', 'getState() was called between propose() and accept(); call accept() first');
     return this.native.getState();
   }
 
   /** Restores a state from getState() of chains with the same n, d and preconditioner. */
   setState(state: ChainsState): void {
-    if (typeof state !== 'object' || state === null) {
-      throw new LpcError('LPC_INVALID_ARGUMENT', 'state must be an object returned by getState()');
-    }
-    const total = this.n * this.d;
-    checkFloat32('state.z', state.z, total, `n*d = ${total}`);
-    if (this.preconditioner !== 'none') checkFloat32('state.v', state.v, total, `n*d = ${total}`);
-    if (!(state.t instanceof Int32Array) || state.t.length !== this.n) shapeMismatch('state.t', `an Int32Array of length n = ${this.n}`, state.t);
-    checkFloat32('state.scale', state.scale, this.n, `n = ${this.n}`);
-    this.native.setState({ ...state, counter: checkU64('state.counter', state.counter) });
-    this.#haveCurrent = this.#proposed = false;
+    const native = this.native;
+    const checked = checkChainsState(state, { n: this.n, d: this.d, hasV: this.preconditioner !== 'none', hasM: this.#momentum });
+    native.setState(checked);
+    this.#haveCurrent = checked.energy !== null;
+    this.#proposed = false;
   }
 
   #throwIfDiverged(): void {

@@ -136,6 +136,11 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
         shapeMismatch(`state.${key}`, `an array of ${this.sizes.length} Float32Array`, list);
       }
     }
+    // Adam's second moments: a negative one would make every later update NaN.
+    state.s1.forEach((v, i) => {
+      const bad = v instanceof Float32Array ? v.findIndex((x) => !(x >= 0 && x < Infinity)) : -1;
+      if (bad >= 0) throw new LpcError('LPC_INVALID_ARGUMENT', `state.s1[${i}][${bad}] must be a finite number >= 0 (a second moment); received ${v[bad]}`);
+    });
     this.native.setState(state);
   }
 }

@@ -73,6 +73,25 @@ void ChainsCore::reset() {
   haveProposal_ = false;
 }
 
+void ChainsCore::restore_bookkeeping(const Bookkeeping& b) {
+  std::copy(b.restarts, b.restarts + n_, restarts_.begin());
+  std::copy(b.consecutive, b.consecutive + n_, consec_.begin());
+  std::copy(b.previousValid, b.previousValid + n_, prevValid_.begin());
+  std::copy(b.lastRestored, b.lastRestored + n_, lastRestored_.begin());
+  for (std::size_t c = 0; c < n_; ++c) {
+    accepted_[c] = static_cast<int64_t>(b.accepted[c]);
+    proposedCount_[c] = static_cast<int64_t>(b.proposed[c]);
+  }
+  malaSteps_ = b.malaSteps;
+  nonFiniteProposals_ = b.nonFiniteProposals;
+  haveProposal_ = false;
+  haveCurrent_ = b.energy != nullptr && b.grad != nullptr;
+  if (haveCurrent_) {
+    curEnergy_.assign(b.energy, b.energy + n_);
+    curGrad_.assign(b.grad, b.grad + n_ * d_);
+  }
+}
+
 RowFactors ChainsCore::factors(std::size_t c, float eta, int32_t t) const {
   RowFactors r;
   const double e = static_cast<double>(eta) * scale_[c];
@@ -110,7 +129,7 @@ std::size_t ChainsCore::prepare_rows(const float* z, float* out, const float* gr
       // A finite gradient at a state that a step produced ends a run of restarts.
       if (!lastRestored_[c]) consec_[c] = 0;
       lastRestored_[c] = 0;
-      if (cfg_.kind != Precond::None) ++t_[c];
+      if (cfg_.kind != Precond::None && t_[c] < kMaxGradientsSeen) ++t_[c];
       rows_[c] = factors(c, eta.at(c), t_[c]);
       active_[c] = 1;
       prevValid_[c] = 1;

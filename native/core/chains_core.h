@@ -26,6 +26,10 @@ struct MalaConfig {
   float adaptRate = 0.05f;     // log-scale change per unit of (alpha - target)
 };
 
+// Gradients seen per chain saturate here instead of overflowing: the bias corrections are exactly 1 long
+// before (beta^t underflows), so a saturated count changes nothing.
+constexpr int32_t kMaxGradientsSeen = INT32_MAX;
+
 class ChainsCore {
  public:
   ChainsCore(std::size_t n, std::size_t d, const PrecondConfig& cfg, uint64_t seed, uint64_t stream);
@@ -74,6 +78,22 @@ class ChainsCore {
   bool has_current() const { return haveCurrent_; }
   bool has_proposal() const { return haveProposal_; }
 
+  // What reset() clears besides the preconditioner, restored from a checkpoint so that the calls after it
+  // continue bit for bit. Arrays hold n values (energy n, grad n*d); energy and grad are null when no MALA
+  // current state is stored.
+  struct Bookkeeping {
+    const int32_t* restarts = nullptr;
+    const int32_t* consecutive = nullptr;
+    const uint8_t* previousValid = nullptr;
+    const uint8_t* lastRestored = nullptr;
+    const double* accepted = nullptr;
+    const double* proposed = nullptr;
+    int64_t malaSteps = 0, nonFiniteProposals = 0;
+    const float* energy = nullptr;
+    const float* grad = nullptr;
+  };
+  void restore_bookkeeping(const Bookkeeping& b);
+
   // Bytes of native memory held (preconditioner, bookkeeping and MALA state).
   std::size_t native_bytes() const;
 
@@ -91,6 +111,11 @@ class ChainsCore {
   const std::vector<int64_t>& proposed() const { return proposedCount_; }
   int64_t mala_steps() const { return malaSteps_; }
   int64_t nonfinite_proposals() const { return nonFiniteProposals_; }
+  const std::vector<uint8_t>& previous_valid() const { return prevValid_; }
+  const std::vector<uint8_t>& last_restored() const { return lastRestored_; }
+  // MALA's stored energy [n] and gradient [n, d] at z; meaningful only while has_current().
+  const std::vector<float>& current_energy() const { return curEnergy_; }
+  const std::vector<float>& current_grad() const { return curGrad_; }
   std::vector<float>& v() { return v_; }
   std::vector<float>& m() { return m_; }
   std::vector<int32_t>& t() { return t_; }

@@ -83,7 +83,7 @@ std::size_t ChainsCore::mala_accept(ThreadPool& pool, float* z, const float* pro
         // Fold the gradient at the state this step started from; the next proposal uses it.
         float* vw = v_.data() + c * d_;
         for (std::size_t j = 0; j < d_; ++j) vw[j] = cfg_.beta2 * vw[j] + cfg_.oneMinusBeta2 * (gz[j] * gz[j]);
-        ++t_[c];
+        if (t_[c] < kMaxGradientsSeen) ++t_[c];
       }
       if (accept) {
         std::memcpy(z + c * d_, yr, d_ * sizeof(float));

@@ -1,5 +1,8 @@
 // The unadjusted step and the MALA proposal on the GPU: one thread per element, the same element
 // functions as the CPU loops (core/langevin_math.h) and the same noise (core/random.h).
+#include <algorithm>
+#include <vector>
+
 #include "../core/cuda_api.h"
 #include "../core/langevin_math.h"
 #include "../core/random.h"
@@ -54,9 +57,21 @@ void langevin_update(const StepKernelArgs& host) {
   a.active = upload(6, host.active, host.n);
   langevin_kernel<<<grid_for(total, 256), 256>>>(a);
   check(cudaGetLastError(), "langevin kernel launch");
-  download(host.out, a.out, total);
-  if (host.v != nullptr && host.updateState) download(host.v, a.v, total);
-  if (host.m != nullptr && host.updateState) download(host.m, a.m, total);
+  // Everything comes back into staging first: a failure part-way must leave the caller's state untouched so
+  // that the CPU can redo the step from it.
+  std::vector<float> out(total), v, m;
+  download(out.data(), a.out, total);
+  if (host.v != nullptr && host.updateState) {
+    v.resize(total);
+    download(v.data(), a.v, total);
+  }
+  if (host.m != nullptr && host.updateState) {
+    m.resize(total);
+    download(m.data(), a.m, total);
+  }
+  std::copy(out.begin(), out.end(), host.out);
+  if (!v.empty()) std::copy(v.begin(), v.end(), host.v);
+  if (!m.empty()) std::copy(m.begin(), m.end(), host.m);
 }
 
 }  // namespace cuda

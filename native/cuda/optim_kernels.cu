@@ -1,4 +1,7 @@
 // SGD, Adam and AdamW on the GPU, element for element as the CPU loops (core/optim_math.h).
+#include <algorithm>
+#include <vector>
+
 #include "../core/cuda_api.h"
 #include "../core/optim_math.h"
 #include "device_memory.cuh"
@@ -33,9 +36,14 @@ void optimizer_update(OptKind kind, const OptCoeffs& c, float* p, const float* g
   float* d1 = s1 == nullptr ? nullptr : upload(3, static_cast<const float*>(s1), n);
   optim_kernel<<<grid_for(n, 256), 256>>>(kind, c, dp, dg, d0, d1, n);
   check(cudaGetLastError(), "optimizer kernel launch");
-  download(p, dp, n);
-  if (s0 != nullptr) download(s0, d0, n);
-  if (s1 != nullptr) download(s1, d1, n);
+  // Staged, so that a failure part-way leaves p, s0 and s1 as they were (the caller redoes them on the CPU).
+  std::vector<float> hp(n), h0(s0 != nullptr ? n : 0), h1(s1 != nullptr ? n : 0);
+  download(hp.data(), dp, n);
+  if (s0 != nullptr) download(h0.data(), d0, n);
+  if (s1 != nullptr) download(h1.data(), d1, n);
+  std::copy(hp.begin(), hp.end(), p);
+  if (s0 != nullptr) std::copy(h0.begin(), h0.end(), s0);
+  if (s1 != nullptr) std::copy(h1.begin(), h1.end(), s1);
 }
 
 }  // namespace cuda

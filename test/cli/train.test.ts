@@ -133,6 +133,17 @@ describe('langevin-pc train', () => {
     expect(readMetrics(dir('parts')).history.map((p) => p.updates)).toEqual([0, 4, 8, 11]);
   });
 
+  it('ends a MALA run stopped at a checkpoint and resumed exactly where an uninterrupted run ends', async () => {
+    // Few updates and few eval images: the claim is the bytes of decoder.onnx, not the model's quality.
+    const mala = [...LPC, '--sampler', 'mala', '--eval-every', '1000', '--checkpoint-every', '2'];
+    await train([...mala, '--updates', '5', '--out', dir('mala-whole')]);
+    await train([...mala, '--updates', '3', '--out', dir('mala-parts')]);
+    expect(checkpointUpdates(dir('mala-parts'))).toBe(3);
+    await train(['--out', dir('mala-parts'), '--resume', '--updates', '5']);
+    expect(readMetrics(dir('mala-parts')).config).toMatchObject({ sampler: 'mala' });
+    expectSameRun(dir('mala-whole'), dir('mala-parts'), false);
+  });
+
   it('fine-tunes a pretrained decoder, taking the latent size from the model', async () => {
     const source = path.join(dir('lpc'), 'decoder.onnx');
     const out = dir('tuned');
