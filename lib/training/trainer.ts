@@ -270,7 +270,7 @@ export abstract class Trainer {
     this.thetaOptimizer.dispose();
     this.phiOptimizer?.dispose();
     this.streams.dispose();
-    this.disposeExtra();
+    await this.disposeExtra();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -278,7 +278,7 @@ export abstract class Trainer {
   }
 
   /** Subclasses release what they own besides the shared parts. */
-  protected disposeExtra(): void {}
+  protected async disposeExtra(): Promise<void> {}
 
   #parts(): TrainerParts {
     return {
