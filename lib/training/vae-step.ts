@@ -11,7 +11,7 @@ import { GraphRunner } from '../models/graph-runner.js';
 import type { Encoder } from '../models/networks.js';
 import { SessionOwner } from '../models/session-owner.js';
 import { paramGradName } from '../onnx/autodiff/gradient.js';
-import { ParameterSet } from '../onnx/params.js';
+import { fusedParameters } from './encoder-energy-graph.js';
 import { composeVaeGraph } from './vae-graph.js';
 import type { VaeGradients } from './vae-objective.js';
 
@@ -39,8 +39,7 @@ export class VaeStep extends SessionOwner<'vae'> {
     const phiNames = encoder.params.names;
     const graph = composeVaeGraph(energy.graph, buildEncoderGraph(encoder), thetaNames, phiNames);
     if (graph === null) return null;
-    const fed = ParameterSet.of([...energy.params, ...[...encoder.params].map((p) => ({ ...p, name: graph.encoderPrefix + p.name }))]);
-    const runner = new GraphRunner<'vae'>('VaeStep', () => graph.model, fed, { threads });
+    const runner = new GraphRunner<'vae'>('VaeStep', () => graph.model, fusedParameters(energy.params, encoder.params, graph.encoderPrefix), { threads });
     await runner.prepare('vae');
     return new VaeStep(
       energy,
