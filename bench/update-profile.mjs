@@ -9,15 +9,19 @@
  * of every layer whose input needs one (not the encoder's first layer: x needs none), and the weight
  * gradient of every trained layer. The floor is those FLOPs at the ceiling's GFLOP/s.
  *
- * Run: npm run build:ts && node bench/update-profile.mjs [rounds] [threads]   (writes bench/out/update-profile.json)
+ * Run: npm run build:ts && node bench/update-profile.mjs [--quick] [--rounds N] [--threads N]
+ * (writes bench/results/update-profile.json; `npm run bench -- --suite update-profile` does the same).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { EncoderModel, EnergyModel, LangevinSampler, LpcTrainer, mlpDecoder, mlpEncoder, onnx, Optimizer, reverseKl, Rng, setThreads, VaeTrainer } from '../dist/index.js';
+import { machineInfo } from './machine.mjs';
 import { median, spread } from './stats.mjs';
 
-const ROUNDS = Number(process.argv[2] ?? 5);
-const THREADS = Number(process.argv[3] ?? 1);
-const REPS = 10; // timed repetitions per phase per round (after one warm-up)
+const argument = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = argument('--rounds', QUICK ? 2 : 5);
+const THREADS = argument('--threads', 1);
+const REPS = QUICK ? 5 : 10; // timed repetitions per phase per round (after one warm-up)
 const B = 64;
 const T = 20;
 const D = 784;
@@ -98,7 +102,7 @@ async function phaseCases() {
     ['encoder forward', () => enc.forward(x, B)],
     ['reparameterisation (JS loop)', () => mu.map((m, i) => m + Math.exp(logSigma[i]) * eps[i])],
     ['energy + dE/dz + dE/dtheta (full graph)', () => energy.evaluateWithGradients(x, B, z)],
-    ['dE/dtheta / B (Float32Array.map)', () => thetaGrads.map((g) => g.map((v) => v / B))],
+    ['dE/dtheta / B as Float32Array.map did before', () => thetaGrads.map((g) => g.map((v) => v / B))],
     ['reverse KL terms (JS loop)', () => reverseKl(mu, logSigma, eps, z, full.energy, full.gradZ)],
     ['encoder VJP (forward again + backward)', () => enc.vjp(x, B, rev.gradMu, rev.gradLogSigma)],
     ['Adam, decoder (6 tensors)', () => thetaOpt.step(thetaGrads)],
@@ -168,8 +172,14 @@ async function main() {
   const roofline = Object.entries(FLOPS).map(([update, flops]) => ({ update, mflops: flops / 1e6, ceilingGflops: ceiling, floorMs: flops / ceiling / 1e6 }));
   for (const r of results) console.log(`${r.label.padEnd(50)} ${r.median.toFixed(3).padStart(8)} ms [${r.min.toFixed(3)}, ${r.max.toFixed(3)}]${r.gflops ? `  ${r.gflops.toFixed(1)} GFLOP/s` : ''}`);
   for (const r of roofline) console.log(`${r.update}: ${r.mflops.toFixed(1)} MFLOP per update, ceiling ${r.ceilingGflops.toFixed(1)} GFLOP/s, floor ${r.floorMs.toFixed(2)} ms`);
-  mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./out/update-profile.json', import.meta.url), JSON.stringify({ rounds: ROUNDS, reps: REPS, threads: THREADS, batch: B, results, roofline }, null, 2));
+  for (const u of updates.cases) {
+    const r = results.find((x) => x.label === u.label);
+    r.efficiencyVsMatMul = r.gflops / ceiling;
+    r.overFloor = r.median / (u.flops / ceiling / 1e6);
+  }
+  const json = { suite: 'update-profile', quick: QUICK, rounds: ROUNDS, reps: REPS, threads: THREADS, batch: B, machine: machineInfo(), results, roofline };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/update-profile${QUICK ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
   for (const c of matmuls) await c.dispose();
   await phases.dispose();
   await updates.dispose();
