@@ -3,9 +3,10 @@
  * encoder q(z|x) and the decoder's energy at the reparameterised sample z = mu + exp(log sigma) * eps, with
  * the noise fed as `eps` [batch, d]:
  *
- *   inputs   x [batch, C, H, W], eps [batch, d]
- *   values   mu, logsigma [batch, d] (named in EncoderEnergyGraph), energy [batch], nll [batch] (outputs),
- *            kl [batch] = 0.5 sum_j (mu^2 + sigma^2 - 1 - 2 log sigma) (an output)
+ *   inputs   x [batch, C, H, W], eps [batch * k, d] (k samples per datapoint, row b * k + i; k = 1 unless
+ *            `samples` is given)
+ *   values   mu, logsigma [batch, d] (named in EncoderEnergyGraph), energy [batch * k], nll [batch * k]
+ *            (outputs), kl [batch] = 0.5 sum_j (mu^2 + sigma^2 - 1 - 2 log sigma) (an output)
  *
  * The encoder's values (its parameters included) get a prefix, so that its names cannot collide with the
  * decoder's (both networks commonly name theirs fc1.weight ...). Composing needs both graphs at the same
@@ -35,8 +36,11 @@ export interface EncoderEnergyGraph {
 /** Names the fused graphs give their own inputs and outputs; a decoder that uses one is not fused. */
 const FUSED_NAMES = ['eps', 'kl', 'loss', 'states', 'weights', 'forward_kl'];
 
-/** Joins `energy` and the normalised encoder graph (buildEncoderGraph); null when they cannot be joined. */
-export function joinEncoderAndEnergy(energy: EnergyGraph, encoder: Model): EncoderEnergyGraph | null {
+/**
+ * Joins `energy` and the normalised encoder graph (buildEncoderGraph); null when they cannot be joined.
+ * `samples`: draw several samples per datapoint (the IWAE bound); default one.
+ */
+export function joinEncoderAndEnergy(energy: EnergyGraph, encoder: Model, samples = false): EncoderEnergyGraph | null {
   if (energy.model.opset !== encoder.opset || hasSubgraphs(energy.model) || hasSubgraphs(encoder)) return null;
   const model = energy.model.clone();
   const g = model.graph;
@@ -50,10 +54,19 @@ export function joinEncoderAndEnergy(energy: EnergyGraph, encoder: Model): Encod
   const mu = `${prefix}mu`;
   const logSigma = `${prefix}logsigma`;
   const sigma = b.op('Exp', [logSigma]);
-  const eps = b.input('eps', 'float32', ['batch', energy.latentDim]);
+  const d = energy.latentDim;
+  const eps = b.input('eps', 'float32', [samples ? 'rows' : 'batch', d]);
   // The energy graph reads z; the reparameterised sample takes the place of its input.
   g.inputs = g.inputs.filter((v) => v.name !== 'z');
-  renameValue(g, 'z', b.op('Add', [mu, b.op('Mul', [sigma, eps])]));
+  let z: string;
+  if (samples) {
+    // [batch, k, d] from mu and sigma [batch, 1, d]; back to rows b * k + i.
+    const perDatapoint = b.reshape(eps, b.op('Concat', [b.dim('x', 0), b.ints([-1, d])], { axis: 0 }));
+    z = b.reshape(b.op('Add', [b.unsqueeze(mu, [1]), b.op('Mul', [b.unsqueeze(sigma, [1]), perDatapoint])]), [-1, d]);
+  } else {
+    z = b.op('Add', [mu, b.op('Mul', [sigma, eps])]);
+  }
+  renameValue(g, 'z', z);
   const klTerms = b.op('Sub', [b.op('Add', [b.op('Mul', [mu, mu]), b.op('Mul', [sigma, sigma])]), b.op('Add', [b.scalar(1, 'float32'), b.op('Add', [logSigma, logSigma])])]);
   b.output(b.op('Mul', [b.reduce('ReduceSum', klTerms, [1], false), b.scalar(0.5, 'float32')]), 'kl', 'float32', ['batch']);
   return { model, builder: b, encoderPrefix: prefix, mu, logSigma, batch: b.cast(b.dim('x', 0), 'float32') };

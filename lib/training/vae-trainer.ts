@@ -36,7 +36,7 @@ export class VaeTrainer extends Trainer {
   readonly kind = 'vae' as const;
   /** Importance samples of the IWAE objective; null for the ELBO. */
   readonly iwae: number | null;
-  /** The ELBO's update as one graph; null for IWAE (or networks that cannot be composed): separate runs. */
+  /** The update as one graph; null for networks that cannot be composed (then separate runs). */
   readonly #fused: VaeStep | null;
 
   private constructor(core: TrainerCore, iwae: number | null, fused: VaeStep | null) {
@@ -53,7 +53,7 @@ export class VaeTrainer extends Trainer {
     const core = await createTrainerCore(options, options.encoder);
     let fused: VaeStep | null = null;
     try {
-      fused = iwae === null ? await VaeStep.create(core.energy, core.encoder!, options.threads) : null;
+      fused = await VaeStep.create(core.energy, core.encoder!, { iwae, threads: options.threads });
     } catch (error) {
       await new VaeTrainer(core, iwae, null).dispose();
       throw error;
