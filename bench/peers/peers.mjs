@@ -5,56 +5,76 @@
  * Reports per case the per-update median of each side, `speedupVsPytorch` = PyTorch / ours per round
  * (median and range over rounds) and both sides' mean training loss, to show the work is the same.
  *
+ * TensorFlow.js (bench/peers/tfjs_peer.mjs, tuned and tf.layers) joins the case it has, when installed.
+ *
  * Run: npm run build:ts && node bench/peers/peers.mjs [--rounds N] [--quick]   (needs Debian's python3-torch
- * and libopenblas0-pthread: bench/peers/install.sh). Writes bench/results/peers.json.
+ * and libopenblas0-pthread, and TensorFlow.js in bench/peers/node_modules: bench/peers/install.sh).
+ * Writes bench/results/peers.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { LpcTrainer, VaeTrainer, loadFashionMnist } from '../../dist/index.js';
 import { machineInfo } from '../machine.mjs';
 import { spread } from '../stats.mjs';
 
 const quick = process.argv.includes('--quick');
 const roundsAt = process.argv.indexOf('--rounds');
-const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : quick ? 3 : 5;
-const UPDATES = quick ? 15 : 40; // timed updates per side per case per round
-const WARMUP = 10;
+const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : quick ? 2 : 5;
+const UPDATES = quick ? 6 : 30; // timed updates per side per case per round
+const WARMUP = quick ? 3 : 10;
 const PYTHON = '/usr/bin/python3';
-const PEER = new URL('./pytorch_peer.py', import.meta.url).pathname;
+const here = (file) => new URL(file, import.meta.url).pathname;
+const HAS_TFJS = existsSync(here('./node_modules/@tensorflow/tfjs-backend-wasm'));
 
-const net = (hidden) => ({ kind: 'mlp', options: { latentDim: 32, imageShape: [1, 28, 28], hidden } });
-const lpc = (steps) => ({
-  create: () =>
-    LpcTrainer.create({
-      decoder: net([512, 512]),
-      encoder: net([512, 512]),
-      encoderObjective: 'jeffreys',
-      thetaGrad: 'last',
-      langevin: { steps, stepSize: 0.3, preconditioner: 'rmsprop' },
-      binarize: true,
-      seed: 1,
-      threads: 1,
-    }),
-  peer: ['--case', 'lpc', '--steps', String(steps)],
-  loss: 'energy',
-});
+/** Peers by ratio name: how to run one round of a case's peer command line. */
+const PEERS = {
+  speedupVsPytorch: (args) => [PYTHON, [here('./pytorch_peer.py'), ...args, '--threads', '1']],
+  speedupVsTfjsTuned: (args) => [process.execPath, [here('./tfjs_peer.mjs'), '--variant', 'tuned', ...args]],
+  speedupVsTfjsLayers: (args) => [process.execPath, [here('./tfjs_peer.mjs'), '--variant', 'layers', ...args]],
+};
+
+const image = [1, 28, 28];
+const mlp = (hidden) => ({ kind: 'mlp', options: { latentDim: 32, imageShape: image, hidden } });
+const conv = { kind: 'conv', options: { latentDim: 32, imageShape: image } };
+const vae = (net, binarize) => () => VaeTrainer.create({ decoder: net, encoder: net, binarize, seed: 1, threads: 1 });
+const lpc = (net, steps) => () =>
+  LpcTrainer.create({
+    decoder: net,
+    encoder: net,
+    encoderObjective: 'jeffreys',
+    thetaGrad: 'last',
+    langevin: { steps, stepSize: 0.3, preconditioner: 'rmsprop' },
+    binarize: true,
+    seed: 1,
+    threads: 1,
+  });
+const lpcArgs = (steps) => ['--case', 'lpc', '--steps', String(steps)];
+
 const CASES = [
+  { name: 'vae-mlp', label: 'VAE (ELBO), MLP 512-512, batch 64, binarised', create: vae(mlp([512, 512]), true), batch: 64, loss: 'negElbo', peers: { speedupVsPytorch: ['--case', 'vae'] } },
+  { name: 'lpc-t20-mlp', label: 'LPC, Jeffreys, T = 20, MLP 512-512, batch 64', create: lpc(mlp([512, 512]), 20), batch: 64, loss: 'energy', peers: { speedupVsPytorch: lpcArgs(20) } },
+  { name: 'lpc-t5-mlp', label: 'LPC, Jeffreys, T = 5, MLP 512-512, batch 64', create: lpc(mlp([512, 512]), 5), batch: 64, loss: 'energy', peers: { speedupVsPytorch: lpcArgs(5) } },
   {
-    name: 'vae-mlp512x2-b64',
-    label: 'VAE (ELBO), MLP 512-512, batch 64',
-    create: () => VaeTrainer.create({ decoder: net([512, 512]), encoder: net([512, 512]), binarize: true, seed: 1, threads: 1 }),
-    peer: ['--case', 'vae'],
+    name: 'vae-mlp512-b128-grey',
+    label: 'VAE (ELBO), MLP 512, batch 128, grey values',
+    create: vae(mlp([512]), false),
+    batch: 128,
     loss: 'negElbo',
+    peers: {
+      speedupVsPytorch: ['--case', 'vae', '--hidden', '512', '--batch', '128', '--grey'],
+      speedupVsTfjsTuned: ['--hidden', '512', '--batch', '128'],
+      speedupVsTfjsLayers: ['--hidden', '512', '--batch', '128'],
+    },
   },
-  { name: 'lpc-jeffreys-t20-b64', label: 'LPC, Jeffreys, T = 20, rmsprop 0.3, last state, batch 64', ...lpc(20) },
-  { name: 'lpc-jeffreys-t5-b64', label: 'LPC, Jeffreys, T = 5, rmsprop 0.3, last state, batch 64', ...lpc(5) },
+  { name: 'vae-conv', label: 'VAE (ELBO), conv builder, batch 64, binarised', create: vae(conv, true), batch: 64, loss: 'negElbo', peers: { speedupVsPytorch: ['--case', 'vae', '--arch', 'conv'] } },
+  { name: 'lpc-t20-conv', label: 'LPC, Jeffreys, T = 20, conv builder, batch 64', create: lpc(conv, 20), batch: 64, loss: 'energy', peers: { speedupVsPytorch: [...lpcArgs(20), '--arch', 'conv'] } },
 ];
 
 async function oursRound(trainer, data, c, first) {
   const times = [];
   const losses = [];
   let seen = 0;
-  for await (const e of trainer.run({ data, batchSize: 64, updates: trainer.updates + (first ? WARMUP : 0) + UPDATES })) {
+  for await (const e of trainer.run({ data, batchSize: c.batch, updates: trainer.updates + (first ? WARMUP : 0) + UPDATES })) {
     if (e.type !== 'update' || (first && seen++ < WARMUP)) continue;
     times.push(e.seconds * 1000);
     losses.push(e.losses[c.loss]);
@@ -62,46 +82,57 @@ async function oursRound(trainer, data, c, first) {
   return { ms: spread(times).median, loss: losses.reduce((s, v) => s + v, 0) / losses.length };
 }
 
-function peerRound(c) {
-  const out = execFileSync(PYTHON, [PEER, ...c.peer, '--updates', String(UPDATES), '--warmup', String(WARMUP), '--threads', '1'], { encoding: 'utf8' });
+function peerRound(ratioName, args) {
+  const [command, argv] = PEERS[ratioName](args);
+  // The TF.js layers variant is ~20x slower: fewer updates keep a round short.
+  const updates = ratioName === 'speedupVsTfjsLayers' ? Math.max(3, Math.round(UPDATES / 5)) : UPDATES;
+  const out = execFileSync(command, [...argv, '--updates', String(updates), '--warmup', String(WARMUP)], { encoding: 'utf8' });
   const r = JSON.parse(out.trim().split('\n').pop());
-  return { ms: r.msMedian, loss: r.loss, version: r.version };
+  return { ms: r.msMedian, loss: r.loss, version: `${r.peer} ${r.version}` };
 }
 
 async function main() {
   const data = loadFashionMnist().train;
-  const trainers = await Promise.all(CASES.map((c) => c.create()));
-  const per = CASES.map(() => ({ ours: [], pytorch: [], ratio: [], oursLoss: [], pytorchLoss: [] }));
-  let version = '';
+  // Quick: the three reference cases only (each PyTorch round pays its own start and warm-up).
+  const cases = CASES.filter((c) => !quick || ['vae-mlp', 'lpc-t20-mlp', 'vae-mlp512-b128-grey'].includes(c.name));
+  const trainers = [];
+  for (const c of cases) trainers.push(await c.create());
+  const per = cases.map((c) => ({ ours: [], oursLoss: [], peers: Object.fromEntries(Object.keys(c.peers).map((r) => [r, { ms: [], ratio: [], loss: [], version: '' }])) }));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, c] of CASES.entries()) {
+    for (const [i, c] of cases.entries()) {
       const ours = await oursRound(trainers[i], data, c, round === 0);
-      const peer = peerRound(c);
-      version = peer.version;
       per[i].ours.push(ours.ms);
-      per[i].pytorch.push(peer.ms);
-      per[i].ratio.push(peer.ms / ours.ms);
       per[i].oursLoss.push(ours.loss);
-      per[i].pytorchLoss.push(peer.loss);
-      console.log(`round ${round + 1} ${c.name}: ours ${ours.ms.toFixed(2)} ms, PyTorch ${peer.ms.toFixed(2)} ms, ratio ${(peer.ms / ours.ms).toFixed(2)}`);
+      const line = [`round ${round + 1} ${c.name}: ours ${ours.ms.toFixed(2)} ms`];
+      for (const [ratioName, args] of Object.entries(c.peers)) {
+        if (ratioName !== 'speedupVsPytorch' && !HAS_TFJS) continue;
+        const peer = peerRound(ratioName, args);
+        const p = per[i].peers[ratioName];
+        p.ms.push(peer.ms);
+        p.ratio.push(peer.ms / ours.ms);
+        p.loss.push(peer.loss);
+        p.version = peer.version;
+        line.push(`${peer.version} ${peer.ms.toFixed(2)} ms (${ratioName} ${(peer.ms / ours.ms).toFixed(2)})`);
+      }
+      console.log(line.join(', '));
     }
   }
   for (const t of trainers) await t.dispose();
   const mean = (v) => v.reduce((s, x) => s + x, 0) / v.length;
-  const results = CASES.map((c, i) => ({
+  const results = cases.map((c, i) => ({
     case: c.name,
     label: c.label,
-    oursMs: spread(per[i].ours),
-    pytorchMs: spread(per[i].pytorch),
-    speedupVsPytorch: spread(per[i].ratio),
-    oursLoss: mean(per[i].oursLoss),
-    pytorchLoss: mean(per[i].pytorchLoss),
     lossName: c.loss,
+    oursMs: spread(per[i].ours),
+    oursLoss: mean(per[i].oursLoss),
+    peers: Object.entries(per[i].peers)
+      .filter(([, p]) => p.ms.length > 0)
+      .map(([ratioName, p]) => ({ ratioName, peer: p.version, ms: spread(p.ms), [ratioName]: spread(p.ratio), loss: mean(p.loss) })),
   }));
-  const json = { suite: 'peers', quick, rounds: ROUNDS, updatesPerRound: UPDATES, threads: 1, machine: machineInfo(), pytorch: version, results };
+  const json = { suite: 'peers', quick, rounds: ROUNDS, updatesPerRound: UPDATES, threads: 1, machine: machineInfo(), results };
   mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
   writeFileSync(new URL(`../results/peers${quick ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
-  for (const r of results) console.log(`${r.label}: speedupVsPytorch ${r.speedupVsPytorch.median.toFixed(2)} [${r.speedupVsPytorch.min.toFixed(2)}, ${r.speedupVsPytorch.max.toFixed(2)}]`);
+  for (const r of results) for (const p of r.peers) console.log(`${r.label}: ${p.ratioName} ${p[p.ratioName].median.toFixed(2)} [${p[p.ratioName].min.toFixed(2)}, ${p[p.ratioName].max.toFixed(2)}]`);
 }
 
 await main();

@@ -2,7 +2,8 @@
 langevin-pc's trainers, timed per update on one CPU thread.
 
 Networks: MLP decoder d -> hidden... -> 784 (ReLU, Bernoulli on logits) and encoder 784 -> hidden... -> 2d
-(mu, log sigma), PyTorch's default initialisation, Adam lr 1e-3 for both.
+(mu, log sigma), or the conv builder's networks (--arch conv), PyTorch's default initialisation, Adam lr
+1e-3 for both.
 
 - vae: one joint step on the negative ELBO (one reparameterised sample, analytic KL), batch mean.
 - lpc: chains from the encoder's mu + sigma eps, T ULA steps with the bias-corrected RMSprop preconditioner
@@ -63,6 +64,42 @@ def mlp(sizes):
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
     return nn.Sequential(*layers)
+
+
+class ConvEncoder(nn.Module):
+    """The conv builder's encoder for 28x28 images: three Conv(4, stride 2)+ReLU (the first padded by 3,
+    as 32x32), Flatten, Linear+ReLU layers, and one head of 2d outputs (mu, log sigma)."""
+
+    def __init__(self, latent, hidden, channels=32):
+        super().__init__()
+        self.convs = nn.Sequential(
+            nn.Conv2d(1, channels, 4, 2, 3), nn.ReLU(),
+            nn.Conv2d(channels, channels, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(channels, channels, 4, 2, 1), nn.ReLU(),
+        )
+        self.fc = nn.Sequential(nn.Linear(channels * 16, hidden[0]), nn.ReLU(), mlp([*hidden, 2 * latent]))
+
+    def forward(self, x):
+        h = self.convs(x.view(-1, 1, 28, 28)).flatten(1)
+        return self.fc(h)
+
+
+class ConvDecoder(nn.Module):
+    """The conv builder's decoder: Linear+ReLU layers to 32x4x4, two ConvTranspose(4, stride 2)+ReLU and a
+    last one cropped back to 28x28 (padding 3), logits out."""
+
+    def __init__(self, latent, hidden, channels=32):
+        super().__init__()
+        self.channels = channels
+        self.fc = nn.Sequential(mlp([latent, *hidden, channels * 16]), nn.ReLU())  # ReLU after every Linear
+        self.deconvs = nn.Sequential(
+            nn.ConvTranspose2d(channels, channels, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(channels, channels, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(channels, 1, 4, 2, 3),
+        )
+
+    def forward(self, z):
+        return self.deconvs(self.fc(z).view(-1, self.channels, 4, 4)).flatten(1)
 
 
 def nll_bernoulli(logits, x):
@@ -134,7 +171,8 @@ def lpc_update(nets, x, args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--case", choices=["vae", "lpc"], required=True)
-    parser.add_argument("--hidden", default="512,512")
+    parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
+    parser.add_argument("--hidden", default=None, help="default 512,512 (mlp) or 256,256 (conv)")
     parser.add_argument("--latent", type=int, default=32)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=20)
@@ -147,9 +185,13 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    hidden = [int(h) for h in args.hidden.split(",")]
-    decoder = mlp([args.latent, *hidden, 784])
-    encoder = mlp([784, *hidden, 2 * args.latent])
+    hidden = [int(h) for h in (args.hidden or ("512,512" if args.arch == "mlp" else "256,256")).split(",")]
+    if args.arch == "mlp":
+        decoder = mlp([args.latent, *hidden, 784])
+        encoder = mlp([784, *hidden, 2 * args.latent])
+    else:
+        decoder = ConvDecoder(args.latent, hidden)
+        encoder = ConvEncoder(args.latent, hidden)
     nets = (decoder, encoder, torch.optim.Adam(decoder.parameters(), lr=1e-3), torch.optim.Adam(encoder.parameters(), lr=1e-3))
     images = load_images(FASHION)
     rng = np.random.default_rng(args.seed)
