@@ -57,9 +57,11 @@ const TABLES = {
     'peers',
     (j) =>
       `${table(
-        ['case (one thread)', 'langevin-pc ms', `PyTorch ${j.pytorch} ms`, 'speedupVsPytorch, median [min, max]', 'loss: ours / PyTorch'],
-        j.results.map((r) => [r.label, range(r.oursMs), range(r.pytorchMs), range(r.speedupVsPytorch, ratio), `${r.lossName} ${r.oursLoss.toFixed(1)} / ${r.pytorchLoss.toFixed(1)}`]),
-      )}\n\n${machine(j)}; ${j.rounds} interleaved rounds of ${j.updatesPerRound} timed updates per side.`,
+        ['case (one thread)', 'peer', 'langevin-pc ms', 'peer ms', 'ratio (peer / ours), median [min, max]', 'loss: ours / peer'],
+        j.results.flatMap((r) =>
+          r.peers.map((p) => [r.label, p.peer, range(r.oursMs), range(p.ms), `${p.ratioName} ${range(p[p.ratioName], ratio)}`, `${r.lossName} ${r.oursLoss.toFixed(1)} / ${p.loss.toFixed(1)}`]),
+        ),
+      )}\n\n${machine(j)}; ${j.rounds} interleaved rounds of ${j.updatesPerRound} timed updates per side (fewer for the slowest cases).`,
   ],
 };
 

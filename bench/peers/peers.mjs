@@ -19,9 +19,9 @@ import { spread } from '../stats.mjs';
 
 const quick = process.argv.includes('--quick');
 const roundsAt = process.argv.indexOf('--rounds');
-const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : quick ? 2 : 5;
-const UPDATES = quick ? 6 : 30; // timed updates per side per case per round
-const WARMUP = quick ? 3 : 10;
+const ROUNDS = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : quick ? 2 : 3;
+const DEFAULT_UPDATES = quick ? 6 : 30; // timed updates per side per case per round
+const DEFAULT_WARMUP = quick ? 3 : 10;
 const PYTHON = '/usr/bin/python3';
 const here = (file) => new URL(file, import.meta.url).pathname;
 const HAS_TFJS = existsSync(here('./node_modules/@tensorflow/tfjs-backend-wasm'));
@@ -67,10 +67,21 @@ const CASES = [
     },
   },
   { name: 'vae-conv', label: 'VAE (ELBO), conv builder, batch 64, binarised', create: vae(conv, true), batch: 64, loss: 'negElbo', peers: { speedupVsPytorch: ['--case', 'vae', '--arch', 'conv'] } },
-  { name: 'lpc-t20-conv', label: 'LPC, Jeffreys, T = 20, conv builder, batch 64', create: lpc(conv, 20), batch: 64, loss: 'energy', peers: { speedupVsPytorch: [...lpcArgs(20), '--arch', 'conv'] } },
+  // Seconds per update on both sides: fewer updates per round.
+  {
+    name: 'lpc-t20-conv',
+    label: 'LPC, Jeffreys, T = 20, conv builder, batch 64',
+    create: lpc(conv, 20),
+    batch: 64,
+    loss: 'energy',
+    peers: { speedupVsPytorch: [...lpcArgs(20), '--arch', 'conv'] },
+    updates: 6,
+    warmup: 2,
+  },
 ];
 
 async function oursRound(trainer, data, c, first) {
+  const [UPDATES, WARMUP] = [c.updates ?? DEFAULT_UPDATES, c.warmup ?? DEFAULT_WARMUP];
   const times = [];
   const losses = [];
   let seen = 0;
@@ -82,7 +93,8 @@ async function oursRound(trainer, data, c, first) {
   return { ms: spread(times).median, loss: losses.reduce((s, v) => s + v, 0) / losses.length };
 }
 
-function peerRound(ratioName, args) {
+function peerRound(c, ratioName, args) {
+  const [UPDATES, WARMUP] = [c.updates ?? DEFAULT_UPDATES, c.warmup ?? DEFAULT_WARMUP];
   const [command, argv] = PEERS[ratioName](args);
   // The TF.js layers variant is ~20x slower: fewer updates keep a round short.
   const updates = ratioName === 'speedupVsTfjsLayers' ? Math.max(3, Math.round(UPDATES / 5)) : UPDATES;
@@ -106,7 +118,7 @@ async function main() {
       const line = [`round ${round + 1} ${c.name}: ours ${ours.ms.toFixed(2)} ms`];
       for (const [ratioName, args] of Object.entries(c.peers)) {
         if (ratioName !== 'speedupVsPytorch' && !HAS_TFJS) continue;
-        const peer = peerRound(ratioName, args);
+        const peer = peerRound(c, ratioName, args);
         const p = per[i].peers[ratioName];
         p.ms.push(peer.ms);
         p.ratio.push(peer.ms / ours.ms);
@@ -129,7 +141,7 @@ async function main() {
       .filter(([, p]) => p.ms.length > 0)
       .map(([ratioName, p]) => ({ ratioName, peer: p.version, ms: spread(p.ms), [ratioName]: spread(p.ratio), loss: mean(p.loss) })),
   }));
-  const json = { suite: 'peers', quick, rounds: ROUNDS, updatesPerRound: UPDATES, threads: 1, machine: machineInfo(), results };
+  const json = { suite: 'peers', quick, rounds: ROUNDS, updatesPerRound: DEFAULT_UPDATES, threads: 1, machine: machineInfo(), results };
   mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
   writeFileSync(new URL(`../results/peers${quick ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
   for (const r of results) for (const p of r.peers) console.log(`${r.label}: ${p.ratioName} ${p[p.ratioName].median.toFixed(2)} [${p[p.ratioName].min.toFixed(2)}, ${p[p.ratioName].max.toFixed(2)}]`);
