@@ -53,6 +53,14 @@ const TABLES = {
         j.results.map((r) => [String(r.steps), range(r.ms), ms(r.lineMs)]),
       )}\n\nLine: ${ms(j.line.fixedMs)} ms + ${j.line.perStepMs.toFixed(3)} ms per step; the energy graph's run alone ${range(j.energyRunMs)} ms; overheadVsOrtRun ${ratio(j.overheadVsOrtRun)}. ${machine(j)}.`,
   ],
+  memory: [
+    'memory',
+    (j) =>
+      `${table(
+        ['B', 'K', 'kept states (T B K)', 'peak RSS MB', 'over the library alone MB'],
+        j.results.map((r) => [String(r.batch), String(r.chains), String(r.keptStates), r.peakRssMb.toFixed(0), r.overBaselineMb.toFixed(0)]),
+      )}\n\nThe library alone: ${j.baselineRssMb.toFixed(0)} MB. ${machine(j)}.`,
+  ],
   peers: [
     'peers',
     (j) =>

@@ -6,5 +6,6 @@ export const SUITES = [
   { name: 'update-profile', script: 'update-profile.mjs', what: 'phases of a VAE and an LPC update, and the roofline (MatMul ceiling at the layer shapes)' },
   { name: 'threads', script: 'training-threads.mjs', what: 'training updates at one thread and at the machine cores' },
   { name: 'throughput', script: 'training-throughput.mjs', what: 'LPC update cost against T in {1, 5, 20, 50}' },
+  { name: 'memory', script: 'training-memory.mjs', what: 'peak RSS of LPC training against batch size and chains' },
   { name: 'peers', script: 'peers/peers.mjs', what: 'PyTorch side by side at one thread', needs: 'python3-torch and libopenblas0-pthread (bench/peers/install.sh)' },
 ];

@@ -1,6 +1,6 @@
 /**
  * `langevin-pc bench [--suite NAME] [--quick] [--json]`: runs the benchmark suites of a clone of the
- * repository (bench/run.mjs: update profile and roofline, threads, throughput in T, peers), which write
+ * repository (bench/run.mjs: update profile and roofline, threads, throughput in T, memory, peers), which write
  * bench/results/<suite>.json and regenerate bench/RESULTS.md. The npm package does not ship bench/.
  */
 import type { Command } from 'commander';
@@ -28,7 +28,7 @@ export function register(program: Command): void {
   program
     .command('bench')
     .description('run the benchmark suites of a repository clone and regenerate bench/RESULTS.md from their JSON')
-    .option('--suite <name>', 'run one suite: update-profile, threads, throughput or peers (default: all)')
+    .option('--suite <name>', 'run one suite: update-profile, threads, throughput, memory or peers (default: all)')
     .option('--quick', 'a short run of each suite (under two minutes each); results go to bench/results/<suite>-quick.json')
     .option('--json', "print the suites' results as one JSON object")
     .action((options: BenchCliOptions) => {
