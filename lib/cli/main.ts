@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LpcError } from '../errors.js';
+import { register as registerBench } from './commands/bench.js';
 import { register as registerCheckGrad } from './commands/check-grad.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerInfer } from './commands/infer.js';
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerSample(program);
   registerTrain(program);
   registerEval(program);
+  registerBench(program);
   return program;
 }
 

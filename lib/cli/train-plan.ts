@@ -10,6 +10,7 @@ import { invalidArgument, LpcError } from '../errors.js';
 import type { LikelihoodSpec } from '../likelihoods/spec.js';
 import type { LoadDecoderOptions } from '../models/load-decoder.js';
 import type { LoadEncoderOptions } from '../models/load-encoder.js';
+import { hardwareThreads } from '../native/runtime.js';
 import type { DecoderSpec, EncoderSpec } from '../training/network-spec.js';
 import type { WorkerTrainerConfig } from '../training/worker-protocol.js';
 import { sliceImages } from '../data/image-set.js';
@@ -140,7 +141,8 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
   const updates = merged.updates ?? null;
   const evalImageCount = Math.min(merged.evalImages ?? TRAIN_DEFAULTS.evalImages, evalSet.count);
   const defaultEvalEvery = TRAIN_DEFAULTS.evalEvery === 'epoch' ? updatesPerEpoch : TRAIN_DEFAULTS.evalEvery;
-  const threads = merged.threads ?? null;
+  // Recorded even when not given (the machine's cores), so that a resume elsewhere runs bit for bit the same.
+  const threads = merged.threads ?? hardwareThreads();
 
   const config: TrainConfig = {
     version: TRAIN_CONFIG_VERSION,

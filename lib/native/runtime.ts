@@ -6,7 +6,8 @@ import { checkInteger } from './validate.js';
 
 /**
  * Sets how many threads (the caller included) split large arrays in this thread's copy of the addon
- * (each worker thread has its own). Results are bit-identical for any count. Default: min(hardware, 2).
+ * (each worker thread has its own). Results are bit-identical for any count. Default: the hardware threads
+ * (as onnxruntime's sessions); trainers given `threads` set it to that.
  *
  * @example
  * setThreads(1); // deterministic timing in a benchmark

@@ -11,6 +11,7 @@ import type { Encoder } from '../models/networks.js';
 import { checkOneOf } from '../native/validate.js';
 import type { EncoderObjective } from './encoder-objectives.js';
 import { encoderStepGradients } from './encoder-step.js';
+import { FusedEncoderStep } from './fused-encoder-step.js';
 import type { EncoderSpec } from './network-spec.js';
 import { keptStateWeights, meanThetaGradients } from './theta-gradient.js';
 import { checkKnownKeys, createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
@@ -63,10 +64,18 @@ export class LpcTrainer extends Trainer {
   readonly encoderObjective: EncoderObjective | null;
   /** Which chain states the decoder's gradient averages over: all kept ones, or the last. */
   readonly thetaGrad: 'mean' | 'last';
+  /** The encoder's step as one graph; null without an encoder (or for networks that cannot be joined: separate runs). */
+  readonly #fusedEncoderStep: FusedEncoderStep | null;
 
-  private constructor(core: TrainerCore, sampler: LangevinSampler, settings: { init: 'prior' | 'encoder'; encoderObjective: EncoderObjective | null; thetaGrad: 'mean' | 'last' }) {
+  private constructor(
+    core: TrainerCore,
+    sampler: LangevinSampler,
+    fusedEncoderStep: FusedEncoderStep | null,
+    settings: { init: 'prior' | 'encoder'; encoderObjective: EncoderObjective | null; thetaGrad: 'mean' | 'last' },
+  ) {
     super(core);
     this.sampler = sampler;
+    this.#fusedEncoderStep = fusedEncoderStep;
     this.init = settings.init;
     this.encoderObjective = settings.encoderObjective;
     this.thetaGrad = settings.thetaGrad;
@@ -95,7 +104,8 @@ export class LpcTrainer extends Trainer {
         keep: thetaGrad === 'mean' ? { burnIn: options.burnIn ?? 0, thin: options.thin ?? 1 } : undefined,
         rng: core.streams.get('langevin'),
       });
-      return new LpcTrainer(core, sampler, { init, encoderObjective, thetaGrad });
+      const fused = encoderObjective === null ? null : await FusedEncoderStep.create(core.energy, core.encoder!, encoderObjective, options.threads);
+      return new LpcTrainer(core, sampler, fused, { init, encoderObjective, thetaGrad });
     } catch (error) {
       await core.energy.dispose();
       await core.encoderModel?.dispose();
@@ -115,7 +125,7 @@ export class LpcTrainer extends Trainer {
     if (kept.survivors > 0) this.thetaOptimizer.step(await meanThetaGradients(this.energy, x, batch, states, kept.weights));
     const losses: Record<string, number> = { energy: keptEnergy(result.energyTrace, this.sampler.options.keep) };
     if (encoded !== null && this.encoderModel !== null && this.phiOptimizer !== null && this.encoderObjective !== null) {
-      const step = await encoderStepGradients({
+      const input = {
         objective: this.encoderObjective,
         encoder: this.encoderModel,
         energy: this.energy,
@@ -126,7 +136,8 @@ export class LpcTrainer extends Trainer {
         rowsPer: perChain * result.chains,
         weights: kept.weights,
         drawEps: () => this.streams.get('reparam').normal(encoded.mu.length),
-      });
+      };
+      const step = this.#fusedEncoderStep !== null ? await this.#fusedEncoderStep.gradients(input) : await encoderStepGradients(input);
       Object.assign(losses, step.losses);
       if (step.phi !== null) this.phiOptimizer.step(step.phi);
     }
@@ -140,6 +151,10 @@ export class LpcTrainer extends Trainer {
       restarts: result.totalRestarts,
       droppedChains: kept.dropped,
     };
+  }
+
+  protected override async disposeExtra(): Promise<void> {
+    await this.#fusedEncoderStep?.dispose();
   }
 }
 

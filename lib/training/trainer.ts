@@ -13,6 +13,7 @@ import { EncoderModel } from '../models/encoder-model.js';
 import { exportDecoder, exportEncoder } from '../models/export.js';
 import { rangeValues, type Decoder, type Encoder } from '../models/networks.js';
 import { Optimizer, type OptimizerOptions } from '../native/optimizer.js';
+import { setThreads } from '../native/runtime.js';
 import { checkBoolean, checkInteger, checkU64 } from '../native/validate.js';
 import { BatchCursor } from './batch-cursor.js';
 import type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
@@ -38,7 +39,10 @@ export interface TrainerOptions {
    * noise, and the initialisation of networks given as specs without their own seed. Default 0.
    */
   seed?: number | bigint;
-  /** Intra-op threads of each onnxruntime session (default: onnxruntime's choice). */
+  /**
+   * Threads of each onnxruntime session and of the native addon's pool (setThreads(), process-wide for this
+   * thread). Default: the machine's cores for both. Keep it fixed for bit-identical runs and resumes.
+   */
   threads?: number;
   /**
    * run() trains on the data's training part only, holding out its validation part (splitValidation in
@@ -79,7 +83,7 @@ export interface TrainerCore {
  * `encoder` undefined: no encoder.
  */
 export async function createTrainerCore(options: TrainerOptions, encoderOption: Encoder | EncoderSpec | undefined): Promise<TrainerCore> {
-  if (options.threads !== undefined) checkInteger('threads', options.threads, 1, 1024);
+  if (options.threads !== undefined) setThreads(checkInteger('threads', options.threads, 1, 256));
   const binarize = checkBoolean('binarize', options.binarize ?? false);
   const validation = checkBoolean('validation', options.validation ?? false);
   const seed = checkU64('seed', options.seed ?? 0);
@@ -266,7 +270,7 @@ export abstract class Trainer {
     this.thetaOptimizer.dispose();
     this.phiOptimizer?.dispose();
     this.streams.dispose();
-    this.disposeExtra();
+    await this.disposeExtra();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -274,7 +278,7 @@ export abstract class Trainer {
   }
 
   /** Subclasses release what they own besides the shared parts. */
-  protected disposeExtra(): void {}
+  protected async disposeExtra(): Promise<void> {}
 
   #parts(): TrainerParts {
     return {

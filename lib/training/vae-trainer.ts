@@ -8,6 +8,7 @@ import { checkInteger } from '../native/validate.js';
 import type { EncoderSpec } from './network-spec.js';
 import { checkKnownKeys, createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
 import { vaeGradients } from './vae-objective.js';
+import { VaeStep } from './vae-step.js';
 
 /** Options of VaeTrainer.create. */
 export interface VaeTrainerOptions extends TrainerOptions {
@@ -35,10 +36,13 @@ export class VaeTrainer extends Trainer {
   readonly kind = 'vae' as const;
   /** Importance samples of the IWAE objective; null for the ELBO. */
   readonly iwae: number | null;
+  /** The update as one graph; null for networks that cannot be composed (then separate runs). */
+  readonly #fused: VaeStep | null;
 
-  private constructor(core: TrainerCore, iwae: number | null) {
+  private constructor(core: TrainerCore, iwae: number | null, fused: VaeStep | null) {
     super(core);
     this.iwae = iwae;
+    this.#fused = fused;
   }
 
   /** Checks the options, builds or adopts the networks and creates their runtimes. */
@@ -47,15 +51,26 @@ export class VaeTrainer extends Trainer {
     const iwae = options.iwae === undefined ? null : checkInteger('iwae', options.iwae, 1, 100_000);
     if (options.encoder === undefined) invalidArgument('encoder', 'an encoder (built, loaded or a spec): the VAE needs one', undefined);
     const core = await createTrainerCore(options, options.encoder);
-    return new VaeTrainer(core, iwae);
+    let fused: VaeStep | null = null;
+    try {
+      fused = await VaeStep.create(core.energy, core.encoder!, { iwae, threads: options.threads });
+    } catch (error) {
+      await new VaeTrainer(core, iwae, null).dispose();
+      throw error;
+    }
+    return new VaeTrainer(core, iwae, fused);
   }
 
   protected async update(x: Float32Array, batch: number): Promise<UpdateOutcome> {
     const encoderModel = this.encoderModel!;
     const eps = this.streams.get('reparam').normal(batch * (this.iwae ?? 1) * this.energy.latentDim);
-    const g = await vaeGradients(this.energy, encoderModel, x, batch, eps, this.iwae);
+    const g = this.#fused !== null ? await this.#fused.gradients(x, batch, eps) : await vaeGradients(this.energy, encoderModel, x, batch, eps, this.iwae);
     this.thetaOptimizer.step(g.theta);
     this.phiOptimizer!.step(g.phi);
     return { losses: g.losses, meanEnergy: g.meanEnergy, acceptRate: null, stepSize: null, restarts: 0, droppedChains: 0 };
+  }
+
+  protected override async disposeExtra(): Promise<void> {
+    await this.#fused?.dispose();
   }
 }

@@ -11,7 +11,7 @@ ThreadPool::~ThreadPool() { stop(); }
 
 unsigned ThreadPool::default_threads() {
   const unsigned hw = std::thread::hardware_concurrency();
-  return std::max(1u, std::min(hw == 0 ? 1u : hw, 2u));
+  return std::max(1u, hw);
 }
 
 void ThreadPool::resize(unsigned threads) {

@@ -33,7 +33,7 @@ class ThreadPool {
   // boundaries depend on the thread count.
   void parallel_for(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& fn);
 
-  // Default thread count: min(hardware threads, 2), since two cores is what CI machines have.
+  // Default thread count: the hardware threads, as onnxruntime's sessions default to.
   static unsigned default_threads();
 
  private:

@@ -31,8 +31,8 @@ describe('Chains', () => {
     expect((tensor.data as Float32Array)[3]).toBe(42);
   });
 
-  it('uses min(hardware threads, 2) threads by default', () => {
-    expect(getThreads()).toBe(Math.min(hardwareThreads(), 2));
+  it('uses the hardware threads by default', () => {
+    expect(getThreads()).toBe(hardwareThreads());
   });
 
   it('initialises from the prior with the chains stream: z = xi', () => {

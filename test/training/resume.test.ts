@@ -44,6 +44,7 @@ function expectSameState(a: StateRecord, b: StateRecord): void {
 const CASES: [string, () => Promise<Trainer>][] = [
   ['LPC with a Jeffreys encoder, rmsprop, burn-in and binarisation', () => LpcTrainer.create(LPC)],
   ['VAE with the IWAE-3 objective and binarisation', () => VaeTrainer.create(VAE)],
+  ['VAE with the ELBO as one graph, two threads', () => VaeTrainer.create({ ...VAE, iwae: undefined, threads: 2 })],
 ];
 
 describe('resume', () => {

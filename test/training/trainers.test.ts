@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDecoder } from '../../lib/models/load-decoder.js';
 import { mlpDecoder, mlpEncoder } from '../../lib/models/mlp.js';
 import { exportDecoder } from '../../lib/models/export.js';
+import { getThreads } from '../../lib/native/runtime.js';
 import { LpcTrainer, type LpcTrainerOptions } from '../../lib/training/lpc-trainer.js';
 import { VaeTrainer } from '../../lib/training/vae-trainer.js';
 import type { Trainer } from '../../lib/training/trainer.js';
@@ -134,6 +135,20 @@ describe('step()', () => {
     for await (const _ of trainer.run({ data: data(), batchSize: 20, updates: 2 }));
     expect(trainer.updates).toBe(2);
     await expect(trainer.step(x.subarray(1))).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT' });
+  });
+});
+
+describe('threads', () => {
+  it('sets the native pool with the onnxruntime sessions, and trains the same with one thread as with two up to rounding', async () => {
+    const x = new Float32Array(8 * 784).map((_, i) => (i % 5 === 0 ? 1 : 0));
+    const losses: number[] = [];
+    for (const threads of [2, 1]) {
+      await using trainer = await VaeTrainer.create({ decoder: DEC, encoder: ENC, seed: 3, threads });
+      expect(getThreads()).toBe(threads);
+      losses.push((await trainer.step(x)).losses.negElbo);
+    }
+    // The same update; only onnxruntime's summation order may differ between thread counts.
+    expect(Math.abs(losses[0] - losses[1])).toBeLessThanOrEqual(1e-5 * Math.abs(losses[1]));
   });
 });
 
