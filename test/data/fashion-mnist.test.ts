@@ -16,6 +16,7 @@ import { UNIT_RANGE } from '../../lib/data/image-set.js';
 import { scaleImages } from '../../lib/data/scale.js';
 import { FASHION_MNIST_FIXTURE_DIR, fashionMnistFixture } from '../support/fashion-mnist-fixture.js';
 import { expectLpcError } from '../support/expect-error.js';
+import { classCounts, pixelSums } from '../support/image-facts.js';
 
 // Printed by scripts/make-fashion-mnist-fixture.py, computed with numpy (int64 sums) from the Debian files,
 // independently of the package's IDX reader; pixel sums are integers, so they must match exactly.
@@ -54,16 +55,9 @@ describe('Fashion-MNIST loader', () => {
       expect(set.shape).toEqual([1, 28, 28]);
       expect(set.range).toEqual([0, 255]);
       expect(set.images).toBeInstanceOf(Uint8Array);
-      const perClass = new Array<number>(10).fill(0);
-      for (const label of set.labels!) perClass[label]++;
-      expect(perClass).toEqual(want.perClass);
+      expect(classCounts(set.labels!)).toEqual(want.perClass);
       expect([...set.labels!.subarray(0, 10)]).toEqual(want.firstLabels);
-      let sum = 0;
-      let sumOfSquares = 0;
-      for (const v of set.images) {
-        sum += v;
-        sumOfSquares += v * v;
-      }
+      const { sum, sumOfSquares } = pixelSums(set);
       // Integer sums below 2^53 are exact in float64.
       expect([sum, sumOfSquares]).toEqual([want.sum, want.sumOfSquares]);
       expect(createHash('sha256').update(set.images).digest('hex')).toBe(want.sha256);

