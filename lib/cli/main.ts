@@ -11,6 +11,7 @@ import { register as registerBench } from './commands/bench.js';
 import { register as registerCheckGrad } from './commands/check-grad.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerInfer } from './commands/infer.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerSample } from './commands/sample.js';
 import { register as registerTrain } from './commands/train.js';
 
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerBench(program);
+  registerReport(program);
   return program;
 }
 
