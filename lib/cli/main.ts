@@ -10,6 +10,7 @@ import { LpcError } from '../errors.js';
 import { register as registerBench } from './commands/bench.js';
 import { register as registerCheckGrad } from './commands/check-grad.js';
 import { register as registerEval } from './commands/eval.js';
+import { register as registerExportWeb } from './commands/export-web.js';
 import { register as registerInfer } from './commands/infer.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerSample } from './commands/sample.js';
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerEval(program);
   registerBench(program);
   registerReport(program);
+  registerExportWeb(program);
   return program;
 }
 

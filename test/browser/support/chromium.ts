@@ -14,7 +14,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** A launched browser with one page, and the errors that page reported. */
 export interface BrowserPage {
   page: Page;
-  /** Console messages of type error, and uncaught page errors, in order. */
+  /** Console messages of type error, uncaught page errors and failed requests, in order. */
   errors: string[];
   close(): Promise<void>;
 }
@@ -33,6 +33,10 @@ export async function openPage(): Promise<BrowserPage> {
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
+  // The console says only "Failed to load resource"; name the resource.
+  page.on('response', (response) => {
+    if (response.status() >= 400) errors.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
   return {
     page,
     errors,
