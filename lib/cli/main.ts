@@ -12,6 +12,7 @@ import { register as registerCheckGrad } from './commands/check-grad.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerExportWeb } from './commands/export-web.js';
 import { register as registerInfer } from './commands/infer.js';
+import { register as registerInfo } from './commands/info.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerSample } from './commands/sample.js';
 import { register as registerTrain } from './commands/train.js';
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerBench(program);
   registerReport(program);
   registerExportWeb(program);
+  registerInfo(program);
   return program;
 }
 
