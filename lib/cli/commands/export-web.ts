@@ -76,7 +76,6 @@ export function register(program: Command): void {
     .option('--out <site>', 'the site folder (default DIR/web, or web with --decoder)')
     .option('--serve', 'serve the site on 127.0.0.1 and print its URL (browsers will not load the models of a page opened from file://)')
     .option('--port <n>', 'the port of --serve (default: a free one)')
-    .addHelpText('after', ['', 'Examples:', '  langevin-pc export-web runs/vae --serve', '  langevin-pc export-web --decoder decoder.onnx --latent 16 --out site', ''].join('\n'))
     .action(async (dir: string | undefined, options: ExportWebCliOptions) => {
       await runExportWeb(dir, options, (s) => process.stdout.write(s));
     });

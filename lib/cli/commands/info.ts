@@ -9,7 +9,6 @@ export function register(program: Command): void {
     .usage('[--json]')
     .description('print versions, onnxruntime execution providers, the native build (instruction sets, threads, CUDA) and where the data sets were found')
     .option('--json', 'print one JSON object')
-    .addHelpText('after', ['', 'Examples:', '  langevin-pc info', '  langevin-pc info --json', ''].join('\n'))
     .action((options: { json?: boolean }) => {
       const info = systemInfo();
       process.stdout.write(options.json === true ? `${JSON.stringify(info, null, 2)}\n` : describeSystem(info));

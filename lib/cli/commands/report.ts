@@ -42,7 +42,6 @@ export function register(program: Command): void {
     .description(`rewrite a run's ${RUN_FILES.report} from its folder, or compare several runs on the same axes in one page`)
     .argument('<dirs...>', 'run folders written by langevin-pc train')
     .option('--out <file>', `the page to write (default DIR/${RUN_FILES.report}; required with several folders)`)
-    .addHelpText('after', ['', 'Examples:', '  langevin-pc report runs/lpc', '  langevin-pc report runs/lpc runs/vae --out compare.html', ''].join('\n'))
     .action(async (dirs: string[], options: ReportCliOptions) => {
       process.stdout.write(`wrote ${await runReport(dirs, options)}\n`);
     });
