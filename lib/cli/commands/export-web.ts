@@ -29,7 +29,7 @@ async function openNetworks(dir: string | undefined, options: ExportWebCliOption
   if (dir !== undefined) {
     if (!isRunFolder(dir)) throw new LpcError('LPC_NOT_FOUND', `${dir} is not a folder; give a run folder written by train, or a decoder file with --decoder`);
     const run = readRunFolder(dir);
-    const target = await openRunFolder(run, { encoder: options.encoder }, run.config.imageShape as [number, number, number]);
+    const target = await openRunFolder(run, options, run.config.imageShape as [number, number, number]);
     return { decoder: target.decoder, encoder: target.encoder, title: `Latent explorer: ${path.basename(path.resolve(dir))} (${run.config.algo} on ${path.basename(run.config.dataset)})` };
   }
   const file = options.decoder as string;
@@ -72,6 +72,7 @@ export function register(program: Command): void {
     .option('--encoder <model.onnx>', 'an ONNX encoder (outputs mu and log sigma, or log variance: see --encoder-output)');
   flags.addDecoderOptions(command);
   flags.addEncoderOptions(command);
+  flags.addEncoderTensorsOption(command);
   command
     .option('--out <site>', 'the site folder (default DIR/web, or web with --decoder)')
     .option('--serve', 'serve the site on 127.0.0.1 and print its URL (browsers will not load the models of a page opened from file://)')
