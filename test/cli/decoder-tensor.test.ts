@@ -80,11 +80,35 @@ describe('--decoder-tensor', () => {
     expect(Number.isFinite((JSON.parse(evaluated.stdout) as { nll: number }).nll)).toBe(true);
   });
 
-  it('exports the cut decoder to the browser explorer', async () => {
+  it('exports the cut decoder to the browser explorer, and train fine-tunes that file', async () => {
     const site = path.join(tmp.dir, 'site');
     const run = await runCli(['export-web', '--decoder', webFile, ...['--decoder-tensor', MEAN], '--out', site]);
     expect(run.code, run.stderr).toBe(0);
     expect(readModel(readFileSync(path.join(site, 'decoder.onnx'))).graph.outputs.map((o) => o.name)).toEqual([MEAN]);
+    // The cut graph is an ordinary decoder file: train fine-tunes it.
+    const images = await saveImages(plainFile, path.join(tmp.dir, 'finetune-images'), 20, 3);
+    const out = path.join(tmp.dir, 'finetune');
+    const trained = await runCli([
+      'train',
+      '--decoder',
+      path.join(site, 'decoder.onnx'),
+      '--dataset',
+      images.npyFile,
+      '--algo',
+      'vae',
+      '--batch',
+      '6',
+      '--updates',
+      '3',
+      '--eval-iwae',
+      '5',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect((JSON.parse(trained.stdout) as { updates: number }).updates).toBe(3);
+    expect(readModel(readFileSync(path.join(out, 'decoder.onnx'))).graph.outputs.map((o) => o.name)).toEqual([MEAN]);
   });
 });
 
