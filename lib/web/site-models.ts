@@ -1,13 +1,13 @@
 /**
- * The networks of the latent explorer as the page runs them: the decoder file as the package exports it (its
- * trained parameters written back) with how to feed it and read its mean image, and the encoder rewritten to
+ * The networks of the latent explorer as the page runs them: the decoder's graph with its current parameters
+ * and its mean image as the output, with how to feed it, and the encoder rewritten to
  * the package's standard interface (input `x` [batch, C, H, W] in the decoder's range, outputs `mu` and
  * `logsigma`), so the page needs to know nothing of the encoder's own layout or scale.
  */
 import { LpcError } from '../errors.js';
+import { decoderMeanGraph } from '../models/decoder-means.js';
 import { buildEncoderGraph } from '../models/encoder-graph.js';
-import { exportDecoder } from '../models/export.js';
-import type { Decoder, Encoder, OutputRange } from '../models/networks.js';
+import { latentShapeOf, type Decoder, type Encoder, type OutputRange } from '../models/networks.js';
 import { writeModel } from '../onnx/convert.js';
 
 /** What the page needs to know about the networks (written into index.html as JSON). */
@@ -15,7 +15,7 @@ export interface SiteModelInfo {
   decoder: {
     file: string;
     input: string;
-    /** The latent input's shape for one latent: [1, d], or [1, C, h, w] for image-shaped latents. */
+    /** The latent input's shape for one latent: [1, d], or [1, C, h, w] for spatial latents. */
     inputShape: number[];
     output: string;
     latentDim: number;
@@ -36,7 +36,7 @@ export interface SiteModels {
 
 /** The site's model files and description. */
 export function siteModels(decoder: Decoder, encoder: Encoder | null): SiteModels {
-  const files = new Map<string, Uint8Array>([['decoder.onnx', exportDecoder(decoder)]]);
+  const files = new Map<string, Uint8Array>([['decoder.onnx', writeModel(decoderMeanGraph(decoder))]]);
   if (encoder !== null) {
     if (encoder.latentDim !== decoder.latentDim) throw new LpcError('LPC_SHAPE_MISMATCH', `the encoder's latent size ${encoder.latentDim} differs from the decoder's ${decoder.latentDim}`);
     files.set('encoder.onnx', writeModel(buildEncoderGraph(encoder)));
@@ -47,7 +47,7 @@ export function siteModels(decoder: Decoder, encoder: Encoder | null): SiteModel
       decoder: {
         file: 'decoder.onnx',
         input: decoder.latentInput,
-        inputShape: latentInputShape(decoder),
+        inputShape: [1, ...latentShapeOf(decoder)],
         output: decoder.output,
         latentDim: decoder.latentDim,
         imageShape: [...decoder.imageShape],
@@ -57,11 +57,4 @@ export function siteModels(decoder: Decoder, encoder: Encoder | null): SiteModel
       encoder: encoder === null ? null : { file: 'encoder.onnx', input: 'x', mu: 'mu', logSigma: 'logsigma' },
     },
   };
-}
-
-/** [1, ...] of the latent input: its fixed non-batch dimensions when they hold d values, else [1, d]. */
-function latentInputShape(decoder: Decoder): number[] {
-  const dims = decoder.model.graph.input(decoder.latentInput)?.shape?.slice(1) ?? [];
-  const fixed = dims.every((v): v is number => typeof v === 'number' && v > 0);
-  return fixed && dims.length > 0 && dims.reduce((a, b) => a * b, 1) === decoder.latentDim ? [1, ...dims] : [1, decoder.latentDim];
 }
