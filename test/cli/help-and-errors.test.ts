@@ -20,7 +20,7 @@ async function subcommands(): Promise<string[]> {
 describe('--help', () => {
   it('lists the commands the examples table covers', async () => {
     const names = await subcommands();
-    expect(names).toEqual(expect.arrayContaining(['train', 'eval', 'infer', 'sample', 'check-grad', 'report', 'export-web', 'info']));
+    expect(names).toEqual(expect.arrayContaining(['train', 'eval', 'infer', 'sample', 'check-grad', 'bench', 'report', 'export-web', 'info']));
     for (const name of Object.keys(COMMAND_EXAMPLES)) expect(names).toContain(name);
   });
 
