@@ -69,7 +69,7 @@ export function readRunFolder(dir: string): RunFolder {
 /** Opens the networks of a run folder for data of `imageShape` (checked against the run's). */
 export async function openRunFolder(run: RunFolder, f: EvalModelFlags, imageShape: ImageShape): Promise<EvalTarget> {
   const { dir, checkpoint, config } = run;
-  for (const flag of ['layout', 'range', 'latent', 'encoderOutput', 'encoderLayout'] as const) {
+  for (const flag of ['layout', 'range', 'latent', 'decoderTensor', 'encoderOutput', 'encoderLayout', 'encoderTensors'] as const) {
     if (f[flag] !== undefined)
       throw new LpcError('LPC_INVALID_ARGUMENT', `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} describes a decoder or encoder file; a run folder records how to read its networks`);
   }

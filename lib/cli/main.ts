@@ -6,11 +6,15 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LpcError } from '../errors.js';
+import { addExamples } from './command-examples.js';
 import { register as registerBench } from './commands/bench.js';
+import { errorLine } from './error-line.js';
 import { register as registerCheckGrad } from './commands/check-grad.js';
 import { register as registerEval } from './commands/eval.js';
+import { register as registerExportWeb } from './commands/export-web.js';
 import { register as registerInfer } from './commands/infer.js';
+import { register as registerInfo } from './commands/info.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerSample } from './commands/sample.js';
 import { register as registerTrain } from './commands/train.js';
 
@@ -20,6 +24,8 @@ function buildProgram(): Command {
   const program = new Command('langevin-pc')
     .description('Langevin predictive coding and VAE training for ONNX latent-variable models')
     .version(pkg.version)
+    // Read from argv by main() (it must work for usage errors too); declared so every command accepts it.
+    .option('--verbose', 'print stack traces with errors')
     // Usage errors (unknown options, missing arguments) are thrown, not exited on, so that main() reports
     // them like every other error; subcommands inherit both settings.
     .exitOverride()
@@ -30,24 +36,22 @@ function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerBench(program);
+  registerReport(program);
+  registerExportWeb(program);
+  registerInfo(program);
+  addExamples(program);
   return program;
 }
 
-/** Runs the CLI; coded errors print their code and message, anything else its stack. */
+/** Runs the CLI; a failure prints one line with its code on stderr (and the stack with --verbose). */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0 and their text already printed.
-      if (error.exitCode === 0) return 0;
-      process.stderr.write(`langevin-pc: LPC_INVALID_ARGUMENT: ${error.message.replace(/^error: /, '')}\n`);
-    } else if (error instanceof LpcError) {
-      process.stderr.write(`langevin-pc: ${error.code}: ${error.message}\n`);
-    } else {
-      process.stderr.write(`langevin-pc: ${error instanceof Error ? error.stack : String(error)}\n`);
-    }
+    // --help and --version end here too, with exit code 0 and their text already printed.
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    process.stderr.write(errorLine(error, argv.includes('--verbose')));
     return 1;
   }
 }
@@ -55,5 +59,10 @@ export async function main(argv: string[]): Promise<number> {
 // npm links the bin through a symlink, so compare real paths.
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
+  // A reader that stops early (`| head`) closes the pipe: end quietly, as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   process.exitCode = await main(process.argv);
 }

@@ -12,10 +12,13 @@ import { likelihoodFromFlags, type LikelihoodSpec } from '../likelihoods/spec.js
 import { loadDecoder } from '../models/load-decoder.js';
 import { loadEncoder } from '../models/load-encoder.js';
 import type { Decoder, Encoder, EncoderScale, OutputRange } from '../models/networks.js';
-import { readModel } from '../onnx/convert.js';
+import { readModel, writeModel } from '../onnx/convert.js';
+import { cutGraph } from '../onnx/cut-graph.js';
 
 /** The decoder flags as commander passes them. */
 export interface DecoderFlags {
+  /** A tensor of the graph to use as the mean image, the nodes after it dropped. */
+  decoderTensor?: string;
   layout?: string;
   range?: string;
   latent?: string;
@@ -24,6 +27,8 @@ export interface DecoderFlags {
 
 /** The pretrained-encoder flags as commander passes them. */
 export interface EncoderFlags {
+  /** 'MU,SCALE': tensors of the graph to use as the encoder's outputs, the nodes after them dropped. */
+  encoderTensors?: string;
   encoderOutput?: string;
   encoderLayout?: string;
 }
@@ -34,13 +39,32 @@ export interface LikelihoodFlags {
   sigma?: string;
 }
 
-/** Adds --layout, --range, --latent and --latent-shape (how to read a pretrained decoder when its graph does not say). */
+/** Adds --layout, --range, --latent, --latent-shape (how to read a pretrained decoder when its graph does not say) and --decoder-tensor. */
 export function addDecoderOptions(command: Command): Command {
   return command
     .option('--layout <layout>', "axis order of the decoder's image output, nchw or nhwc (default: detected from its shape)")
     .option('--range <range>', 'what the decoder outputs: a mean in 01 ([0, 1]) or 11 ([-1, 1]), or logits (Bernoulli logits) (default: detected from its last operator, Sigmoid or Tanh)')
     .option('--latent <d>', "latent size, when the decoder's input shape leaves it open")
-    .option('--latent-shape <C,h,w>', "shape of one latent, for a decoder input [batch, C, h, w] (default: the model's, open sizes found from the images' size)");
+    .option('--latent-shape <C,h,w>', "shape of one latent, for a decoder input [batch, C, h, w] (default: the model's, open sizes found from the images' size)")
+    .option('--decoder-tensor <name>', "use the graph's tensor NAME as the decoder's mean image and drop the nodes after it (for outputs such as a uint8 canvas)");
+}
+
+/** Adds --encoder-tensors (cut a pretrained encoder's graph at its mean and scale tensors). */
+export function addEncoderTensorsOption(command: Command): Command {
+  return command.option('--encoder-tensors <mu,scale>', "use the graph's tensors MU and SCALE as the encoder's outputs and drop the nodes after them");
+}
+
+/** The bytes of `model` cut at `names` (lib/onnx cutGraph), or `bytes` unchanged when no names are given. */
+function cutAt(bytes: Uint8Array, names: readonly string[] | undefined): Uint8Array {
+  return names === undefined ? bytes : writeModel(cutGraph(readModel(bytes), names));
+}
+
+/** --encoder-tensors MU,SCALE as two names. */
+function parseEncoderTensors(value: string | undefined): [string, string] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((v) => v.trim());
+  if (names.length !== 2 || names.some((n) => n === '')) invalidArgument('--encoder-tensors', 'two tensor names MU,SCALE', value);
+  return names as [string, string];
 }
 
 /** Adds --encoder-output and --encoder-layout (how to read a pretrained encoder when its graph does not say). */
@@ -148,7 +172,8 @@ export async function openDecoder(file: string, flags: DecoderFlags, imageShape?
   const range = parseDecoderRange(flags.range);
   const latent = flags.latent === undefined ? undefined : parseInteger('--latent', flags.latent, 0, 1);
   const latentShape = parseLatentShape(flags.latentShape);
-  bytes ??= readModelFile(file, 'decoder');
+  // A cut graph is the decoder from here on: exports and run folders hold the cut graph.
+  bytes = cutAt(bytes ?? readModelFile(file, 'decoder'), flags.decoderTensor === undefined ? undefined : [flags.decoderTensor]);
   const model = readModel(bytes);
   const g = model.graph;
   const feeds = g.inputs.filter((v) => !g.initializers.has(v.name));
@@ -184,7 +209,7 @@ export function parseEncoderOutput(value: string | undefined): EncoderScale | un
 export async function openEncoder(file: string, flags: EncoderFlags, imageShape: ImageShape, latentDim?: number, bytes?: Uint8Array): Promise<Encoder> {
   const encoderOutput = parseEncoderOutput(flags.encoderOutput);
   const layout = parseChoice('--encoder-layout', flags.encoderLayout, ['nchw', 'nhwc'] as const);
-  bytes ??= readModelFile(file, 'encoder');
+  bytes = cutAt(bytes ?? readModelFile(file, 'encoder'), parseEncoderTensors(flags.encoderTensors));
   try {
     const encoder = await loadEncoder(bytes, { imageShape, layout, encoderOutput, latentDim });
     return { ...encoder, source: bytes };

@@ -24,6 +24,7 @@ import { checkSameConfig, mergeConfig, parseTrainFlags, TRAIN_CONFIG_VERSION, ty
 import type { EvaluationSplit } from './datasets.js';
 import { type DatasetSummary, resolveTrainPlan, type TrainPlan } from './train-plan.js';
 import { progressMode, TrainProgress } from './train-progress.js';
+import { writeEvaluationPictures, writeTrainReport } from './train-report.js';
 
 /** What metrics.json (and `train --json`) holds. */
 export interface TrainMetrics {
@@ -150,6 +151,7 @@ class TrainLoop {
         if (this.#lastCheckpoint !== this.#updates) await this.#checkpoint();
         const result = this.#metricsJson(true);
         this.dir.writeResult(RUN_FILES.metrics, `${JSON.stringify(result, null, 2)}\n`);
+        await this.#report(result);
         this.#progress.stop();
         this.io.stderr.write(`stopped after update ${this.#updates}: checkpoint written to ${this.dir.store.dir}; continue with the same command and --resume\n`);
         if (this.json) this.io.stdout(`${JSON.stringify(result)}\n`);
@@ -222,6 +224,15 @@ class TrainLoop {
       if (snapshot.encoder !== null) this.dir.writeResult(`${RUN_FILES.best}/${RUN_FILES.encoder}`, snapshot.encoder);
     }
     this.#progress.log(describePoint(point, this.plan, (performance.now() - started) / 1000));
+    const warning = await writeEvaluationPictures(this.dir, snapshot, this.plan);
+    if (warning !== null) this.#progress.log(warning);
+    await this.#report(this.#metricsJson(false));
+  }
+
+  /** Rewrites report.html; a failure is a warning, never the end of the run. */
+  async #report(metrics: TrainMetrics): Promise<void> {
+    const warning = await writeTrainReport(this.dir, metrics);
+    if (warning !== null) this.#progress.log(warning);
   }
 
   async #checkpoint(): Promise<void> {
@@ -244,6 +255,7 @@ class TrainLoop {
     this.dir.writeResult(RUN_FILES.samples, await samplesPng(decoder, BigInt(c.seed), c.threads ?? undefined));
     const result = this.#metricsJson(false);
     this.dir.writeResult(RUN_FILES.metrics, `${JSON.stringify(result, null, 2)}\n`);
+    await this.#report(result);
     this.io.stdout(this.json ? `${JSON.stringify(result)}\n` : describeResult(result, this.plan, this.dir.dir, snapshot.encoder !== null));
     return result;
   }
@@ -300,7 +312,7 @@ function describeResult(result: TrainMetrics, plan: TrainPlan, dir: string, enco
     lines.push(`not evaluated: ${last.note}`);
   }
   if (result.best !== null) lines.push(`best validation NLL ${result.best.nll.toFixed(2)} at update ${result.best.updates} (its networks: ${dir}/${RUN_FILES.best}/)`);
-  const files = [RUN_FILES.decoder, ...(encoder ? [RUN_FILES.encoder] : []), RUN_FILES.samples, RUN_FILES.metrics, `${RUN_FILES.checkpoint}/`];
+  const files = [RUN_FILES.decoder, ...(encoder ? [RUN_FILES.encoder] : []), RUN_FILES.samples, RUN_FILES.reconstructions, RUN_FILES.report, RUN_FILES.metrics, `${RUN_FILES.checkpoint}/`];
   lines.push(`wrote ${files.map((f) => `${dir}/${f}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,24 @@ import { nhwcToNchw, type ImageShape } from '../data/index.js';
 import { GraphRunner } from './graph-runner.js';
 import { imageElements, latentShapeOf, type Decoder, type OutputRange } from './networks.js';
 import { SessionOwner } from './session-owner.js';
+import type { Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
+
+/**
+ * The decoder's graph as loading understood it (a Sigmoid appended to a logits output, for one), its parameters
+ * frozen in at their current values, and the mean image as its only output: what DecoderMeans runs, and what the
+ * browser explorer ships.
+ */
+export function decoderMeanGraph(decoder: Decoder): Model {
+  const model = decoder.model.clone();
+  const g = model.graph;
+  for (const p of decoder.params) {
+    const t = g.initializers.get(p.name);
+    if (t !== undefined) g.initializers.set(p.name, { dtype: t.dtype, dims: t.dims, data: t.dtype === 'float64' ? Float64Array.from(p.data) : p.data.slice() });
+  }
+  g.outputs = g.outputs.filter((o) => o.name === decoder.output);
+  return model;
+}
 
 /** Options of DecoderMeans.create. */
 export interface DecoderMeansOptions {
@@ -42,13 +59,7 @@ export class DecoderMeans extends SessionOwner<'decode'> {
     this.latentDim = decoder.latentDim;
     this.imageShape = decoder.imageShape;
     this.range = decoder.range;
-    const model = decoder.model.clone();
-    const g = model.graph;
-    for (const p of decoder.params) {
-      const t = g.initializers.get(p.name);
-      if (t !== undefined) g.initializers.set(p.name, { dtype: t.dtype, dims: t.dims, data: t.dtype === 'float64' ? Float64Array.from(p.data) : p.data.slice() });
-    }
-    g.outputs = g.outputs.filter((o) => o.name === decoder.output);
+    const model = decoderMeanGraph(decoder);
     this.runner = new GraphRunner('DecoderMeans', () => model, ParameterSet.of([]), { threads: options.threads });
   }
 

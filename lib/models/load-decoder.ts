@@ -5,6 +5,7 @@
  */
 import type { ImageLayout, ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError } from '../errors.js';
+import { isIntegral } from '../onnx/dtype.js';
 import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
@@ -55,6 +56,13 @@ export async function loadDecoder(source: ModelSource, options: LoadDecoderOptio
   const input = feeds[0];
   const output = o.output ?? g.outputs[0]?.name;
   if (output === undefined || !g.output(output)) throw new LpcError('LPC_NOT_FOUND', `the decoder has no output '${output}' (outputs: ${g.outputs.map((v) => v.name).join(', ')})`);
+  const outputType = g.output(output)?.dtype;
+  if (isIntegral(outputType)) {
+    throw new LpcError(
+      'LPC_INVALID_MODEL',
+      `the decoder output '${output}' holds ${outputType} values (a picture for display, not a mean image); cut the graph at the float tensor of the mean image: --decoder-tensor NAME on the command line, cutGraph(model, [NAME]) from lib/onnx in code`,
+    );
+  }
   const latentShape = await resolveLatentShape(model, input, output, o);
   let dims = inferredShape(model, output);
   if (dims === null || dims.slice(1).some((d) => typeof d !== 'number')) {

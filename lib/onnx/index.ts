@@ -18,6 +18,7 @@ export { GraphBuilder, floatAttr, floatsAttr, type AttrInput, type NodeOptions }
 export { inferTypes, type InferOptions, type TypeMap } from './infer.js';
 export { foldConstants } from './fold.js';
 export { liveValues, removeDeadNodes, sortNodes } from './topo.js';
+export { cutGraph } from './cut-graph.js';
 export { ParameterSet, isTrainableInitializer, promoteParameters, type Parameter, type ParameterOptions } from './params.js';
 export { weightInitializers } from './weights.js';
 export { buildGradientModel, inputGradName, paramGradName, upstreamName, type GradientModel, type GradientRequest } from './autodiff/gradient.js';

@@ -1,2 +1,5 @@
-/** Pictures: PNG grids of result images, and the PNG codec the data layer reads and writes folders with. */
+/** Pictures and reports: PNG grids of result images, and run reports as self-contained HTML pages. */
 export { type BatchShape, imageGridPng, type ImageGridOptions, writeImageGrid } from './image-grid.js';
+export { readReportRun, runReportHtml } from './run-report.js';
+export type { ReportRun } from './report-html.js';
+export type { RunMetrics } from './run-metrics.js';

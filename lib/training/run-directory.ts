@@ -3,6 +3,8 @@
  *
  *   DIR/decoder.onnx, DIR/encoder.onnx   the trained networks (written at the end of a run)
  *   DIR/samples.png                      decoder means of z ~ N(0, I)
+ *   DIR/reconstructions.png              evaluation images beside their reconstructions
+ *   DIR/report.html                      the run report (curves, pictures, configuration, final metrics)
  *   DIR/metrics.json                     the configuration, the evaluation history and the per-update traces
  *   DIR/checkpoint/                      a CheckpointStore: manifest.json and gen-NNNNNN/ folders, each holding
  *                                        config.json, state.bin (encodeState of the trainer's state),
@@ -24,6 +26,8 @@ export const RUN_FILES = Object.freeze({
   decoder: 'decoder.onnx',
   encoder: 'encoder.onnx',
   samples: 'samples.png',
+  reconstructions: 'reconstructions.png',
+  report: 'report.html',
   metrics: 'metrics.json',
   checkpoint: 'checkpoint',
   /** The folder holding the networks of the best validation evaluation (decoder.onnx, encoder.onnx). */

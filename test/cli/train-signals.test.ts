@@ -102,6 +102,8 @@ describe('langevin-pc train under signals', () => {
       if (mode.includes('--json')) expect(JSON.parse(exit.stdout)).toEqual(metrics);
       else expect(exit.stdout).toBe('');
       expect(existsSync(path.join(dir, 'decoder.onnx'))).toBe(false);
+      // The report is rewritten on the way out too, and says so.
+      expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain(`${stopped} updates (stopped early)`);
       // Resumed in this process (--worker is not inherited): the same bits either way.
       const resumed = await runCli([...RESUME, '--out', dir]);
       expect(resumed.code, resumed.stderr).toBe(0);

@@ -7,9 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { LpcError, invalidArgument } from '../../errors.js';
 import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../../onnx/check-grad.js';
 import { readModel } from '../../onnx/convert.js';
+import { cutGraph } from '../../onnx/cut-graph.js';
 
 /** The command's options as commander passes them (strings from the command line). */
 export interface CheckGradCliOptions {
+  /** Comma-separated tensor names: the graph is cut there and those tensors are differentiated. */
+  outputs?: string;
   wrt?: string;
   batch?: string | number;
   seed?: string | number;
@@ -41,9 +44,16 @@ export async function runCheckGrad(path: string, options: CheckGradCliOptions, w
   } catch (error) {
     throw new LpcError('LPC_NOT_FOUND', `cannot read model file '${path}': ${(error as Error).message}`, { cause: error });
   }
-  const result = await checkGradients(readModel(bytes), { ...extra, wrt, batch, seed });
+  const model = readModel(bytes);
+  const result = await checkGradients(options.outputs === undefined ? model : cutGraph(model, parseNames(options.outputs)), { ...extra, wrt, batch, seed });
   write(options.json ? `${JSON.stringify(toJson(result))}\n` : formatReport(path, result));
   return result.ok ? 0 : 1;
+}
+
+function parseNames(value: string): string[] {
+  const names = value.split(',').map((v) => v.trim());
+  if (names.some((n) => n === '')) invalidArgument('--outputs', 'tensor names separated by commas', value);
+  return names;
 }
 
 function toJson(r: GradCheckResult) {
@@ -77,6 +87,7 @@ export function register(program: Command): void {
     .command('check-grad')
     .description('check the gradient graphs of an ONNX model against finite differences')
     .argument('<model>', 'path of the .onnx file')
+    .option('--outputs <names>', 'differentiate these tensors (comma-separated), with the graph cut there (e.g. before a uint8 picture output)')
     .option('--wrt <what>', 'what to differentiate: inputs, params or all', 'all')
     .option('--batch <n>', 'size of dynamic dimensions', '2')
     .option('--seed <n>', 'seed of inputs, projections and directions', '0')

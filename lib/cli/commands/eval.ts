@@ -143,6 +143,7 @@ export function register(program: Command): void {
   flags.addLikelihoodOptions(command);
   flags.addDecoderOptions(command);
   flags.addEncoderOptions(command);
+  flags.addEncoderTensorsOption(command);
   command
     .option('--seed <n>', "seed of the importance samples, Langevin runs and samples (default: the run's, else 0)")
     .option('--threads <n>', "intra-op threads of each onnxruntime session (default: onnxruntime's choice)")
