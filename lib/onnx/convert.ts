@@ -26,6 +26,7 @@ import {
 import { LpcError } from '../errors.js';
 import { decodeModel, encodeModel } from './codec.js';
 import { dtypeCode, requireDtype } from './dtype.js';
+import { refuseExternalData } from './external-data.js';
 import { Graph, Model, type Attribute, type Dim, type Node, type ValueInfo } from './ir.js';
 import { int64ToNumber, MAX_DIM, tensorFromProto, tensorToProto } from './tensor-proto.js';
 import { sortNodes } from './topo.js';
@@ -63,6 +64,8 @@ export function modelFromProto(proto: ModelProto): Model {
   if (proto.opsetImport.length === 0) throw new LpcError('LPC_INVALID_MODEL', 'the model imports no operator set (opset_import is empty)');
   const gp = proto.graph;
   if (gp === undefined) throw new LpcError('LPC_INVALID_MODEL', 'the ONNX model has no graph');
+  // Before anything else reads it: subgraphs are kept opaque below but handed to onnxruntime as they are.
+  refuseExternalData(proto);
   if (gp.sparseInitializer.length > 0) {
     throw new LpcError('LPC_INVALID_MODEL', `the graph has sparse initializers ('${gp.sparseInitializer[0].values?.name ?? ''}'), which are not supported`);
   }

@@ -3,10 +3,10 @@
  * finite differences (lib/onnx/check-grad.ts), before a user trains or samples it.
  */
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { LpcError, invalidArgument } from '../../errors.js';
+import { invalidArgument } from '../../errors.js';
 import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../../onnx/check-grad.js';
 import { readModel } from '../../onnx/convert.js';
+import { readModelFile } from '../options.js';
 
 /** The command's options as commander passes them (strings from the command line). */
 export interface CheckGradCliOptions {
@@ -35,12 +35,7 @@ export async function runCheckGrad(path: string, options: CheckGradCliOptions, w
   if (wrt !== 'inputs' && wrt !== 'params' && wrt !== 'all') invalidArgument('--wrt', "'inputs', 'params' or 'all'", wrt);
   const batch = positiveInt('--batch', options.batch, 2, 1);
   const seed = positiveInt('--seed', options.seed, 0, 0);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new LpcError('LPC_NOT_FOUND', `cannot read model file '${path}': ${(error as Error).message}`, { cause: error });
-  }
+  const bytes = readModelFile(path, 'model');
   const result = await checkGradients(readModel(bytes), { ...extra, wrt, batch, seed });
   write(options.json ? `${JSON.stringify(toJson(result))}\n` : formatReport(path, result));
   return result.ok ? 0 : 1;
