@@ -1,8 +1,9 @@
 /**
  * ModelProto <-> Model. Reading validates what the IR relies on (unique producers, defined inputs, no
  * cycles, tensors whose data match their dims) and throws LPC_INVALID_MODEL naming the offending node or
- * tensor. Writing starts from what was read: fields the IR does not model are copied from `source`, and
- * attributes and tensors that were not replaced are written back as the very protos that were read.
+ * tensor; graph inputs that merely repeat an initializer's name are dropped (the initializer stays). Writing
+ * starts from what was read: fields the IR does not model are copied from `source`, and attributes and tensors
+ * that were not replaced are written back as the very protos that were read.
  */
 import { create } from '@bufbuild/protobuf';
 import {
@@ -78,7 +79,10 @@ export function modelFromProto(proto: ModelProto): Model {
     if (graph.initializers.has(t.name)) throw new LpcError('LPC_INVALID_MODEL', `the graph has two initializers named '${t.name}'`);
     graph.initializers.set(t.name, tensorFromProto(t, `initializer '${t.name}'`));
   }
-  graph.inputs = gp.input.map((v) => infoFromProto(v, 'graph input'));
+  // An input that shares an initializer's name (keep_initializers_as_inputs=True, and every exporter before
+  // IR version 4) is a weight with a default, not a feed: dropping it makes the initializer a parameter like any
+  // other, and a constant onnxruntime can prepack (and does not warn about) while it is frozen.
+  graph.inputs = gp.input.map((v) => infoFromProto(v, 'graph input')).filter((v) => !graph.initializers.has(v.name));
   graph.outputs = gp.output.map((v) => infoFromProto(v, 'graph output'));
   for (const v of gp.valueInfo) graph.valueInfo.set(v.name, infoFromProto(v, 'value_info'));
   graph.nodes = gp.node.map((n, i) => nodeFromProto(n, i));
