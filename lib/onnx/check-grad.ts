@@ -33,6 +33,12 @@
  * noise: its allowance is ~0.1% of |an|) and >= 20 rtol on its parameters (check-grad.test.ts).
  * The rule this replaced allowed 32 u sum|r y| / h, about 100 times the measured noise, and passed the
  * wrong Resize at 0.99 of its tolerance.
+ *
+ * The verdict is 'ok', 'wrong', or 'non-finite' when L or its gradient is not finite at the base point (or a
+ * stencil point): that says nothing about the rules, so it is never reported as a wrong gradient. Drawn
+ * inputs come from the first of a few distributions where the base point is finite (check-grad-inputs.ts).
+ * Zero or tiny weights (zero-initialised residual branches, LayerScale) hide the rules behind them; the
+ * opt-in perturbParams moves the parameters first and perNode checks each node alone (check-grad-nodes.ts).
  */
 import { LpcError } from '../errors.js';
 import { buildGradientModel, type GradientRequest } from './autodiff/gradient.js';
@@ -392,7 +398,9 @@ async function checkTensor(probe: Probe, feeds: Record<string, Tensor>, name: st
     const fourth = centralDifference(WEIGHTS_4, side.plus, side.minus, h) - centralDifference(WEIGHTS_4, side.anPlus, side.anMinus, h);
     const allowance = (NOISE_SIGMAS * NOISE_GAIN_6 * noise) / h + Math.abs(fourth - (numeric - analytic)) + GRADIENT_ROUNDING * probe.unit * side.spread;
     // A stencil that met a non-finite value gives no verdict (NaN), never a wrong one.
-    const relErr = Number.isFinite(numeric) && Number.isFinite(allowance) ? Math.abs(numeric - analytic) / (Math.abs(analytic) + allowance / probe.rtol) : NaN;
+    // (An exact agreement is exact even where the derivative and every allowance are zero, e.g. behind zero weights.)
+    const gap = Math.abs(numeric - analytic);
+    const relErr = !Number.isFinite(numeric) || !Number.isFinite(allowance) ? NaN : gap === 0 ? 0 : gap / (Math.abs(analytic) + allowance / probe.rtol);
     return { analytic, numeric, step: h, allowance, relErr };
   });
   const finite = directions.filter((d) => !Number.isNaN(d.relErr)).map((d) => d.relErr);

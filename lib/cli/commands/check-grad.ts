@@ -109,9 +109,11 @@ function formatReport(path: string, r: GradCheckResult): string {
   if (r.nodes !== undefined) lines.push(`  ${r.nodes.length} nodes checked on their own, ${r.nodes.filter((n) => n.status === 'wrong').length} wrong`);
   lines.push(`tolerance ${r.tolerance.toExponential()} (${r.rule})`);
   if (r.status === 'ok') lines.push(`OK: max relative error ${r.maxRelErr.toExponential(2)}`);
-  else if (r.status === 'wrong')
-    lines.push(`FAILED: max relative error ${r.maxRelErr.toExponential(2)}${r.nodes?.some((n) => n.status === 'wrong') ? ' (or a node on its own)' : ''} exceeds ${r.tolerance.toExponential()}`);
-  else lines.push(`NOT FINITE: ${r.nonFinite ?? 'the model is not finite at the base point'}; no verdict on the gradient (give inputs inside its domain with --input or --inputs)`);
+  else if (r.tensors.some((t) => t.status === 'wrong')) lines.push(`FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance.toExponential()}`);
+  else if (r.status === 'wrong') {
+    const nodes = (r.nodes ?? []).filter((n) => n.status === 'wrong');
+    lines.push(`FAILED: ${nodes.map((n) => `node ${n.name} (${n.opType})`).join(', ')} on its own exceeds ${r.tolerance.toExponential()} (the whole model: ${r.maxRelErr.toExponential(2)})`);
+  } else lines.push(`NOT FINITE: ${r.nonFinite ?? 'the model is not finite at the base point'}; no verdict on the gradient (give inputs inside its domain with --input or --inputs)`);
   return `${lines.join('\n')}\n`;
 }
 
