@@ -87,7 +87,14 @@ describe('langevin-pc check-grad', () => {
     expect(report).toMatchObject({ ok: true, maxRelErr: expect.any(Number), tolerance: expect.any(Number), precision: 'float64', rule: expect.any(String) });
     expect(report).toMatchObject({ status: 'ok', precisionFallback: null, inputDomain: 'standard normal', perturbedParams: false });
     for (const t of report.tensors) {
-      expect(t).toEqual({ name: expect.any(String), kind: expect.stringMatching(/^(input|param)$/), maxRelErr: expect.any(Number), noise: expect.any(Number), status: 'ok', directions: expect.any(Array) });
+      expect(t).toEqual({
+        name: expect.any(String),
+        kind: expect.stringMatching(/^(input|param)$/),
+        maxRelErr: expect.any(Number),
+        noise: expect.any(Number),
+        status: 'ok',
+        directions: expect.any(Array),
+      });
       // Three directions each, with the values that decide them: |numeric - analytic| within rtol |analytic| + allowance.
       expect(t.directions).toHaveLength(3);
       for (const d of t.directions) {
