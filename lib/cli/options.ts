@@ -4,7 +4,7 @@
  * string; each parser here turns one into its meaning or throws LPC_INVALID_ARGUMENT naming the flag.
  */
 import type { Command } from 'commander';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ImageLayout, ImageShape } from '../data/index.js';
 import { describeValue, invalidArgument, LpcError } from '../errors.js';
@@ -14,6 +14,7 @@ import { loadEncoder } from '../models/load-encoder.js';
 import type { Decoder, Encoder, EncoderScale, OutputRange } from '../models/networks.js';
 import { readModel, writeModel } from '../onnx/convert.js';
 import { cutGraph } from '../onnx/cut-graph.js';
+import { readModelFile as readModelWithData } from '../onnx/external-data.js';
 
 /** The decoder flags as commander passes them. */
 export interface DecoderFlags {
@@ -221,11 +222,15 @@ export async function openEncoder(file: string, flags: EncoderFlags, imageShape:
   }
 }
 
-/** The bytes of a model file; LPC_NOT_FOUND naming the file (and what it was for) when it cannot be read. */
+/**
+ * The bytes of a model file, its external data embedded (from its own folder only); LPC_NOT_FOUND naming
+ * the file (and what it was for) when it cannot be read.
+ */
 export function readModelFile(file: string, what: string): Uint8Array {
   try {
-    return readFileSync(file);
+    return readModelWithData(file);
   } catch (error) {
+    if (error instanceof LpcError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new LpcError(code === 'ENOENT' ? 'LPC_NOT_FOUND' : 'LPC_INVALID_ARGUMENT', `cannot read the ${what} file '${file}': ${(error as Error).message}`, { cause: error });
   }

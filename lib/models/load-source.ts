@@ -1,21 +1,22 @@
 /** Reading a network from a path, bytes or IR, and probing output shapes that inference leaves open. */
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { LpcError } from '../errors.js';
 import { readModel } from '../onnx/convert.js';
+import { readModelFile } from '../onnx/external-data.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { createSession } from '../onnx/runtime.js';
 
 /** A network to load: an .onnx path, its bytes, or a model already read. */
 export type ModelSource = string | Uint8Array | Model;
 
-/** The model and, when it came from a file, its bytes (exports write into them). */
+/** The model and, when it came from a file, its bytes (exports write into them), external data embedded. */
 export function readSource(source: ModelSource, what: string): { model: Model; bytes?: Uint8Array } {
   if (typeof source === 'string') {
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(source);
+      bytes = readModelFile(source);
     } catch (error) {
+      if (error instanceof LpcError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       throw new LpcError(code === 'ENOENT' ? 'LPC_NOT_FOUND' : 'LPC_INVALID_ARGUMENT', `cannot read the ${what} file '${source}': ${(error as Error).message}`, { cause: error });
     }

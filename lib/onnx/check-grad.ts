@@ -33,9 +33,17 @@
  * noise: its allowance is ~0.1% of |an|) and >= 20 rtol on its parameters (check-grad.test.ts).
  * The rule this replaced allowed 32 u sum|r y| / h, about 100 times the measured noise, and passed the
  * wrong Resize at 0.99 of its tolerance.
+ *
+ * The verdict is 'ok', 'wrong', or 'non-finite' when L or its gradient is not finite at the base point (or a
+ * stencil point): that says nothing about the rules, so it is never reported as a wrong gradient. Drawn
+ * inputs come from the first of a few distributions where the base point is finite (check-grad-inputs.ts).
+ * Zero or tiny weights (zero-initialised residual branches, LayerScale) hide the rules behind them; the
+ * opt-in perturbParams moves the parameters first and perNode checks each node alone (check-grad-nodes.ts).
  */
 import { LpcError } from '../errors.js';
 import { buildGradientModel, type GradientRequest } from './autodiff/gradient.js';
+import { feedInputs, INPUT_DOMAINS, makeInputs } from './check-grad-inputs.js';
+import { checkNodes, type CheckStatus, type NodeCheck } from './check-grad-nodes.js';
 import { isFloat } from './dtype.js';
 import { inferTypes } from './infer.js';
 import { freezeKinks, type FrozenKinks } from './kinks.js';
@@ -59,8 +67,15 @@ export interface GradCheckOptions {
   directions?: number;
   /** 'auto' (default) checks in float64 when onnxruntime runs the whole graph in float64, else float32. */
   precision?: 'auto' | 'float32' | 'float64';
-  /** Values for some inputs (float32 data; required for integer inputs), instead of standard normals. */
+  /** Values for some inputs (required for integer inputs), converted to the declared types; the others are drawn (check-grad-inputs.ts). */
   inputs?: Record<string, Tensor>;
+  /**
+   * Check at parameters moved by independent normals of standard deviation 0.5 max(rms(w), 0.1) (default
+   * false): a zero-initialised residual branch or a LayerScale of 1e-6 hides its rules at the stored weights.
+   */
+  perturbParams?: boolean;
+  /** Also check each differentiable node on its own (check-grad-nodes.ts; default false). */
+  perNode?: boolean;
   /** Which initializers are parameters (see params.ts). */
   paramOptions?: ParameterOptions;
   /** Gradient rule overrides, passed to the autodiff (tests inject wrong rules with it). */
@@ -71,7 +86,9 @@ export interface GradCheckOptions {
 export interface TensorCheck {
   name: string;
   kind: 'input' | 'param';
+  /** NaN when a finite difference met a non-finite value. */
   maxRelErr: number;
+  status: CheckStatus;
   /** Per direction: analytic and finite-difference directional derivatives, the step h s, the allowance for rounding and truncation, and relErr. */
   directions: DirectionCheck[];
   /** The measured rounding noise (standard deviation) of one evaluation of L when this tensor varies. */
@@ -91,10 +108,24 @@ export interface DirectionCheck {
 
 /** The outcome of checkGradients; `ok` when every tensor's maxRelErr is within `tolerance`. */
 export interface GradCheckResult {
+  /** status === 'ok'. */
   ok: boolean;
+  /** 'non-finite' when the model or its gradient is not finite at the base point (or a stencil point): no verdict on the rules. */
+  status: CheckStatus;
+  /** NaN when the status is 'non-finite'. */
   maxRelErr: number;
   tolerance: number;
   precision: 'float32' | 'float64';
+  /** Why 'auto' precision checked in float32 (onnxruntime's refusal of the float64 copy), or null. */
+  precisionFallback: string | null;
+  /** The distribution of the drawn inputs, null when every input was given. */
+  inputDomain: string | null;
+  /** Whether the parameters were perturbed before the check. */
+  perturbedParams: boolean;
+  /** With perNode: each node's own check. */
+  nodes?: NodeCheck[];
+  /** Which outputs or gradients were not finite, when the status is 'non-finite'. */
+  nonFinite?: string;
   /** The float outputs whose random projection was differentiated. */
   outputs: string[];
   tensors: TensorCheck[];
@@ -111,8 +142,9 @@ const SETTINGS = {
 const NOISE_SIGMAS = 8;
 /** Relative rounding of the analytic gradient's elements, in units of u (see the file comment). */
 const GRADIENT_ROUNDING = 32;
-/** Largest input the check invents (elements). */
-const MAX_INPUT_ELEMENTS = 1 << 24;
+/** Parameter perturbation: normals of standard deviation PERTURBATION max(rms(w), PERTURBATION_FLOOR). */
+const PERTURBATION = 0.5;
+const PERTURBATION_FLOOR = 0.1;
 
 /**
  * Checks the gradients of every float output of `model` against finite differences.
@@ -123,10 +155,16 @@ const MAX_INPUT_ELEMENTS = 1 << 24;
  */
 export async function checkGradients(model: Model, options: GradCheckOptions = {}): Promise<GradCheckResult> {
   const wrtKind = options.wrt ?? 'all';
+  if (options.perturbParams === true) model = perturbParameters(model, options);
   const types = inferTypes(model, { strict: () => false });
   const params = ParameterSet.fromModel(model, options.paramOptions);
   const g = model.graph;
-  const inputNames = wrtKind === 'params' ? [] : g.inputs.filter((v) => !g.initializers.has(v.name) && isFloat(v.dtype)).map((v) => v.name);
+  const inputNames =
+    wrtKind === 'params'
+      ? []
+      : feedInputs(model)
+          .filter((v) => isFloat(v.dtype))
+          .map((v) => v.name);
   const paramNames = wrtKind === 'inputs' ? [] : params.names;
   if (inputNames.length + paramNames.length === 0) throw new LpcError('LPC_INVALID_ARGUMENT', `the model has no float ${wrtKind === 'all' ? 'inputs or parameters' : wrtKind} to check`);
   const outputs = g.outputs.filter((o) => isFloat(types.get(o.name)?.dtype)).map((o) => o.name);
@@ -138,16 +176,55 @@ export async function checkGradients(model: Model, options: GradCheckOptions = {
   const kinks = freezeKinks(forward);
   const built = buildGradientModel(model, request);
   const precision = await choosePrecision(options.precision ?? 'auto', kinks, built.model);
+  let result: GradCheckResult;
+  let declaredFeeds: Record<string, Tensor>;
   try {
-    return await compare(precision, kinks, params, inputNames, paramNames, outputs, built, model, types, options);
+    ({ result, declaredFeeds } = await compare(precision, kinks, params, inputNames, paramNames, outputs, built, model, types, options));
   } finally {
     if (precision.capture !== precision.forward) await precision.capture.release();
     await precision.forward.release();
     await precision.gradient.release();
   }
+  if (options.perNode === true && result.status !== 'non-finite') {
+    const nodeOptions: GradCheckOptions = { ...options, wrt: 'inputs', perNode: false, perturbParams: false, paramOptions: undefined };
+    result.nodes = await checkNodes(model, types, declaredFeeds, async (one, inputs) => {
+      const r = await checkGradients(one, { ...nodeOptions, inputs });
+      return { status: r.status, maxRelErr: Number.isFinite(r.maxRelErr) ? r.maxRelErr : null };
+    });
+    if (result.status === 'ok' && result.nodes.some((n) => n.status === 'wrong')) {
+      result.status = 'wrong';
+      result.ok = false;
+    }
+  }
+  return result;
+}
+
+/** A copy of `model` whose parameters are moved by normals (see GradCheckOptions.perturbParams), from their own stream. */
+function perturbParameters(model: Model, options: GradCheckOptions): Model {
+  const copy = model.clone();
+  const rng = new Mulberry32(((options.seed ?? 0) ^ 0x5bd1e995) >>> 0);
+  for (const p of ParameterSet.fromModel(model, options.paramOptions)) {
+    let ss = 0;
+    for (const v of p.data) ss += v * v;
+    const scale = PERTURBATION * Math.max(Math.sqrt(ss / Math.max(1, p.data.length)), PERTURBATION_FLOOR);
+    const noise = rng.normals(p.data.length, scale);
+    const moved = p.dtype === 'float64' ? new Float64Array(p.data.length) : new Float32Array(p.data.length);
+    for (let i = 0; i < moved.length; i++) moved[i] = p.data[i] + noise[i];
+    copy.graph.initializers.set(p.name, makeTensor(p.dtype, p.dims, moved as never));
+  }
+  return copy;
 }
 
 type Precision = Awaited<ReturnType<typeof choosePrecision>>;
+
+/** The first of `names` whose values are not all finite, or undefined. */
+function firstNonFinite(values: Record<string, Tensor>, names: Iterable<string>): string | undefined {
+  for (const name of names) {
+    const data = values[name].data as Float32Array | Float64Array;
+    if (!data.every(Number.isFinite)) return name;
+  }
+  return undefined;
+}
 
 async function compare(
   precision: Precision,
@@ -160,24 +237,73 @@ async function compare(
   model: Model,
   types: ReturnType<typeof inferTypes>,
   options: GradCheckOptions,
-): Promise<GradCheckResult> {
+): Promise<{ result: GradCheckResult; declaredFeeds: Record<string, Tensor> }> {
   const rng = new Mulberry32(options.seed ?? 0);
+  const settings = SETTINGS[precision.name];
+  const given = options.inputs ?? {};
+  const drawn = feedInputs(model).some((v) => given[v.name] === undefined);
+  const summary = {
+    tolerance: settings.rtol,
+    precision: precision.name,
+    precisionFallback: precision.fallback,
+    perturbedParams: options.perturbParams === true,
+    outputs,
+    rule: describeRule(precision.name, options.directions ?? 3),
+  };
   // Feeds are held in the precision of the check, so that perturbations are exact to that precision.
   const cast = (t: Tensor): Tensor => (precision.name === 'float64' && t.dtype === 'float32' ? makeTensor('float64', t.dims, Float64Array.from(t.data as Float32Array)) : t);
   const inType = (name: string, dims: readonly number[], data: Float32Array): Tensor => {
     const declared = built.model.graph.input(name)?.dtype;
     return declared === 'float64' ? makeTensor('float64', dims, Float64Array.from(data)) : makeTensor('float32', dims, data);
   };
-  const feeds: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(makeInputs(model, types, options, rng))) feeds[k] = cast(v);
-  for (const name of paramNames) {
-    const p = params.get(name);
-    feeds[name] = cast(inType(name, p.dims, p.data.slice()));
+  // The base point: inputs from the first domain where the outputs and the gradient are finite (check-grad-inputs.ts).
+  let point:
+    { declaredFeeds: Record<string, Tensor>; feeds: Record<string, Tensor>; base: Record<string, Tensor>; projections: Record<string, Float32Array>; grads: Record<string, Tensor> } | undefined;
+  let nonFinite = '';
+  let domainUsed = INPUT_DOMAINS[0];
+  for (const domain of drawn ? INPUT_DOMAINS : INPUT_DOMAINS.slice(0, 1)) {
+    const declaredFeeds = makeInputs(model, types, given, options.batch ?? 2, rng, domain);
+    const feeds: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(declaredFeeds)) feeds[k] = cast(v);
+    for (const name of paramNames) {
+      const p = params.get(name);
+      feeds[name] = cast(inType(name, p.dims, p.data.slice()));
+    }
+    const base = await runSession(precision.capture, feeds, [...outputs, ...kinks.captured]);
+    const badOutput = firstNonFinite(base, outputs);
+    if (badOutput !== undefined) {
+      nonFinite = `output '${badOutput}' is not finite`;
+      continue;
+    }
+    const projections = Object.fromEntries(outputs.map((o) => [o, rng.normals(base[o].data.length)]));
+    const gradFeeds: Record<string, Tensor> = { ...feeds };
+    for (const o of outputs) {
+      const name = built.upstream.get(o)!;
+      gradFeeds[name] = cast(inType(name, base[o].dims, projections[o]));
+    }
+    const grads = await runSession(precision.gradient, gradFeeds);
+    const badGradient = firstNonFinite(
+      grads,
+      [...inputNames, ...paramNames].map((n) => built.gradients.get(n)!),
+    );
+    if (badGradient !== undefined) {
+      nonFinite = `the gradient '${badGradient}' is not finite`;
+      continue;
+    }
+    point = { declaredFeeds, feeds, base, projections, grads };
+    domainUsed = domain;
+    break;
   }
-  const base = await runSession(precision.capture, feeds, [...outputs, ...kinks.captured]);
+  if (point === undefined) {
+    const where = drawn ? `at inputs drawn from each of: ${INPUT_DOMAINS.map((d) => d.description).join('; ')}` : 'at the given inputs';
+    return {
+      result: { ok: false, status: 'non-finite', maxRelErr: NaN, inputDomain: drawn ? domainUsed.description : null, tensors: [], nonFinite: `${nonFinite} ${where}`, ...summary },
+      declaredFeeds: {},
+    };
+  }
+  const { feeds, base, projections, grads } = point;
   const selections = kinks.feeds(base);
   const evaluate = async (f: Record<string, Tensor>) => runSession(precision.forward, { ...f, ...selections }, outputs);
-  const projections = Object.fromEntries(outputs.map((o) => [o, rng.normals(base[o].data.length)]));
   const objective = async (f: Record<string, Tensor>) => {
     const y = await evaluate(f);
     let value = 0;
@@ -189,14 +315,6 @@ async function compare(
     return value;
   };
 
-  const gradFeeds: Record<string, Tensor> = { ...feeds };
-  for (const o of outputs) {
-    const name = built.upstream.get(o)!;
-    gradFeeds[name] = cast(inType(name, base[o].dims, projections[o]));
-  }
-  const grads = await runSession(precision.gradient, gradFeeds);
-
-  const settings = SETTINGS[precision.name];
   // The outputs are at least rounded to their precision: the floor of the measured noise.
   let outputRounding = 0;
   for (const o of outputs) (base[o].data as Float32Array | Float64Array).forEach((y, i) => (outputRounding += (projections[o][i] * y) ** 2));
@@ -206,18 +324,31 @@ async function compare(
     const x0 = feeds[name];
     const grad = grads[built.gradients.get(name)!].data as Float32Array | Float64Array;
     const vs = Array.from({ length: options.directions ?? 3 }, () => unitRms(rng.normals(x0.data.length)));
-    tensors.push({ name, kind, ...(await checkTensor(probe, feeds, name, grad, vs)) });
+    const checked = await checkTensor(probe, feeds, name, grad, vs);
+    tensors.push({ name, kind, ...checked, status: verdict(checked.directions, settings.rtol) });
   }
-  const maxRelErr = Math.max(...tensors.map((t) => t.maxRelErr));
-  return {
-    ok: Number.isFinite(maxRelErr) && maxRelErr <= settings.rtol,
-    maxRelErr,
-    tolerance: settings.rtol,
-    precision: precision.name,
-    outputs,
+  // A wrong direction anywhere is a wrong gradient; a stencil that met a non-finite value only withholds a verdict.
+  const status: CheckStatus = tensors.some((t) => t.status === 'wrong') ? 'wrong' : tensors.some((t) => t.status === 'non-finite') ? 'non-finite' : 'ok';
+  const result: GradCheckResult = {
+    ok: status === 'ok',
+    status,
+    maxRelErr: status === 'non-finite' ? NaN : Math.max(...tensors.filter((t) => !Number.isNaN(t.maxRelErr)).map((t) => t.maxRelErr)),
+    inputDomain: drawn ? domainUsed.description : null,
     tensors,
-    rule: describeRule(precision.name, options.directions ?? 3),
+    ...summary,
   };
+  if (status === 'non-finite')
+    result.nonFinite = `L is not finite at a finite-difference step of ${tensors
+      .filter((t) => t.status === 'non-finite')
+      .map((t) => `'${t.name}'`)
+      .join(', ')}`;
+  return { result, declaredFeeds: point.declaredFeeds };
+}
+
+/** A tensor's verdict: wrong if any direction is, else non-finite if any difference met a non-finite value (relErr NaN). */
+function verdict(directions: readonly DirectionCheck[], rtol: number): CheckStatus {
+  if (directions.some((d) => d.relErr > rtol)) return 'wrong';
+  return directions.some((d) => Number.isNaN(d.relErr)) ? 'non-finite' : 'ok';
 }
 
 /** What checkTensor needs: the objective, its value at the base point, the noise floor and the settings. */
@@ -231,7 +362,7 @@ interface Probe {
 }
 
 /** Checks one tensor along the directions `vs` (see the file comment). */
-async function checkTensor(probe: Probe, feeds: Record<string, Tensor>, name: string, grad: Float32Array | Float64Array, vs: Float32Array[]): Promise<Omit<TensorCheck, 'name' | 'kind'>> {
+async function checkTensor(probe: Probe, feeds: Record<string, Tensor>, name: string, grad: Float32Array | Float64Array, vs: Float32Array[]): Promise<Omit<TensorCheck, 'name' | 'kind' | 'status'>> {
   const x0 = feeds[name];
   const w0 = x0.data as Float32Array | Float64Array;
   let ss = 0;
@@ -266,10 +397,14 @@ async function checkTensor(probe: Probe, feeds: Record<string, Tensor>, name: st
     const analytic = centralDifference(WEIGHTS_6, side.anPlus, side.anMinus, h);
     const fourth = centralDifference(WEIGHTS_4, side.plus, side.minus, h) - centralDifference(WEIGHTS_4, side.anPlus, side.anMinus, h);
     const allowance = (NOISE_SIGMAS * NOISE_GAIN_6 * noise) / h + Math.abs(fourth - (numeric - analytic)) + GRADIENT_ROUNDING * probe.unit * side.spread;
-    const relErr = Math.abs(numeric - analytic) / (Math.abs(analytic) + allowance / probe.rtol);
+    // A stencil that met a non-finite value gives no verdict (NaN), never a wrong one.
+    // (An exact agreement is exact even where the derivative and every allowance are zero, e.g. behind zero weights.)
+    const gap = Math.abs(numeric - analytic);
+    const relErr = !Number.isFinite(numeric) || !Number.isFinite(allowance) ? NaN : gap === 0 ? 0 : gap / (Math.abs(analytic) + allowance / probe.rtol);
     return { analytic, numeric, step: h, allowance, relErr };
   });
-  return { maxRelErr: Math.max(...directions.map((d) => d.relErr)), directions, noise };
+  const finite = directions.filter((d) => !Number.isNaN(d.relErr)).map((d) => d.relErr);
+  return { maxRelErr: finite.length === 0 ? NaN : Math.max(...finite), directions, noise };
 }
 
 /** The printed description of the tolerance rule. */
@@ -289,35 +424,16 @@ async function choosePrecision(wanted: 'auto' | 'float32' | 'float64', kinks: Fr
     const capture = kinks.capture === kinks.frozen ? forward : await createSession(convert(kinks.capture));
     return { name, capture, forward, gradient: await createSession(convert(gradient)) };
   };
+  let fallback: string | null = null;
   if (wanted !== 'float32') {
     try {
-      return await sessions('float64', toFloat64);
+      return { ...(await sessions('float64', toFloat64)), fallback };
     } catch (error) {
       if (wanted === 'float64') throw error;
+      fallback = `onnxruntime cannot run the model in float64 (${error instanceof Error ? error.message : String(error)})`;
     }
   }
-  return sessions('float32', (m) => m);
-}
-
-function makeInputs(model: Model, types: ReturnType<typeof inferTypes>, options: GradCheckOptions, rng: Mulberry32): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = {};
-  const batch = options.batch ?? 2;
-  for (const v of model.graph.inputs) {
-    if (model.graph.initializers.has(v.name)) continue;
-    const given = options.inputs?.[v.name];
-    if (given !== undefined) {
-      feeds[v.name] = given;
-      continue;
-    }
-    const shape = v.shape ?? types.get(v.name)?.shape ?? null;
-    if (shape === null || shape.some((d) => d === null)) throw new LpcError('LPC_INVALID_ARGUMENT', `input '${v.name}' has an unknown shape; give its value in options.inputs`);
-    const dims = shape.map((d) => (typeof d === 'number' ? d : batch));
-    if (sizeOf(dims) > MAX_INPUT_ELEMENTS) throw new LpcError('LPC_INVALID_ARGUMENT', `input '${v.name}' would have ${sizeOf(dims)} elements (dims [${dims.join(', ')}]); use a smaller --batch`);
-    if (v.dtype !== 'float32' && v.dtype !== 'float64') throw new LpcError('LPC_INVALID_ARGUMENT', `input '${v.name}' has element type ${v.dtype ?? 'unknown'}; give its value in options.inputs`);
-    const data = rng.normals(sizeOf(dims));
-    feeds[v.name] = v.dtype === 'float64' ? makeTensor('float64', dims, Float64Array.from(data)) : makeTensor('float32', dims, data);
-  }
-  return feeds;
+  return { ...(await sessions('float32', (m) => m)), fallback };
 }
 
 function unitRms(v: Float32Array): Float32Array {

@@ -26,7 +26,10 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   }
   if (bytes.byteLength === 0) throw new LpcError('LPC_INVALID_MODEL', 'the model file is empty');
   if (bytes.byteLength > MAX_MODEL_BYTES) {
-    throw new LpcError('LPC_INVALID_MODEL', `the model file has ${bytes.byteLength} bytes; ONNX files are below 2 GiB (larger models keep weights as external data, which is not supported)`);
+    throw new LpcError(
+      'LPC_INVALID_MODEL',
+      `the model file has ${bytes.byteLength} bytes; ONNX files are below 2 GiB (external data is embedded when a model is read, so the total must stay below that)`,
+    );
   }
   let proto: ModelProto;
   try {

@@ -1,8 +1,9 @@
 /**
  * ModelProto <-> Model. Reading validates what the IR relies on (unique producers, defined inputs, no
  * cycles, tensors whose data match their dims) and throws LPC_INVALID_MODEL naming the offending node or
- * tensor. Writing starts from what was read: fields the IR does not model are copied from `source`, and
- * attributes and tensors that were not replaced are written back as the very protos that were read.
+ * tensor; graph inputs that merely repeat an initializer's name are dropped (the initializer stays). Writing
+ * starts from what was read: fields the IR does not model are copied from `source`, and attributes and tensors
+ * that were not replaced are written back as the very protos that were read.
  */
 import { create } from '@bufbuild/protobuf';
 import {
@@ -26,6 +27,7 @@ import {
 import { LpcError } from '../errors.js';
 import { decodeModel, encodeModel } from './codec.js';
 import { dtypeCode, requireDtype } from './dtype.js';
+import { refuseExternalData } from './external-data.js';
 import { Graph, Model, type Attribute, type Dim, type Node, type ValueInfo } from './ir.js';
 import { int64ToNumber, MAX_DIM, tensorFromProto, tensorToProto } from './tensor-proto.js';
 import { sortNodes } from './topo.js';
@@ -63,6 +65,8 @@ export function modelFromProto(proto: ModelProto): Model {
   if (proto.opsetImport.length === 0) throw new LpcError('LPC_INVALID_MODEL', 'the model imports no operator set (opset_import is empty)');
   const gp = proto.graph;
   if (gp === undefined) throw new LpcError('LPC_INVALID_MODEL', 'the ONNX model has no graph');
+  // Before anything else reads it: subgraphs are kept opaque below but handed to onnxruntime as they are.
+  refuseExternalData(proto);
   if (gp.sparseInitializer.length > 0) {
     throw new LpcError('LPC_INVALID_MODEL', `the graph has sparse initializers ('${gp.sparseInitializer[0].values?.name ?? ''}'), which are not supported`);
   }
@@ -75,7 +79,10 @@ export function modelFromProto(proto: ModelProto): Model {
     if (graph.initializers.has(t.name)) throw new LpcError('LPC_INVALID_MODEL', `the graph has two initializers named '${t.name}'`);
     graph.initializers.set(t.name, tensorFromProto(t, `initializer '${t.name}'`));
   }
-  graph.inputs = gp.input.map((v) => infoFromProto(v, 'graph input'));
+  // An input that shares an initializer's name (keep_initializers_as_inputs=True, and every exporter before
+  // IR version 4) is a weight with a default, not a feed: dropping it makes the initializer a parameter like any
+  // other, and a constant onnxruntime can prepack (and does not warn about) while it is frozen.
+  graph.inputs = gp.input.map((v) => infoFromProto(v, 'graph input')).filter((v) => !graph.initializers.has(v.name));
   graph.outputs = gp.output.map((v) => infoFromProto(v, 'graph output'));
   for (const v of gp.valueInfo) graph.valueInfo.set(v.name, infoFromProto(v, 'value_info'));
   graph.nodes = gp.node.map((n, i) => nodeFromProto(n, i));

@@ -50,11 +50,22 @@ export function fromOrt(t: ort.Tensor): Tensor {
   return makeTensor(t.type as DType, t.dims.map(Number), t.data as never);
 }
 
-/** Runs a session on IR tensors and returns IR tensors, by name. */
+/**
+ * Runs a session on IR tensors and returns IR tensors, by name. A failed run (a kernel refusing the values,
+ * a shape the graph cannot take) becomes LPC_INVALID_MODEL with onnxruntime's message.
+ */
 export async function runSession(session: ort.InferenceSession, feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v);
-  const result = outputs === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...outputs]);
+  let result: ort.InferenceSession.OnnxValueMapType;
+  try {
+    result = outputs === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...outputs]);
+  } catch (error) {
+    const shapes = Object.entries(feeds)
+      .map(([k, v]) => `${k} [${v.dims.join(', ')}]`)
+      .join(', ');
+    throw new LpcError('LPC_INVALID_MODEL', `onnxruntime could not run the model on ${shapes}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v);
   return out;

@@ -1,7 +1,7 @@
 /**
  * TensorProto <-> Tensor. Reading checks every size against the bytes actually present before allocating,
- * so a tensor that claims absurd dims costs nothing. External data is refused with a message that says how
- * to embed it.
+ * so a tensor that claims absurd dims costs nothing. External data is refused here (external-data.ts embeds
+ * it, for a model read from its path, before decoding reaches this point).
  */
 import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema, type TensorProto } from 'onnx-buf';
@@ -31,7 +31,7 @@ export function tensorFromProto(proto: TensorProto, where: string): Tensor {
     const location = proto.externalData.find((e) => e.key === 'location')?.value ?? '?';
     throw new LpcError(
       'LPC_INVALID_MODEL',
-      `${where} keeps its data in an external file ('${location}'), which is not supported; save the model with all tensors embedded (onnx.save(model, path, save_as_external_data=False))`,
+      `${where} keeps its data in external data ('${location}'), which is read only for a model loaded from its path; load the model from its file, or embed the data (onnx.save(model, path, save_as_external_data=False))`,
     );
   }
   if (proto.segment !== undefined) {

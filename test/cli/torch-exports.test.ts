@@ -17,10 +17,12 @@ const tmp = tempFolder('lpc-torch-');
 afterAll(() => tmp.dispose());
 
 describe('the CLI on PyTorch exports', () => {
-  for (const [file, source] of [
-    ['conv-decoder-torchscript-opset17.onnx', 'png'],
-    ['tanh-nhwc-decoder-dynamo-opset21.onnx', 'npy'],
-    ['mlp-decoder-torchscript-opset9.onnx', 'png'],
+  // Bars on reconMse / priorMeanMse, four times the measured ratio: both errors are over the same images
+  // (paired), so the ratio moves little between machines, and a regression of several times fails.
+  for (const [file, source, measured] of [
+    ['conv-decoder-torchscript-opset17.onnx', 'png', 6.0e-4],
+    ['tanh-nhwc-decoder-dynamo-opset21.onnx', 'npy', 3.6e-5],
+    ['mlp-decoder-torchscript-opset9.onnx', 'png', 6.5e-5],
   ] as const) {
     it(`infers the latents of images that ${file} generated, far better than z = 0`, async () => {
       const dir = path.join(tmp.dir, file);
@@ -32,8 +34,7 @@ describe('the CLI on PyTorch exports', () => {
       expect(run.code, run.stderr).toBe(0);
       const summary = JSON.parse(run.stdout);
       expect(summary.images).toBe(6);
-      // The brief's bar for inference against decoding z = 0 (measured ratios: 6e-4, 4e-5 and 6e-5).
-      expect(summary.reconMse).toBeLessThan(0.25 * summary.priorMeanMse);
+      expect(summary.reconMse).toBeLessThan(4 * measured * summary.priorMeanMse);
     });
   }
 

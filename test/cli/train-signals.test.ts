@@ -1,9 +1,9 @@
 /**
  * `langevin-pc train` as a process under SIGINT and kill -9, checkpointing after every update: SIGINT (in the
  * main thread and with --worker) finishes the update in progress, writes a checkpoint of exactly that update
- * and exits with 130; SIGKILL at seeded random moments (most of a run's time is spent writing checkpoints
- * here, so many land inside a write) always leaves a checkpoint that loads and resumes; and every interrupted
- * run, resumed to its end, equals the uninterrupted run byte for byte.
+ * and exits with 130; SIGKILL at fixed file-system calls of a run (in updates, evaluations and checkpoint
+ * writes alike: most calls here are a write's) always leaves a checkpoint that loads and resumes; and every
+ * interrupted run, resumed to its end, equals the uninterrupted run byte for byte.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,6 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunDirectory } from '../../lib/training/run-directory.js';
 import { transpileChildScript, type ChildScript } from '../support/child-script.js';
-import { SeededRandom } from '../support/seeded-random.js';
 import { runCli, tempFolder } from './support.js';
 import { expectSameRun, LPC, readMetrics, TINY } from './train-support.js';
 
@@ -23,22 +22,24 @@ const RESUME = [...RUN, '--checkpoint-every', '1000', '--resume'];
 
 const tmp = tempFolder('lpc-train-signals-');
 let child: ChildScript;
+let killable: ChildScript;
 let reference: string;
-let msPerUpdate: number;
 let running: ChildProcess | undefined;
 
 beforeAll(async () => {
   child = transpileChildScript('lib/cli/main.ts', ['lib/training/worker-entry.ts']);
-  // main.ts reads its version from the package.json two folders up; the transpiled copy's holds none.
-  writeFileSync(path.join(path.dirname(child.file), '..', '..', 'package.json'), JSON.stringify({ type: 'module', version: '0.0.0-test' }));
+  killable = transpileChildScript('test/cli/fixtures/cli-killed-at-call.ts');
+  // main.ts reads its version from the package.json two folders up from lib/cli; the transpiled copies' hold none.
+  for (const mainFile of [child.file, path.join(path.dirname(killable.file), '..', '..', '..', 'lib', 'cli', 'main.js')]) {
+    writeFileSync(path.join(path.dirname(mainFile), '..', '..', 'package.json'), JSON.stringify({ type: 'module', version: '0.0.0-test' }));
+  }
   reference = path.join(tmp.dir, 'reference');
-  const started = performance.now();
   const run = await runCli([...RUN, '--out', reference]);
   expect(run.code, run.stderr).toBe(0);
-  msPerUpdate = (performance.now() - started) / UPDATES;
 });
 afterAll(() => {
   child?.dispose();
+  killable?.dispose();
   tmp.dispose();
 });
 // A process still running when a test fails must not outlive it.
@@ -83,6 +84,23 @@ function spawnAndAct(args: string[], dir: string, after: number, act: (proc: Chi
   });
 }
 
+/** Runs `langevin-pc ...args` killed just before its `call`-th disk-changing file-system call; resolves when it has ended. */
+function runKilledAt(args: string[], call: number): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [killable.file, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LPC_KILL_AT_CALL: String(call) } });
+    running = proc;
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (chunk) => (stdout += chunk));
+    proc.stderr!.on('data', (chunk) => (stderr += chunk));
+    proc.on('error', reject);
+    proc.on('exit', (code, signal) => {
+      running = undefined;
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 describe('langevin-pc train under signals', () => {
   // With --worker also --json: the metrics are then printed on the way out as well.
   for (const mode of [[], ['--worker', '--json']]) {
@@ -112,19 +130,16 @@ describe('langevin-pc train under signals', () => {
     });
   }
 
-  it('kill -9 at seeded random moments always leaves a checkpoint that loads and resumes; the final result equals the uninterrupted run', async () => {
+  it('kill -9 at fixed file-system calls always leaves a checkpoint that loads and resumes; the final result equals the uninterrupted run', async () => {
     const dir = path.join(tmp.dir, 'kill');
     const store = new RunDirectory(dir).store;
-    // Delays of up to about three updates with their checkpoints (as fast or slow as this disk is), so that
-    // kills land in updates, in evaluations and in checkpoint writes alike.
-    const maxDelayMs = Math.max(5, Math.round(3 * msPerUpdate));
-    const delays = new SeededRandom(20250301);
+    // Five runs, each resuming the last, killed at calls 100, 137, ..., 248: 37 apart (a prime), so that
+    // successive kills fall at different points of the cycle of checkpoint writes that repeats every update.
     let last = 0;
     let leftovers = 0;
     for (let i = 0; i < 5; i++) {
-      const delay = (delays.nextUint32() % maxDelayMs) + 1;
       const args = [...RUN, '--out', dir, ...(i > 0 ? ['--resume'] : [])];
-      const exit = await spawnAndAct(args, dir, generation(dir), (proc) => setTimeout(() => proc.kill('SIGKILL'), delay));
+      const exit = await runKilledAt(args, 100 + 37 * i);
       expect(exit.signal, `run ${i} ended by itself: ${exit.stderr}`).toBe('SIGKILL');
       const named = JSON.parse(readFileSync(path.join(store.dir, 'manifest.json'), 'utf8')).generations.map((g: { generation: number }) => `gen-${String(g.generation).padStart(6, '0')}`);
       if (readdirSync(store.dir).some((n) => n !== 'manifest.json' && !named.includes(n))) leftovers++;
@@ -138,7 +153,7 @@ describe('langevin-pc train under signals', () => {
     const resumed = await runCli([...RESUME, '--out', dir]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expectSameRun(reference, dir, false);
-    // Most of such a run is spent writing checkpoints, so kills land inside writes (5 of 5 when measured).
+    // Kills inside a write leave its half-written folder (measured: 5 of 5; 20 updates checkpointed by the last).
     expect(leftovers).toBeGreaterThanOrEqual(1);
   });
 });

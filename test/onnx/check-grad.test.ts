@@ -85,7 +85,24 @@ describe('langevin-pc check-grad', () => {
     expect(out.trimEnd().split('\n')).toHaveLength(1);
     const report = JSON.parse(out);
     expect(report).toMatchObject({ ok: true, maxRelErr: expect.any(Number), tolerance: expect.any(Number), precision: 'float64', rule: expect.any(String) });
-    for (const t of report.tensors) expect(t).toEqual({ name: expect.any(String), kind: expect.stringMatching(/^(input|param)$/), maxRelErr: expect.any(Number), noise: expect.any(Number) });
+    expect(report).toMatchObject({ status: 'ok', precisionFallback: null, inputDomain: 'standard normal', perturbedParams: false });
+    for (const t of report.tensors) {
+      expect(t).toEqual({
+        name: expect.any(String),
+        kind: expect.stringMatching(/^(input|param)$/),
+        maxRelErr: expect.any(Number),
+        noise: expect.any(Number),
+        status: 'ok',
+        directions: expect.any(Array),
+      });
+      // Three directions each, with the values that decide them: |numeric - analytic| within rtol |analytic| + allowance.
+      expect(t.directions).toHaveLength(3);
+      for (const d of t.directions) {
+        expect(Math.abs(d.numeric - d.analytic)).toBeLessThanOrEqual(report.tolerance * Math.abs(d.analytic) + d.allowance);
+        expect(d.relErr).toBeCloseTo(Math.abs(d.numeric - d.analytic) / (Math.abs(d.analytic) + d.allowance / report.tolerance), 12);
+      }
+      expect(t.maxRelErr).toBe(Math.max(...t.directions.map((d: { relErr: number }) => d.relErr)));
+    }
     expect(report.tensors.map((t: { name: string; kind: string }) => `${t.kind}:${t.name}`)).toEqual(['input:z', 'param:fc1.weight', 'param:fc1.bias', 'param:fc2.weight', 'param:fc2.bias']);
     expect(report.maxRelErr).toBe(Math.max(...report.tensors.map((t: { maxRelErr: number }) => t.maxRelErr)));
     expect(report.maxRelErr).toBeLessThanOrEqual(report.tolerance);

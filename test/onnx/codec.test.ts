@@ -116,7 +116,7 @@ describe('reading malformed, truncated or hostile files', () => {
       t.dataLocation = 1;
       t.externalData = [create(StringStringEntryProtoSchema, { key: 'location', value: 'weights.bin' })];
     });
-    expect(() => readModel(bytes)).toThrow(/external file \('weights.bin'\).*save_as_external_data=False/);
+    expect(() => readModel(bytes)).toThrow(/external data \('weights.bin'\).*save_as_external_data=False/);
   });
 
   it('rejects unsupported element types, a missing opset and an attribute of the wrong kind', () => {

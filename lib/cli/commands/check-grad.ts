@@ -3,11 +3,15 @@
  * finite differences (lib/onnx/check-grad.ts), before a user trains or samples it.
  */
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { LpcError, invalidArgument } from '../../errors.js';
+import { invalidArgument } from '../../errors.js';
 import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../../onnx/check-grad.js';
+import { inputFromValues, readInputsDir } from '../../onnx/check-grad-inputs.js';
 import { readModel } from '../../onnx/convert.js';
 import { cutGraph } from '../../onnx/cut-graph.js';
+import { inferTypes } from '../../onnx/infer.js';
+import type { Model } from '../../onnx/ir.js';
+import type { Tensor } from '../../onnx/tensor.js';
+import { readModelFile } from '../options.js';
 
 /** The command's options as commander passes them (strings from the command line). */
 export interface CheckGradCliOptions {
@@ -17,6 +21,12 @@ export interface CheckGradCliOptions {
   batch?: string | number;
   seed?: string | number;
   json?: boolean;
+  /** `name=v1,v2,...` per input (repeatable). */
+  input?: string[];
+  /** A folder of input_0.pb, input_1.pb, ... TensorProto files. */
+  inputs?: string;
+  perturbParams?: boolean;
+  perNode?: boolean;
 }
 
 function positiveInt(name: string, value: string | number | undefined, fallback: number, min: number): number {
@@ -27,7 +37,8 @@ function positiveInt(name: string, value: string | number | undefined, fallback:
 }
 
 /**
- * Runs the check and prints the report to `write`; returns the exit code (0 only when the check passes).
+ * Runs the check and prints the report to `write`; returns the exit code: 0 when the check passes, 1 for a
+ * wrong gradient, 2 when the model is not finite where it was checked (no verdict).
  * `extra` passes further check options (tests use it to inject a wrong gradient rule).
  *
  * @example
@@ -38,16 +49,26 @@ export async function runCheckGrad(path: string, options: CheckGradCliOptions, w
   if (wrt !== 'inputs' && wrt !== 'params' && wrt !== 'all') invalidArgument('--wrt', "'inputs', 'params' or 'all'", wrt);
   const batch = positiveInt('--batch', options.batch, 2, 1);
   const seed = positiveInt('--seed', options.seed, 0, 0);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new LpcError('LPC_NOT_FOUND', `cannot read model file '${path}': ${(error as Error).message}`, { cause: error });
-  }
-  const model = readModel(bytes);
-  const result = await checkGradients(options.outputs === undefined ? model : cutGraph(model, parseNames(options.outputs)), { ...extra, wrt, batch, seed });
+  const read = readModel(readModelFile(path, 'model'));
+  const model = options.outputs === undefined ? read : cutGraph(read, parseNames(options.outputs));
+  const inputs = givenInputs(model, options, batch);
+  const result = await checkGradients(model, { ...extra, wrt, batch, seed, inputs, perturbParams: options.perturbParams === true, perNode: options.perNode === true });
   write(options.json ? `${JSON.stringify(toJson(result))}\n` : formatReport(path, result));
-  return result.ok ? 0 : 1;
+  return result.status === 'ok' ? 0 : result.status === 'wrong' ? 1 : 2;
+}
+
+/** The values of --inputs DIR, then of each --input name=values (which win). */
+function givenInputs(model: Model, options: CheckGradCliOptions, batch: number): Record<string, Tensor> {
+  const inputs = options.inputs === undefined ? {} : readInputsDir(model, options.inputs);
+  const types = inferTypes(model, { strict: () => false });
+  for (const spec of options.input ?? []) {
+    const match = /^([^=]+)=(.+)$/.exec(spec);
+    if (match === null) invalidArgument('--input', 'name=v1,v2,... (numbers separated by commas)', spec);
+    const values = match[2].split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
+    if (values.some((v) => !Number.isFinite(v))) invalidArgument('--input', 'name=v1,v2,... (finite numbers separated by commas)', spec);
+    inputs[match[1]] = inputFromValues(model, types, match[1], values, batch);
+  }
+  return inputs;
 }
 
 function parseNames(value: string): string[] {
@@ -59,25 +80,50 @@ function parseNames(value: string): string[] {
 function toJson(r: GradCheckResult) {
   return {
     ok: r.ok,
+    status: r.status,
     maxRelErr: r.maxRelErr,
     tolerance: r.tolerance,
     precision: r.precision,
+    precisionFallback: r.precisionFallback,
+    inputDomain: r.inputDomain,
+    perturbedParams: r.perturbedParams,
+    ...(r.nonFinite === undefined ? {} : { nonFinite: r.nonFinite }),
     rule: r.rule,
     outputs: r.outputs,
-    tensors: r.tensors.map((t) => ({ name: t.name, kind: t.kind, maxRelErr: t.maxRelErr, noise: t.noise })),
+    tensors: r.tensors.map((t) => ({
+      name: t.name,
+      kind: t.kind,
+      maxRelErr: t.maxRelErr,
+      noise: t.noise,
+      status: t.status,
+      directions: t.directions.map((d) => ({ analytic: d.analytic, numeric: d.numeric, allowance: d.allowance, step: d.step, relErr: d.relErr })),
+    })),
+    ...(r.nodes === undefined ? {} : { nodes: r.nodes }),
   };
 }
 
 function formatReport(path: string, r: GradCheckResult): string {
   const width = Math.max(6, ...r.tensors.map((t) => t.name.length));
-  const lines = [`check-grad ${path}: ${r.tensors.length} tensors, outputs ${r.outputs.join(', ')}, ${r.precision}`, `  ${'tensor'.padEnd(width)}  kind    max rel err        noise of L`];
+  const lines = [`check-grad ${path}: ${r.tensors.length} tensors, outputs ${r.outputs.join(', ')}, ${r.precision}`];
+  if (r.precisionFallback !== null) lines.push(`  float32, not float64: ${r.precisionFallback}`);
+  if (r.inputDomain !== null) lines.push(`  inputs drawn ${r.inputDomain}`);
+  if (r.perturbedParams) lines.push('  parameters perturbed (--perturb-params)');
+  if (r.tensors.length > 0) lines.push(`  ${'tensor'.padEnd(width)}  kind    max rel err        noise of L`);
   for (const t of r.tensors) {
-    lines.push(
-      `  ${t.name.padEnd(width)}  ${t.kind.padEnd(6)}  ${t.maxRelErr.toExponential(2).padStart(9)}  ${(t.maxRelErr <= r.tolerance ? 'ok' : 'FAIL').padEnd(4)}  ${t.noise.toExponential(2).padStart(9)}`,
-    );
+    const label = t.status === 'ok' ? 'ok' : t.status === 'wrong' ? 'FAIL' : 'NaN';
+    lines.push(`  ${t.name.padEnd(width)}  ${t.kind.padEnd(6)}  ${t.maxRelErr.toExponential(2).padStart(9)}  ${label.padEnd(4)}  ${t.noise.toExponential(2).padStart(9)}`);
   }
+  for (const n of r.nodes ?? []) {
+    if (n.status !== 'ok') lines.push(`  node ${n.name} (${n.opType}): ${n.status === 'wrong' ? 'FAIL' : 'not finite'}, max rel err ${n.maxRelErr?.toExponential(2) ?? '-'}`);
+  }
+  if (r.nodes !== undefined) lines.push(`  ${r.nodes.length} nodes checked on their own, ${r.nodes.filter((n) => n.status === 'wrong').length} wrong`);
   lines.push(`tolerance ${r.tolerance.toExponential()} (${r.rule})`);
-  lines.push(r.ok ? `OK: max relative error ${r.maxRelErr.toExponential(2)}` : `FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance.toExponential()}`);
+  if (r.status === 'ok') lines.push(`OK: max relative error ${r.maxRelErr.toExponential(2)}`);
+  else if (r.tensors.some((t) => t.status === 'wrong')) lines.push(`FAILED: max relative error ${r.maxRelErr.toExponential(2)} exceeds ${r.tolerance.toExponential()}`);
+  else if (r.status === 'wrong') {
+    const nodes = (r.nodes ?? []).filter((n) => n.status === 'wrong');
+    lines.push(`FAILED: ${nodes.map((n) => `node ${n.name} (${n.opType})`).join(', ')} on its own exceeds ${r.tolerance.toExponential()} (the whole model: ${r.maxRelErr.toExponential(2)})`);
+  } else lines.push(`NOT FINITE: ${r.nonFinite ?? 'the model is not finite at the base point'}; no verdict on the gradient (give inputs inside its domain with --input or --inputs)`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -91,6 +137,10 @@ export function register(program: Command): void {
     .option('--wrt <what>', 'what to differentiate: inputs, params or all', 'all')
     .option('--batch <n>', 'size of dynamic dimensions', '2')
     .option('--seed <n>', 'seed of inputs, projections and directions', '0')
+    .option('--input <name=values>', 'values of an input (integers for integer inputs; one value fills it), repeatable', (v: string, all: string[] = []) => [...all, v])
+    .option('--inputs <dir>', 'a folder of input_0.pb, input_1.pb, ... TensorProto files (as ONNX test data sets ship)')
+    .option('--perturb-params', 'check at randomly perturbed parameters (catches rules hidden by zero or tiny weights)')
+    .option('--per-node', "also check each node's vector-Jacobian product on its own")
     .option('--json', 'print one JSON object')
     .action(async (path: string, options: CheckGradCliOptions) => {
       process.exitCode = await runCheckGrad(path, options, (s) => process.stdout.write(s));

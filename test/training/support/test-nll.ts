@@ -22,6 +22,8 @@ export interface TestNll {
   nll: number;
   /** Its standard error over the images. */
   stdErr: number;
+  /** -log p^(x) of each image, in the order of the set (for errors paired with another model's). */
+  perImage: number[];
 }
 
 /**
@@ -53,5 +55,5 @@ export async function testNll(decoder: Decoder, encoder: Encoder | null, test: I
   }
   const nll = values.reduce((s, v) => s + v, 0) / values.length;
   const variance = values.reduce((s, v) => s + (v - nll) ** 2, 0) / (values.length - 1);
-  return { nll, stdErr: Math.sqrt(variance / values.length) };
+  return { nll, stdErr: Math.sqrt(variance / values.length), perImage: values };
 }
