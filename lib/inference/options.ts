@@ -6,7 +6,7 @@ import { LpcError, invalidArgument } from '../errors.js';
 import { DEFAULT_G_MAX, type Preconditioner } from '../native/chains.js';
 import type { Device } from '../native/index.js';
 import { Rng } from '../native/rng.js';
-import { checkBoolean, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from '../native/validate.js';
+import { checkBoolean, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from '../checks.js';
 
 /** Which kernel the chains use. */
 export type SamplerKind = 'ula' | 'mala';

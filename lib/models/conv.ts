@@ -11,7 +11,7 @@
 import type { ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError } from '../errors.js';
 import { checkDecoderOutput, finishDecoder, finishEncoder, newNetwork, type DecoderOutput } from './built-network.js';
-import { checkImageShape, checkPositiveInt, checkSeed, checkSizes } from './check.js';
+import { checkImageShape, checkPositiveInt, checkU64, checkSizes } from '../checks.js';
 import type { ConvGeometry } from './layers.js';
 import type { Decoder, Encoder } from './networks.js';
 
@@ -122,6 +122,6 @@ function checkConv(options: ConvOptions, who: string) {
     plan,
     channels,
     hidden: checkSizes(`${who} options.hidden`, options.hidden ?? [256, 256]),
-    seed: checkSeed(`${who} options.seed`, options.seed ?? 0),
+    seed: checkU64(`${who} options.seed`, options.seed ?? 0),
   };
 }

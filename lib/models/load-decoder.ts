@@ -8,7 +8,7 @@ import { invalidArgument, LpcError } from '../errors.js';
 import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
-import { checkChoice, checkImageShape, checkPositiveInt, checkSizes } from './check.js';
+import { checkImageShape, checkOneOf, checkPositiveInt, checkSizes } from '../checks.js';
 import { findHead, readImageAxes, type ImageAxes } from './detect.js';
 import { resolveLatentShape } from './latent-shape.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
@@ -110,8 +110,8 @@ function checkOptions(options: LoadDecoderOptions): LoadDecoderOptions {
   if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
   return {
     imageShape: options.imageShape === undefined ? undefined : checkImageShape('imageShape', options.imageShape),
-    layout: options.layout === undefined ? undefined : checkChoice('layout', options.layout, ['nchw', 'nhwc'] as const),
-    range: options.range === undefined ? undefined : checkChoice('range', options.range, ['01', '11', 'logits'] as const),
+    layout: options.layout === undefined ? undefined : checkOneOf('layout', options.layout, ['nchw', 'nhwc'] as const),
+    range: options.range === undefined ? undefined : checkOneOf('range', options.range, ['01', '11', 'logits'] as const),
     latentDim: options.latentDim === undefined ? undefined : checkPositiveInt('latentDim', options.latentDim),
     latentShape: options.latentShape === undefined ? undefined : checkSizes('latentShape', options.latentShape, false),
     output: options.output === undefined ? undefined : typeof options.output === 'string' ? options.output : invalidArgument('output', 'an output name', options.output),

@@ -5,7 +5,7 @@
 import type { ImageShape } from '../data/index.js';
 import { invalidArgument } from '../errors.js';
 import { checkDecoderOutput, finishDecoder, finishEncoder, newNetwork, type DecoderOutput } from './built-network.js';
-import { checkChoice, checkImageShape, checkPositiveInt, checkSeed, checkSizes } from './check.js';
+import { checkOneOf, checkImageShape, checkPositiveInt, checkU64, checkSizes } from '../checks.js';
 import { ACTIVATIONS, schemeBefore, type Activation } from './layers.js';
 import { imageElements, type Decoder, type Encoder } from './networks.js';
 
@@ -74,7 +74,7 @@ function checkMlp(options: MlpOptions, who: string) {
     latentDim: checkPositiveInt(`${who} options.latentDim`, options.latentDim),
     imageShape: checkImageShape(`${who} options.imageShape`, options.imageShape),
     hidden: checkSizes(`${who} options.hidden`, options.hidden ?? [512, 512]),
-    activation: checkChoice(`${who} options.activation`, options.activation ?? 'relu', ACTIVATIONS),
-    seed: checkSeed(`${who} options.seed`, options.seed ?? 0),
+    activation: checkOneOf(`${who} options.activation`, options.activation ?? 'relu', ACTIVATIONS),
+    seed: checkU64(`${who} options.seed`, options.seed ?? 0),
   };
 }

@@ -10,7 +10,7 @@
 import { checkChainsState } from './chains-state.js';
 import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativeDevice, type NativePreconditioner } from './binding.js';
 import { NativeHandle } from './handle.js';
-import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from './validate.js';
+import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from '../checks.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
 /** How Langevin steps are scaled per coordinate: 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'. */

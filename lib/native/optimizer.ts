@@ -4,7 +4,7 @@
  */
 import { binding, type NativeDevice, type NativeOptimizer, type NativeOptimizerKind } from './binding.js';
 import { NativeHandle } from './handle.js';
-import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive } from './validate.js';
+import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive } from '../checks.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
 /** Which update rule an Optimizer applies. */

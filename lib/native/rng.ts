@@ -4,7 +4,7 @@
  */
 import { binding, type NativeDevice, type NativeRng } from './binding.js';
 import { NativeHandle } from './handle.js';
-import { checkInteger, checkOneOf, checkU64 } from './validate.js';
+import { checkInteger, checkOneOf, checkU64 } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 
 /** Where an Rng starts: its key, stream and device. */

@@ -8,7 +8,7 @@ import { invalidArgument } from '../errors.js';
 import { LangevinSampler } from '../inference/langevin-sampler.js';
 import type { LangevinOptions } from '../inference/options.js';
 import type { Encoder } from '../models/networks.js';
-import { checkOneOf } from '../native/validate.js';
+import { checkOneOf } from '../checks.js';
 import type { EncoderObjective } from './encoder-objectives.js';
 import { encoderStepGradients } from './encoder-step.js';
 import type { EncoderSpec } from './network-spec.js';

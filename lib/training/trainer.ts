@@ -13,7 +13,7 @@ import { EncoderModel } from '../models/encoder-model.js';
 import { exportDecoder, exportEncoder } from '../models/export.js';
 import { rangeValues, type Decoder, type Encoder } from '../models/networks.js';
 import { Optimizer, type OptimizerOptions } from '../native/optimizer.js';
-import { checkBoolean, checkInteger, checkU64 } from '../native/validate.js';
+import { checkBoolean, checkInteger, checkU64 } from '../checks.js';
 import { BatchCursor } from './batch-cursor.js';
 import type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
 import { isNetworkSpec, resolveDecoder, resolveEncoder, type DecoderSpec, type EncoderSpec } from './network-spec.js';
