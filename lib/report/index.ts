@@ -1,2 +1,2 @@
-/** Pictures: PNG grids of result images, and the PNG codec the data layer reads and writes folders with. */
+/** Pictures: PNG grids of result images (encoded with the data layer's PNG codec). */
 export { type BatchShape, imageGridPng, type ImageGridOptions, writeImageGrid } from './image-grid.js';
