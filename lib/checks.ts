@@ -90,10 +90,9 @@ export function checkImageShape(name: string, value: unknown): ImageShape {
 
 /**
  * An options object whose keys are all in `known`: a misspelt option would otherwise be ignored silently and
- * the run would use its default.
+ * the run would use its default. `who` names the class or function the options are for.
  */
-export function checkKnownKeys(name: string, value: object, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) invalidArgument(`${name}.${key}`, `one of the known options (${known.join(', ')})`, key);
-  }
+export function checkKnownKeys(options: unknown, known: readonly string[], who: string): asserts options is object {
+  if (typeof options !== 'object' || options === null) invalidArgument(`${who} options`, 'an options object', options);
+  for (const key of Object.keys(options)) if (!known.includes(key)) invalidArgument(`${who} options.${key}`, `one of ${known.join(', ')}`, key);
 }

@@ -1,6 +1,6 @@
 /**
  * LangevinSampler: samples p(z | x) for a batch of datapoints with K Langevin chains each, driving native
- * Chains with one EnergyFunction evaluation of all B*K chains per step (DESIGN.md §2-3).
+ * Chains with one EnergyFunction evaluation of all B*K chains per step (docs/ARCHITECTURE.md §2.3-2.5).
  */
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 import type { EnergyFunction } from '../likelihoods/energy-function.js';

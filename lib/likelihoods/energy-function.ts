@@ -1,5 +1,5 @@
 /**
- * The contract between energy models and the samplers that use them (DESIGN.md §3).
+ * The contract between energy models and the samplers that use them (docs/ARCHITECTURE.md §4).
  *
  * An energy function evaluates, for a batch x of B datapoints and z holding K chains per datapoint laid out
  * row-major as [B*K, d] (chain index b*K + k), the per-chain energy

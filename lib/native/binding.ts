@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-/** The Langevin preconditioners the addon implements (DESIGN.md section 2). */
+/** The Langevin preconditioners the addon implements (docs/ARCHITECTURE.md §2.3). */
 export type NativePreconditioner = 'none' | 'rmsprop' | 'adam';
 /** Where a native object computes. */
 export type NativeDevice = 'cpu' | 'cuda';

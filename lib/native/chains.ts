@@ -3,7 +3,7 @@
  * index b*K + k (datapoint b, chain k). The state is exposed as a zero-copy Float32Array that can be handed
  * straight to onnxruntime-node (`new ort.Tensor('float32', chains.z, [n, d])`).
  *
- * Unadjusted step (DESIGN.md §2), fused in native code with the noise drawn inside the loop:
+ * Unadjusted step (docs/ARCHITECTURE.md §2.3), fused in native code with the noise drawn inside the loop:
  *   z <- z - eta G * g~ + sqrt(2 eta G) * xi,  G = 1 | min(1 / (sqrt(v^) + eps), gMax)
  * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
  */

@@ -1,5 +1,5 @@
 // The per-element arithmetic of one preconditioned Langevin step, shared by the CPU loops and the
-// CUDA kernels (same expressions, so both devices agree within float rounding). DESIGN.md §2:
+// CUDA kernels (same expressions, so both devices agree within float rounding). docs/ARCHITECTURE.md §2.3:
 //   v_t = b2 v + (1-b2) g^2,  G = min(1 / (sqrt(v_t / (1 - b2^t)) + eps), gMax)
 //   m_t = b1 m + (1-b1) g,    drift = momentum ? m_t / (1 - b1^t) : g
 //   z' = z - eta G drift + sqrt(2 eta G) xi

@@ -1,4 +1,4 @@
-// MALA on top of the chain state (DESIGN.md §2): the Langevin proposal with G taken from the
+// MALA on top of the chain state (docs/ARCHITECTURE.md §2.4): the Langevin proposal with G taken from the
 // preconditioner state before the current gradient, no momentum drift, Metropolis-Hastings with the
 // proposal densities in both directions, then preconditioner and step-size adaptation during warm-up only,
 // so that after warm-up every step is an exact pi-invariant kernel.
