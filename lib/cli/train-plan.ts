@@ -131,7 +131,7 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
       ? { kind: 'onnx', source: encoderBytes, options: encoderOptions ?? {} }
       : { kind: arch, options: { latentDim: latent, imageShape, ...(hidden === null ? {} : { hidden }) } };
 
-  const lpc = algo === 'lpc' ? resolveLpc(merged, hasEncoder, likelihood) : refuseLpcFlags(merged);
+  const lpc = algo === 'lpc' ? resolveLpc(merged, hasEncoder) : refuseLpcFlags(merged);
   const batch = merged.batch ?? TRAIN_DEFAULTS.batch;
   const lr = merged.lr ?? TRAIN_DEFAULTS.lr;
   const seed = merged.seed ?? '0';
@@ -232,7 +232,7 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
 
 type LpcSettings = Pick<TrainConfig, (typeof LPC_FIELDS)[number]>;
 
-function resolveLpc(merged: GivenConfig, hasEncoder: boolean, likelihood: LikelihoodSpec): LpcSettings {
+function resolveLpc(merged: GivenConfig, hasEncoder: boolean): LpcSettings {
   const steps = merged.steps ?? TRAIN_DEFAULTS.steps;
   const thetaGrad = merged.thetaGrad ?? TRAIN_DEFAULTS.thetaGrad;
   const sampler = merged.sampler ?? TRAIN_DEFAULTS.sampler;
@@ -245,9 +245,6 @@ function resolveLpc(merged: GivenConfig, hasEncoder: boolean, likelihood: Likeli
   if (sampler === 'mala') {
     if (momentum) invalidArgument('--momentum', 'absent with --sampler mala (its proposal must not drift along a moment)', true);
     if (steps < 2) invalidArgument('--steps', 'at least 2 with --sampler mala (a warm-up then exact steps)', steps);
-    if (likelihood.kind !== 'bernoulli' && likelihood.sigma.mode === 'optimal') {
-      invalidArgument('--sigma', 'fixed:S or learned with --sampler mala (the optimal sigma depends on the whole batch, so the acceptance ratio would not be exact)', 'optimal');
-    }
   }
   return {
     init: merged.init ?? (hasEncoder ? 'encoder' : 'prior'),

@@ -92,6 +92,13 @@ export class LangevinSampler {
     checkEnergyFunction(energy);
     this.energy = energy;
     this.options = Object.freeze(resolveOptions(options));
+    if (this.options.sampler === 'mala' && energy.batchDependent === true) {
+      // The current state's energy and a proposal's would be measured against different batches' sigmas.
+      throw new LpcError(
+        'LPC_INVALID_ARGUMENT',
+        "sampler 'mala' needs an energy of each chain alone: give the likelihood a fixed or learned sigma, not the optimal sigma (recomputed from the whole batch)",
+      );
+    }
   }
 
   /** Samples the posterior of each datapoint of x ([B, dataSize]) and returns the chains' states. */

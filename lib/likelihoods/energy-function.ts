@@ -21,6 +21,12 @@ export interface EnergyFunction {
   /** The number of values in one datapoint of x (e.g. C*H*W). */
   readonly dataSize: number;
   /**
+   * True when a chain's energy depends on the other chains it is evaluated with (a Gaussian likelihood with
+   * the "optimal" sigma, recomputed from the whole batch). Such an energy is no fixed target density, so
+   * MALA's acceptance ratio would not be exact and the sampler refuses MALA with it. Absent: false.
+   */
+  readonly batchDependent?: boolean;
+  /**
    * Evaluates energies and gradients at z for the datapoints x.
    * @param x the batch, [batch, dataSize] (any image layout flattened as the model expects)
    * @param batch B, the number of datapoints in x

@@ -89,11 +89,6 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
   const set = firstImages(loadImages(options.images), limit);
   const decoder = await flags.openDecoder(decoderPath, options, set.shape);
   const likelihood = flags.parseLikelihood(options, decoder.range);
-  if (sampler === 'mala' && likelihood.kind !== 'bernoulli' && likelihood.sigma.mode === 'optimal') {
-    // The optimal sigma is computed from all chains of a batch, so a proposal's energy and the current one
-    // would be measured with different sigmas and the Metropolis-Hastings ratio would not be exact.
-    invalidArgument('--sigma', 'fixed:S or learned with --sampler mala (the optimal sigma depends on the whole batch)', options.sigma ?? 'optimal');
-  }
   const x = scaleImages(set, rangeValues(decoder.range)).images;
   const size = imageSize(set.shape);
 
