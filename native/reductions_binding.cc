@@ -1,5 +1,11 @@
 // Module functions for importance sampling: row log-sum-exp, softmax-weighted row means, and the
-// sum of squares over several arrays (in double, thread-count independent).
+// sum of squares over several arrays (in double, thread-count independent). All synchronous:
+//   logSumExpRows(x: Float32Array | Float64Array [rows*cols], rows, cols, out?: Float64Array [rows]) -> out
+//   weightedMeanRows(logw [rows*cols], values [rows*cols*dim], rows, cols, dim, out?: Float64Array [rows*dim],
+//                    lse?: Float64Array [rows]) -> out (the softmax(logw)-weighted mean of each row's values)
+//   sumOfSquares(arrays: Float32Array[]) -> number
+// Each throws TypeError (wrong array kind, detached buffer) or RangeError (a length or count that does not
+// match), code LPC_NATIVE, or RangeError LPC_OUT_OF_MEMORY.
 #include <cstring>
 
 #include "addon.h"

@@ -1,4 +1,8 @@
-// Module functions about the runtime: the thread pool size and whether the CUDA path can be used.
+// Module functions about the runtime: the thread pool size and whether the CUDA path can be used. All synchronous:
+//   setThreads(threads: integer in [1, 256]) -> undefined      getThreads() -> number      hardwareThreads() ->
+//   number copy(dst: Float32Array, src: Float32Array of the same length) -> undefined (the bandwidth reference)
+//   cudaStatus() -> { compiled, available, deviceCount, reason }
+// Each throws TypeError or RangeError with code LPC_NATIVE for an argument of the wrong kind or range.
 #include <cstring>
 #include <thread>
 
