@@ -1,6 +1,7 @@
 /**
  * Bad input of every kind ends in a JavaScript error, never a crash: coded LpcErrors from the classes and from
- * the typed binding, TypeError/RangeError with code LPC_NATIVE from the raw addon. The nastiest calls run in a child process whose exit is checked.
+ * the typed binding, TypeError/RangeError with code LPC_NATIVE from the raw addon. The nastiest calls run in a
+ * child process whose exit is checked.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
