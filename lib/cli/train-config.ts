@@ -14,6 +14,7 @@ import type { ImageLayout } from '../data/index.js';
 import type { OutputRange } from '../models/networks.js';
 import type { EncoderScale } from '../models/networks.js';
 import type { Preconditioner } from '../native/chains.js';
+import { PRECONDITIONERS } from '../native/index.js';
 import type { SamplerKind } from '../inference/options.js';
 import type { EncoderObjective } from '../training/encoder-objectives.js';
 import * as flags from './options.js';
@@ -203,7 +204,7 @@ export function parseTrainFlags(f: TrainFlags): GivenConfig {
   if (f.seed !== undefined) given.seed = flags.parseSeed(f.seed).toString();
   if (f.init !== undefined) given.init = flags.parseChoice('--init', f.init, ['prior', 'encoder'] as const);
   if (f.encoderObjective !== undefined) given.encoderObjective = flags.parseChoice('--encoder-objective', f.encoderObjective, ['forward', 'reverse', 'jeffreys'] as const);
-  if (f.precond !== undefined) given.precond = flags.parseChoice('--precond', f.precond, ['none', 'rmsprop', 'adam'] as const);
+  if (f.precond !== undefined) given.precond = flags.parseChoice('--precond', f.precond, PRECONDITIONERS);
   if (f.momentum !== undefined) given.momentum = f.momentum;
   if (f.sampler !== undefined) given.sampler = flags.parseChoice('--sampler', f.sampler, ['ula', 'mala'] as const);
   if (f.steps !== undefined) given.steps = int('--steps', f.steps, 1);

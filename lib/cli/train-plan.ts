@@ -17,6 +17,7 @@ import { bytesDigest, type EvaluationSplit, evaluationImages, imagesDigest, load
 import * as flags from './options.js';
 import { CONFIG_FLAGS, type GivenConfig, LPC_FIELDS, TRAIN_CONFIG_VERSION, type TrainConfig } from './train-config.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
+import { checkMomentum } from '../native/chain-settings.js';
 
 /** A resolved run. */
 export interface TrainPlan {
@@ -241,7 +242,7 @@ function resolveLpc(merged: GivenConfig, hasEncoder: boolean): LpcSettings {
   if (thetaGrad === 'last' && merged.burnIn != null) invalidArgument('--burn-in', 'given only with --theta-grad mean (--theta-grad last uses the final states only)', merged.burnIn);
   const burnIn = thetaGrad === 'last' ? null : (merged.burnIn ?? Math.min(TRAIN_DEFAULTS.burnIn, Math.floor(steps / 2)));
   if (burnIn !== null && burnIn >= steps) invalidArgument('--burn-in', `below --steps ${steps} (states after the burn-in feed the gradient)`, burnIn);
-  if (momentum && precond !== 'adam') invalidArgument('--momentum', "given only with --precond adam (it drifts along the adam preconditioner's first moment)", `--precond ${precond}`);
+  checkMomentum(momentum, precond, { momentum: '--momentum', preconditioner: '--precond' });
   if (sampler === 'mala') {
     if (momentum) invalidArgument('--momentum', 'absent with --sampler mala (its proposal must not drift along a moment)', true);
     if (steps < 2) invalidArgument('--steps', 'at least 2 with --sampler mala (a warm-up then exact steps)', steps);

@@ -4,7 +4,7 @@
  */
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 import type { EnergyFunction } from '../likelihoods/energy-function.js';
-import { Chains } from '../native/chains.js';
+import { Chains, type ChainsOptions } from '../native/chains.js';
 import type { Rng } from '../native/rng.js';
 import { KeptStates, allFinite, nonFiniteState } from './kept-states.js';
 import { runMala } from './mala.js';
@@ -116,16 +116,8 @@ export class LangevinSampler {
       n,
       d,
       stepSize: opts.stepSize,
-      preconditioner: opts.preconditioner,
-      momentum: opts.momentum,
-      beta1: opts.beta1,
-      beta2: opts.beta2,
-      eps: opts.eps,
-      gMax: opts.gMax,
+      ...chainsOptions(opts.chain),
       ...this.#nextSeed(opts.rng),
-      device: opts.device,
-      maxConsecutiveRestarts: opts.maxConsecutiveRestarts,
-      mala: { warmup: opts.warmup, adapt: opts.adapt, targetAccept: opts.targetAccept, adaptRate: opts.adaptRate },
     });
     this.#running = true;
     try {
@@ -189,6 +181,12 @@ export class LangevinSampler {
       stepSizes: chains.effectiveStepSizes(),
     };
   }
+}
+
+/** The resolved chain settings as Chains options (MALA's four settings nested again). */
+function chainsOptions(chain: ResolvedLangevinOptions['chain']): Omit<ChainsOptions, 'n' | 'd' | 'stepSize'> {
+  const { warmup, adapt, targetAccept, adaptRate, ...rest } = chain;
+  return { ...rest, mala: { warmup, adapt, targetAccept, adaptRate } };
 }
 
 function checkEnergyFunction(energy: EnergyFunction): void {

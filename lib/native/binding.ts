@@ -21,10 +21,15 @@ const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-/** The Langevin preconditioners the addon implements (docs/ARCHITECTURE.md §2.3). */
-export type NativePreconditioner = 'none' | 'rmsprop' | 'adam';
+/**
+ * The Langevin preconditioners the addon implements (docs/ARCHITECTURE.md §2.3), in the order of its enum
+ * (native/core/langevin_math.h): every check, type and help text that lists them is derived from this.
+ */
+export const PRECONDITIONERS = ['none', 'rmsprop', 'adam'] as const;
+export type NativePreconditioner = (typeof PRECONDITIONERS)[number];
 /** Where a native object computes. */
-export type NativeDevice = 'cpu' | 'cuda';
+export const DEVICES = ['cpu', 'cuda'] as const;
+export type NativeDevice = (typeof DEVICES)[number];
 /** The optimisers the addon implements. */
 export type NativeOptimizerKind = 'sgd' | 'adam' | 'adamw';
 

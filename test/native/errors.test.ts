@@ -37,6 +37,8 @@ describe('coded errors from the classes', () => {
     ['momentum without adam', () => new Chains({ ...base, preconditioner: 'rmsprop', momentum: true }), 'LPC_INVALID_ARGUMENT'],
     ['negative seed', () => new Chains({ ...base, seed: -3 }), 'LPC_INVALID_ARGUMENT'],
     ['unknown device', () => new Chains({ ...base, device: 'tpu' as never }), 'LPC_INVALID_ARGUMENT'],
+    ['misspelt option', () => new Chains({ ...base, precondtioner: 'adam' } as never), 'LPC_INVALID_ARGUMENT'],
+    ['misspelt MALA option', () => new Chains({ ...base, mala: { warmpu: 3 } } as never), 'LPC_INVALID_ARGUMENT'],
     ['target acceptance of 1', () => new Chains({ ...base, mala: { targetAccept: 1 } }), 'LPC_INVALID_ARGUMENT'],
     ['seed beyond 64 bits', () => new Rng({ seed: 1n << 64n }), 'LPC_INVALID_ARGUMENT'],
     ['empty optimiser', () => new Optimizer([]), 'LPC_INVALID_ARGUMENT'],
@@ -48,6 +50,23 @@ describe('coded errors from the classes', () => {
     ['zero threads', () => setThreads(0), 'LPC_INVALID_ARGUMENT'],
   ])('rejects %s', (_name, fn, code) => {
     expect(codeOf(fn)).toBe(code);
+  });
+
+  it('names a misspelt option instead of running with its default', () => {
+    for (const [options, key] of [
+      [{ ...base, precondtioner: 'adam' }, 'Chains options.precondtioner'],
+      [{ ...base, mala: { warmpu: 3 } }, 'mala options.warmpu'],
+    ] as const) {
+      let message = '';
+      try {
+        new Chains(options as never).dispose();
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain(key);
+    }
+    expect(codeOf(() => new Rng({ seed: 1, stram: 2 } as never))).toBe('LPC_INVALID_ARGUMENT');
+    expect(codeOf(() => new Optimizer([new Float32Array(2)], { lr: 1e-3, weightdecay: 0.1 } as never))).toBe('LPC_INVALID_ARGUMENT');
   });
 
   it('rejects bad step arguments with codes naming the argument', () => {

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { INTERRUPTED_EXIT_CODE } from '../interrupt.js';
 import * as flags from '../options.js';
+import { PRECONDITIONERS } from '../../native/index.js';
 import type { TrainFlags } from '../train-config.js';
 import { TRAIN_DEFAULTS as D } from '../train-defaults.js';
 import { runTrain } from '../train-run.js';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .option('--algo <algo>', `lpc (Langevin predictive coding) or vae (default ${D.algo})`)
     .option('--init <where>', `lpc: start chains from the prior or from an encoder trained alongside (default ${D.init})`)
     .option('--encoder-objective <kl>', `lpc: train an encoder for warm-starts with forward, reverse or jeffreys KL (default ${D.encoderObjective} when there is an encoder)`)
-    .option('--precond <kind>', `lpc: Langevin preconditioner none, rmsprop or adam (default ${D.precond})`)
+    .option('--precond <kind>', `lpc: Langevin preconditioner ${PRECONDITIONERS.join(', ')} (default ${D.precond})`)
     .option('--momentum', "lpc: drift along the adam preconditioner's first moment (needs --precond adam)")
     .option('--sampler <kind>', `lpc: ula or mala (mala adapts step sizes during the burn-in, then is exact) (default ${D.sampler})`)
     .option('--steps <T>', `lpc: Langevin steps per minibatch (default ${D.steps})`)
