@@ -8,7 +8,7 @@ import { invalidArgument, LpcError } from '../errors.js';
 import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
-import { checkImageShape, checkOneOf, checkPositiveInt, checkSizes } from '../checks.js';
+import { checkImageShape, checkKnownKeys, checkOneOf, checkPositiveInt, checkSizes } from '../checks.js';
 import { findHead, readImageAxes, type ImageAxes } from './detect.js';
 import { resolveLatentShape } from './latent-shape.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
@@ -107,7 +107,7 @@ function appendSigmoid(model: Model, output: string): { output: string; head: De
 }
 
 function checkOptions(options: LoadDecoderOptions): LoadDecoderOptions {
-  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
+  checkKnownKeys(options, ['imageShape', 'layout', 'range', 'latentDim', 'latentShape', 'output'] satisfies (keyof LoadDecoderOptions)[], 'loadDecoder');
   return {
     imageShape: options.imageShape === undefined ? undefined : checkImageShape('imageShape', options.imageShape),
     layout: options.layout === undefined ? undefined : checkOneOf('layout', options.layout, ['nchw', 'nhwc'] as const),
