@@ -54,13 +54,9 @@ Napi::Function function(Napi::Env env, const char* name, napi_callback cb) {
   return Napi::Function(env, fn);
 }
 
-napi_property_descriptor method_descriptor(const char* name, napi_callback cb) {
-  return napi_property_descriptor{name, nullptr, cb, nullptr, nullptr, nullptr, napi_default_method, nullptr};
-}
+napi_property_descriptor method_descriptor(const char* name, napi_callback cb) { return napi_property_descriptor{name, nullptr, cb, nullptr, nullptr, nullptr, napi_default_method, nullptr}; }
 
-napi_property_descriptor getter_descriptor(const char* name, napi_callback cb) {
-  return napi_property_descriptor{name, nullptr, nullptr, cb, nullptr, nullptr, napi_enumerable, nullptr};
-}
+napi_property_descriptor getter_descriptor(const char* name, napi_callback cb) { return napi_property_descriptor{name, nullptr, nullptr, cb, nullptr, nullptr, napi_enumerable, nullptr}; }
 
 }  // namespace js
 }  // namespace lpc

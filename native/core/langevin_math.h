@@ -48,14 +48,11 @@ LPC_HD float clamp_g(float vhat, float eps, float gMax) {
 }
 
 // Plain step (G = 1).
-LPC_HD float step_plain(float z, float g, float xi, const RowFactors& r) {
-  return z - r.eta * g + r.sqrt2Eta * xi;
-}
+LPC_HD float step_plain(float z, float g, float xi, const RowFactors& r) { return z - r.eta * g + r.sqrt2Eta * xi; }
 
 // Preconditioned step that folds gradient g into v (and m): the unadjusted sampler.
 template <bool Momentum>
-LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m, const RowFactors& r,
-                                 const PrecondConfig& c) {
+LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m, const RowFactors& r, const PrecondConfig& c) {
   const float vt = c.beta2 * v + c.oneMinusBeta2 * (g * g);
   v = vt;
   const float G = clamp_g(vt * r.bc2, c.eps, c.gMax);
@@ -69,8 +66,7 @@ LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m,
 }
 
 // Preconditioned step with v frozen (G from the gradients seen before this one): the MALA proposal.
-LPC_HD float step_precond_frozen(float z, float g, float xi, float v, const RowFactors& r,
-                                 const PrecondConfig& c) {
+LPC_HD float step_precond_frozen(float z, float g, float xi, float v, const RowFactors& r, const PrecondConfig& c) {
   const float G = clamp_g(v * r.bc2, c.eps, c.gMax);
   return z - r.eta * G * g + r.sqrt2Eta * std::sqrt(G) * xi;
 }

@@ -36,8 +36,7 @@ void ChainsCore::mala_propose(ThreadPool& pool, const float* z, float* proposal,
   haveProposal_ = true;
 }
 
-std::size_t ChainsCore::mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy,
-                                    const float* grad) {
+std::size_t ChainsCore::mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy, const float* grad) {
   if (!haveProposal_) throw std::logic_error("accept() needs propose() first");
   const DrawSite site{key_, stream_, counter_};
   counter_ += blocks_for(n_);
