@@ -140,7 +140,7 @@ export class Chains extends NativeHandle<NativeChains> {
     this.d = d;
     this.preconditioner = settings.preconditioner;
     this.maxConsecutiveRestarts = maxConsecutiveRestarts;
-    this.#momentum = momentum;
+    this.#momentum = settings.momentum;
   }
 
   /**
