@@ -91,7 +91,7 @@ async function trainVae(data) {
       const sigma = logSigma.map(Math.exp);
       const z = mu.map((m, i) => m + sigma[i] * eps[i]);
       const full = await energy.evaluateWithGradients(batch.x, B, z);
-      // d(-log p(x|z))/dz = grad_z - z; the analytic KL adds mu and sigma^2 - 1 (ENGINE.md).
+      // d(-log p(x|z))/dz = grad_z - z; the analytic KL adds mu and sigma^2 - 1 (docs/ARCHITECTURE.md §2.8).
       const gMu = new Float32Array(B * d);
       const gLs = new Float32Array(B * d);
       for (let i = 0; i < B * d; i++) {

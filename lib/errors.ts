@@ -20,7 +20,8 @@ export type LpcErrorCode =
   | 'LPC_UNSUPPORTED_FORMAT' // a well-formed data file in a dtype or layout this package does not read
   | 'LPC_CHECKPOINT' // a checkpoint that cannot be written or read
   | 'LPC_CONFIG_MISMATCH' // a resumed run whose options differ from those its checkpoint was trained with
-  | 'LPC_NATIVE'; // an error raised by the native addon
+  | 'LPC_OUT_OF_MEMORY' // the native addon could not allocate the memory asked for
+  | 'LPC_NATIVE'; // a failure inside the native addon (its own error is the `cause`)
 
 /** The package's error: `code` says what went wrong (stable, for programs), the message says where and what to do. */
 export class LpcError extends Error {

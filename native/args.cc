@@ -38,24 +38,16 @@ bool detached(const Napi::TypedArray& ta) {
   return result;
 }
 
-std::string length_text(std::size_t expected) {
-  return expected == 0 ? std::string("any non-zero length") : "length " + std::to_string(expected);
-}
+std::string length_text(std::size_t expected) { return expected == 0 ? std::string("any non-zero length") : "length " + std::to_string(expected); }
 
-TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expected, bool allowF64, bool allowF32,
-                bool int32 = false, bool uint8 = false) {
-  const std::string want = uint8                  ? "Uint8Array"
-                           : int32                ? "Int32Array"
-                           : allowF32 && allowF64 ? "Float32Array or Float64Array"
-                           : allowF64             ? "Float64Array"
-                                                  : "Float32Array";
+TypedView typed(const Napi::Value& v, const std::string& name, std::size_t expected, bool allowF64, bool allowF32, bool int32 = false, bool uint8 = false) {
+  const std::string want = uint8 ? "Uint8Array" : int32 ? "Int32Array" : allowF32 && allowF64 ? "Float32Array or Float64Array" : allowF64 ? "Float64Array" : "Float32Array";
   if (!v.IsTypedArray()) {
     throw ArgTypeError(name + ": expected a " + want + " of " + length_text(expected) + "; got " + describe(v));
   }
   Napi::TypedArray ta = v.As<Napi::TypedArray>();
   const napi_typedarray_type t = ta.TypedArrayType();
-  if (!((allowF32 && t == napi_float32_array) || (allowF64 && t == napi_float64_array) ||
-        (int32 && t == napi_int32_array) || (uint8 && t == napi_uint8_array))) {
+  if (!((allowF32 && t == napi_float32_array) || (allowF64 && t == napi_float64_array) || (int32 && t == napi_int32_array) || (uint8 && t == napi_uint8_array))) {
     throw ArgTypeError(name + ": expected a " + want + " of " + length_text(expected) + "; got " + describe(v));
   }
   if (detached(ta)) throw ArgTypeError(name + ": its ArrayBuffer is detached (transferred)");
@@ -104,25 +96,15 @@ std::string describe(const Napi::Value& v) {
   return "object";
 }
 
-TypedView float32_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
-  return typed(v, name, expected, false, true);
-}
+TypedView float32_array(const Napi::Value& v, const std::string& name, std::size_t expected) { return typed(v, name, expected, false, true); }
 
-TypedView float32_or_f64(const Napi::Value& v, const std::string& name, std::size_t expected) {
-  return typed(v, name, expected, true, true);
-}
+TypedView float32_or_f64(const Napi::Value& v, const std::string& name, std::size_t expected) { return typed(v, name, expected, true, true); }
 
-int32_t* int32_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
-  return static_cast<int32_t*>(typed(v, name, expected, false, false, true).data);
-}
+int32_t* int32_array(const Napi::Value& v, const std::string& name, std::size_t expected) { return static_cast<int32_t*>(typed(v, name, expected, false, false, true).data); }
 
-uint8_t* uint8_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
-  return static_cast<uint8_t*>(typed(v, name, expected, false, false, false, true).data);
-}
+uint8_t* uint8_array(const Napi::Value& v, const std::string& name, std::size_t expected) { return static_cast<uint8_t*>(typed(v, name, expected, false, false, false, true).data); }
 
-double* float64_array(const Napi::Value& v, const std::string& name, std::size_t expected) {
-  return static_cast<double*>(typed(v, name, expected, true, false).data);
-}
+double* float64_array(const Napi::Value& v, const std::string& name, std::size_t expected) { return static_cast<double*>(typed(v, name, expected, true, false).data); }
 
 double finite_number(const Napi::Value& v, const std::string& name) {
   if (!v.IsNumber()) throw ArgTypeError(name + ": expected a number; got " + describe(v));
@@ -140,8 +122,7 @@ double positive_number(const Napi::Value& v, const std::string& name) {
 double number_in(const Napi::Value& v, const std::string& name, double lo, double hi) {
   const double d = finite_number(v, name);
   if (!(d >= lo && d < hi)) {
-    throw ArgRangeError(name + ": expected a number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                        "); got " + describe(v));
+    throw ArgRangeError(name + ": expected a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "); got " + describe(v));
   }
   return d;
 }
@@ -149,8 +130,7 @@ double number_in(const Napi::Value& v, const std::string& name, double lo, doubl
 int64_t integer_in(const Napi::Value& v, const std::string& name, int64_t lo, int64_t hi) {
   const double d = finite_number(v, name);
   if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
-    throw ArgRangeError(name + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                        "]; got " + describe(v));
+    throw ArgRangeError(name + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]; got " + describe(v));
   }
   return static_cast<int64_t>(d);
 }
@@ -209,8 +189,7 @@ std::size_t checked_product(std::size_t a, std::size_t b, const std::string& wha
   return r;
 }
 
-void no_overlap(const void* a, std::size_t aBytes, const void* b, std::size_t bBytes, const std::string& name,
-                const char* other) {
+void no_overlap(const void* a, std::size_t aBytes, const void* b, std::size_t bBytes, const std::string& name, const char* other) {
   const auto* pa = static_cast<const uint8_t*>(a);
   const auto* pb = static_cast<const uint8_t*>(b);
   if (pa < pb + bBytes && pb < pa + aBytes) {

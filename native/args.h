@@ -66,8 +66,7 @@ std::vector<Napi::Value> elements(const Napi::Value& v, const std::string& name,
 Napi::Object object(const Napi::Value& v, const std::string& name);
 
 // Throws ArgRangeError when [a, a + aBytes) and [b, b + bBytes) overlap.
-void no_overlap(const void* a, std::size_t aBytes, const void* b, std::size_t bBytes, const std::string& name,
-                const char* other);
+void no_overlap(const void* a, std::size_t aBytes, const void* b, std::size_t bBytes, const std::string& name, const char* other);
 
 }  // namespace js
 }  // namespace lpc

@@ -72,8 +72,7 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     cfg.set_betas(beta1, beta2);
     cfg.eps = static_cast<float>(positive_number(property(o, "eps"), "options.eps"));
     const Napi::Value gMax = property(o, "gMax");
-    if (!(gMax.IsNumber() && std::isinf(gMax.As<Napi::Number>().DoubleValue()) &&
-          gMax.As<Napi::Number>().DoubleValue() > 0)) {
+    if (!(gMax.IsNumber() && std::isinf(gMax.As<Napi::Number>().DoubleValue()) && gMax.As<Napi::Number>().DoubleValue() > 0)) {
       cfg.gMax = static_cast<float>(positive_number(gMax, "options.gMax"));
     } else {
       cfg.gMax = INFINITY;
@@ -89,8 +88,7 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     MalaConfig mala;
     mala.warmup = integer_in(property(o, "warmup"), "options.warmup", 0, INT64_C(1) << 52);
     mala.adapt = boolean(property(o, "adapt"), "options.adapt");
-    mala.targetAccept =
-        static_cast<float>(number_in(property(o, "targetAccept"), "options.targetAccept", 1e-6, 1.0));
+    mala.targetAccept = static_cast<float>(number_in(property(o, "targetAccept"), "options.targetAccept", 1e-6, 1.0));
     mala.adaptRate = static_cast<float>(positive_number(property(o, "adaptRate"), "options.adaptRate"));
 
     core_ = std::make_unique<ChainsCore>(n, d, cfg, seed, stream);
@@ -137,8 +135,7 @@ ChainsCore::StepSizes ChainsBinding::step_sizes(const Napi::Value& scalar) const
   const float* eta = stepSizes_.data("chains.stepSizes");
   for (std::size_t c = 0; c < core_->n(); ++c) {
     if (!(std::isfinite(eta[c]) && eta[c] > 0.0f)) {
-      throw ArgRangeError("chains.stepSizes[" + std::to_string(c) + "]: expected a finite number > 0; got " +
-                          std::to_string(eta[c]));
+      throw ArgRangeError("chains.stepSizes[" + std::to_string(c) + "]: expected a finite number > 0; got " + std::to_string(eta[c]));
     }
   }
   s.perChain = eta;
@@ -168,8 +165,7 @@ Napi::Value ChainsBinding::Device(const Napi::CallbackInfo& info) {
     useCuda_ = false;  // another object's CUDA call failed
     deviceReason_ = cuda::failure_reason();
   }
-  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")},
-                      {"reason", Napi::String::New(env, deviceReason_)}});
+  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, deviceReason_)}});
 }
 
 // step(grad, energy | undefined, stepSize | undefined) -> number of chains restarted.
@@ -220,16 +216,14 @@ Napi::Value ChainsBinding::InitGaussian(const Napi::CallbackInfo& info) {
   const std::size_t n = core_->n(), d = core_->d();
   const TypedView mu = float32_array(info[0], "mu", 0);
   if (mu.length % d != 0 || n % (mu.length / d) != 0) {
-    throw ArgRangeError("mu: expected a Float32Array of length B*d = B*" + std::to_string(d) +
-                        " with B dividing the chain count " + std::to_string(n) + "; got Float32Array(" +
+    throw ArgRangeError("mu: expected a Float32Array of length B*d = B*" + std::to_string(d) + " with B dividing the chain count " + std::to_string(n) + "; got Float32Array(" +
                         std::to_string(mu.length) + ")");
   }
   const TypedView logScale = float32_array(info[1], "logScale", mu.length);
   const bool logVariance = boolean(info[2], "logVariance");
   check_disjoint(mu.data, mu.length * sizeof(float), "mu");
   check_disjoint(logScale.data, logScale.length * sizeof(float), "logScale");
-  core_->init_gaussian(Addon::of(info.Env()).pool(), current(), static_cast<const float*>(mu.data),
-                       static_cast<const float*>(logScale.data), mu.length / d, logVariance);
+  core_->init_gaussian(Addon::of(info.Env()).pool(), current(), static_cast<const float*>(mu.data), static_cast<const float*>(logScale.data), mu.length / d, logVariance);
   return info.Env().Undefined();
 }
 

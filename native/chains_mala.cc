@@ -20,8 +20,7 @@ Napi::Value ChainsBinding::SetCurrent(const Napi::CallbackInfo& info) {
   const TypedView grad = float32_array(info[1], "grad", total());
   current();  // the state these values belong to must still be there
   // mala_set_current copies both before checking them, so shared inputs need no copy here.
-  const std::size_t bad =
-      core_->mala_set_current(static_cast<const float*>(energy.data), static_cast<const float*>(grad.data));
+  const std::size_t bad = core_->mala_set_current(static_cast<const float*>(energy.data), static_cast<const float*>(grad.data));
   account(info.Env());
   return Napi::Number::New(info.Env(), static_cast<double>(bad));
 }
@@ -43,9 +42,7 @@ Napi::Value ChainsBinding::Accept(const Napi::CallbackInfo& info) {
   if (!proposal_.allocated()) throw std::logic_error("accept() needs propose() first");
   // The finiteness check and the copy of accepted gradients must read the same values.
   std::vector<float> energyCopy, gradCopy;
-  const std::size_t accepted =
-      core_->mala_accept(Addon::of(info.Env()).pool(), current(), proposal_.data("chains.proposal"),
-                         stable_floats(energy, energyCopy), stable_floats(grad, gradCopy));
+  const std::size_t accepted = core_->mala_accept(Addon::of(info.Env()).pool(), current(), proposal_.data("chains.proposal"), stable_floats(energy, energyCopy), stable_floats(grad, gradCopy));
   return Napi::Number::New(info.Env(), static_cast<double>(accepted));
 }
 

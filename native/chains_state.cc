@@ -52,18 +52,17 @@ void check_counts(const double* x, std::size_t n, const char* name) {
 // stats() -> fresh copies of the per-chain counters.
 Napi::Value ChainsBinding::Stats(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  return record(
-      env, {
-               {"restarts", copy_out<Napi::Int32Array>(env, core_->restarts())},
-               {"consecutiveRestarts", copy_out<Napi::Int32Array>(env, core_->consecutive_restarts())},
-               {"totalRestarts", Napi::Number::New(env, static_cast<double>(core_->total_restarts()))},
-               {"gradientsSeen", copy_out<Napi::Int32Array>(env, core_->gradients_seen())},
-               {"stepScales", copy_out<Napi::Float32Array>(env, core_->scales())},
-               {"accepted", copy_f64(env, core_->accepted())},
-               {"proposed", copy_f64(env, core_->proposed())},
-               {"malaSteps", Napi::Number::New(env, static_cast<double>(core_->mala_steps()))},
-               {"nonFiniteProposals", Napi::Number::New(env, static_cast<double>(core_->nonfinite_proposals()))},
-           });
+  return record(env, {
+                         {"restarts", copy_out<Napi::Int32Array>(env, core_->restarts())},
+                         {"consecutiveRestarts", copy_out<Napi::Int32Array>(env, core_->consecutive_restarts())},
+                         {"totalRestarts", Napi::Number::New(env, static_cast<double>(core_->total_restarts()))},
+                         {"gradientsSeen", copy_out<Napi::Int32Array>(env, core_->gradients_seen())},
+                         {"stepScales", copy_out<Napi::Float32Array>(env, core_->scales())},
+                         {"accepted", copy_f64(env, core_->accepted())},
+                         {"proposed", copy_f64(env, core_->proposed())},
+                         {"malaSteps", Napi::Number::New(env, static_cast<double>(core_->mala_steps()))},
+                         {"nonFiniteProposals", Napi::Number::New(env, static_cast<double>(core_->nonfinite_proposals()))},
+                     });
 }
 
 // getState() -> {counter: bigint, z, previous, v, m, t, scale, restarts, consecutiveRestarts, previousValid,
@@ -73,49 +72,33 @@ Napi::Value ChainsBinding::GetState(const Napi::CallbackInfo& info) {
   if (core_->has_proposal()) throw std::logic_error("getState() between propose() and accept(): accept() first");
   const Napi::Env env = info.Env();
   const bool mala = core_->has_current();
-  return record(
-      env, {
-               {"counter", Napi::BigInt::New(env, core_->counter())},
-               {"z", copy_floats(env, current(), total())},
-               {"previous", copy_floats(env, other(), total())},
-               {"v", core_->v().empty() ? env.Null() : copy_out<Napi::Float32Array>(env, core_->v())},
-               {"m", core_->m().empty() ? env.Null() : copy_out<Napi::Float32Array>(env, core_->m())},
-               {"t", copy_out<Napi::Int32Array>(env, core_->t())},
-               {"scale", copy_out<Napi::Float32Array>(env, core_->scale())},
-               {"restarts", copy_out<Napi::Int32Array>(env, core_->restarts())},
-               {"consecutiveRestarts", copy_out<Napi::Int32Array>(env, core_->consecutive_restarts())},
-               {"previousValid", copy_out<Napi::Uint8Array>(env, core_->previous_valid())},
-               {"lastRestored", copy_out<Napi::Uint8Array>(env, core_->last_restored())},
-               {"accepted", copy_f64(env, core_->accepted())},
-               {"proposed", copy_f64(env, core_->proposed())},
-               {"malaSteps", Napi::Number::New(env, static_cast<double>(core_->mala_steps()))},
-               {"nonFiniteProposals", Napi::Number::New(env, static_cast<double>(core_->nonfinite_proposals()))},
-               {"energy", mala ? copy_out<Napi::Float32Array>(env, core_->current_energy()) : env.Null()},
-               {"grad", mala ? copy_out<Napi::Float32Array>(env, core_->current_grad()) : env.Null()},
-           });
+  return record(env, {
+                         {"counter", Napi::BigInt::New(env, core_->counter())},
+                         {"z", copy_floats(env, current(), total())},
+                         {"previous", copy_floats(env, other(), total())},
+                         {"v", core_->v().empty() ? env.Null() : copy_out<Napi::Float32Array>(env, core_->v())},
+                         {"m", core_->m().empty() ? env.Null() : copy_out<Napi::Float32Array>(env, core_->m())},
+                         {"t", copy_out<Napi::Int32Array>(env, core_->t())},
+                         {"scale", copy_out<Napi::Float32Array>(env, core_->scale())},
+                         {"restarts", copy_out<Napi::Int32Array>(env, core_->restarts())},
+                         {"consecutiveRestarts", copy_out<Napi::Int32Array>(env, core_->consecutive_restarts())},
+                         {"previousValid", copy_out<Napi::Uint8Array>(env, core_->previous_valid())},
+                         {"lastRestored", copy_out<Napi::Uint8Array>(env, core_->last_restored())},
+                         {"accepted", copy_f64(env, core_->accepted())},
+                         {"proposed", copy_f64(env, core_->proposed())},
+                         {"malaSteps", Napi::Number::New(env, static_cast<double>(core_->mala_steps()))},
+                         {"nonFiniteProposals", Napi::Number::New(env, static_cast<double>(core_->nonfinite_proposals()))},
+                         {"energy", mala ? copy_out<Napi::Float32Array>(env, core_->current_energy()) : env.Null()},
+                         {"grad", mala ? copy_out<Napi::Float32Array>(env, core_->current_grad()) : env.Null()},
+                     });
 }
 
 // setState(state): the shape must match this object's n, d and preconditioner. Every property is read first
 // (getters may run and even dispose these chains), then everything is checked, then written.
 Napi::Value ChainsBinding::SetState(const Napi::CallbackInfo& info) {
   const Napi::Object o = object(info[0], "state");
-  static const char* const kKeys[] = {"counter",
-                                      "z",
-                                      "previous",
-                                      "v",
-                                      "m",
-                                      "t",
-                                      "scale",
-                                      "restarts",
-                                      "consecutiveRestarts",
-                                      "previousValid",
-                                      "lastRestored",
-                                      "accepted",
-                                      "proposed",
-                                      "malaSteps",
-                                      "nonFiniteProposals",
-                                      "energy",
-                                      "grad"};
+  static const char* const kKeys[] = {"counter",  "z",         "previous",           "v",      "m",   "t", "scale", "restarts", "consecutiveRestarts", "previousValid", "lastRestored", "accepted",
+                                      "proposed", "malaSteps", "nonFiniteProposals", "energy", "grad"};
   constexpr std::size_t kCount = sizeof(kKeys) / sizeof(kKeys[0]);
   Napi::Value in[kCount];
   for (std::size_t i = 0; i < kCount; ++i) in[i] = property(o, kKeys[i]);
@@ -135,11 +118,9 @@ Napi::Value ChainsBinding::SetState(const Napi::CallbackInfo& info) {
   TypedView vView;
   const float* m = nullptr;
   if (!core_->v().empty()) vView = float32_array(vv, "state.v", total);
-  else if (!vv.IsNull() && !vv.IsUndefined())
-    throw ArgTypeError("state.v: expected null for chains without a preconditioner");
+  else if (!vv.IsNull() && !vv.IsUndefined()) throw ArgTypeError("state.v: expected null for chains without a preconditioner");
   if (!core_->m().empty()) m = static_cast<const float*>(float32_array(mv, "state.m", total).data);
-  else if (!mv.IsNull() && !mv.IsUndefined())
-    throw ArgTypeError("state.m: expected null for chains without momentum");
+  else if (!mv.IsNull() && !mv.IsUndefined()) throw ArgTypeError("state.m: expected null for chains without momentum");
   const int32_t* t = int32_array(at("t"), "state.t", n);
   const float* scale = static_cast<const float*>(float32_array(at("scale"), "state.scale", n).data);
   ChainsCore::Bookkeeping book;
@@ -164,18 +145,14 @@ Napi::Value ChainsBinding::SetState(const Napi::CallbackInfo& info) {
   if (v != nullptr) {
     for (std::size_t i = 0; i < total; ++i) {
       // A negative second moment makes G the square root of a negative number: NaN steps.
-      if (!(std::isfinite(v[i]) && v[i] >= 0.0f))
-        throw ArgRangeError("state.v[" + std::to_string(i) + "]: expected a finite number >= 0");
+      if (!(std::isfinite(v[i]) && v[i] >= 0.0f)) throw ArgRangeError("state.v[" + std::to_string(i) + "]: expected a finite number >= 0");
     }
   }
   for (std::size_t c = 0; c < n; ++c) {
     if (t[c] < 0) throw ArgRangeError("state.t[" + std::to_string(c) + "]: expected >= 0");
-    if (!(std::isfinite(scale[c]) && scale[c] > 0))
-      throw ArgRangeError("state.scale[" + std::to_string(c) + "]: expected a finite number > 0");
-    if (book.restarts[c] < 0 || book.consecutive[c] < 0)
-      throw ArgRangeError("state.restarts[" + std::to_string(c) + "]: expected counts >= 0");
-    if (book.previousValid[c] > 1 || book.lastRestored[c] > 1)
-      throw ArgRangeError("state.previousValid[" + std::to_string(c) + "]: expected flags of 0 or 1");
+    if (!(std::isfinite(scale[c]) && scale[c] > 0)) throw ArgRangeError("state.scale[" + std::to_string(c) + "]: expected a finite number > 0");
+    if (book.restarts[c] < 0 || book.consecutive[c] < 0) throw ArgRangeError("state.restarts[" + std::to_string(c) + "]: expected counts >= 0");
+    if (book.previousValid[c] > 1 || book.lastRestored[c] > 1) throw ArgRangeError("state.previousValid[" + std::to_string(c) + "]: expected flags of 0 or 1");
   }
   check_counts(book.accepted, n, "state.accepted");
   check_counts(book.proposed, n, "state.proposed");

@@ -5,21 +5,32 @@
 namespace lpc {
 namespace js {
 
+namespace {
+
+// Every error leaving the addon carries a `code` from lib/errors.ts, so that JavaScript never classifies it by
+// its message: allocation failures are LPC_OUT_OF_MEMORY, everything else LPC_NATIVE.
+Napi::Error with_code(Napi::Error error, const char* code) {
+  error.Set("code", Napi::String::New(error.Env(), code));
+  return error;
+}
+
+}  // namespace
+
 Napi::Error current_exception_as_js(Napi::Env env) {
   try {
     throw;
   } catch (const Napi::Error& e) {
     return e;
   } catch (const ArgTypeError& e) {
-    return Napi::TypeError::New(env, e.what());
+    return with_code(Napi::TypeError::New(env, e.what()), "LPC_NATIVE");
   } catch (const ArgRangeError& e) {
-    return Napi::RangeError::New(env, e.what());
+    return with_code(Napi::RangeError::New(env, e.what()), "LPC_NATIVE");
   } catch (const std::bad_alloc&) {
-    return Napi::RangeError::New(env, "out of memory");
+    return with_code(Napi::RangeError::New(env, "out of memory"), "LPC_OUT_OF_MEMORY");
   } catch (const std::exception& e) {
-    return Napi::Error::New(env, e.what());
+    return with_code(Napi::Error::New(env, e.what()), "LPC_NATIVE");
   } catch (...) {
-    return Napi::Error::New(env, "unknown native error");
+    return with_code(Napi::Error::New(env, "unknown native error"), "LPC_NATIVE");
   }
 }
 
@@ -43,13 +54,9 @@ Napi::Function function(Napi::Env env, const char* name, napi_callback cb) {
   return Napi::Function(env, fn);
 }
 
-napi_property_descriptor method_descriptor(const char* name, napi_callback cb) {
-  return napi_property_descriptor{name, nullptr, cb, nullptr, nullptr, nullptr, napi_default_method, nullptr};
-}
+napi_property_descriptor method_descriptor(const char* name, napi_callback cb) { return napi_property_descriptor{name, nullptr, cb, nullptr, nullptr, nullptr, napi_default_method, nullptr}; }
 
-napi_property_descriptor getter_descriptor(const char* name, napi_callback cb) {
-  return napi_property_descriptor{name, nullptr, nullptr, cb, nullptr, nullptr, napi_enumerable, nullptr};
-}
+napi_property_descriptor getter_descriptor(const char* name, napi_callback cb) { return napi_property_descriptor{name, nullptr, nullptr, cb, nullptr, nullptr, napi_enumerable, nullptr}; }
 
 }  // namespace js
 }  // namespace lpc

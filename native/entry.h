@@ -1,7 +1,8 @@
 // The one error policy of the addon. Every function and method that JavaScript can call enters through
 // function_entry / method_entry (constructors through ctor_guard): validation throws ArgTypeError or
 // ArgRangeError, and the single translator below turns whatever was thrown into a JavaScript
-// TypeError, RangeError or Error. Nothing thrown in C++ can escape into the runtime.
+// TypeError, RangeError or Error with a `code` (LPC_OUT_OF_MEMORY for std::bad_alloc, LPC_NATIVE otherwise),
+// which lib/native/binding.ts turns into an LpcError. Nothing thrown in C++ can escape into the runtime.
 #pragma once
 #include <napi.h>
 

@@ -17,14 +17,12 @@ float* JsFloatBuffer::data(const char* what) const {
   if (buffer_.IsEmpty()) throw std::logic_error(std::string(what) + " is not allocated");
   Napi::ArrayBuffer ab = buffer_.Value();
   if (ab.IsDetached()) {
-    throw ArgTypeError(std::string(what) +
-                       ": its ArrayBuffer was detached (transferred); this object can no longer be used");
+    throw ArgTypeError(std::string(what) + ": its ArrayBuffer was detached (transferred); this object can no longer be used");
   }
   return static_cast<float*>(ab.Data());
 }
 
-void JsFloatBuffer::check_disjoint(const void* p, std::size_t bytes, const std::string& name,
-                                   const char* what) const {
+void JsFloatBuffer::check_disjoint(const void* p, std::size_t bytes, const std::string& name, const char* what) const {
   if (buffer_.IsEmpty() || buffer_.Value().IsDetached()) return;
   no_overlap(p, bytes, buffer_.Value().Data(), count_ * sizeof(float), name, what);
 }

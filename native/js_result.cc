@@ -6,8 +6,7 @@ namespace lpc {
 namespace js {
 namespace {
 
-constexpr auto kDataProperty =
-    static_cast<napi_property_attributes>(napi_writable | napi_enumerable | napi_configurable);
+constexpr auto kDataProperty = static_cast<napi_property_attributes>(napi_writable | napi_enumerable | napi_configurable);
 
 void define(Napi::Env env, napi_value target, const std::vector<napi_property_descriptor>& props) {
   if (props.empty()) return;
@@ -22,8 +21,7 @@ Napi::Object record(Napi::Env env, std::initializer_list<std::pair<const char*, 
   Napi::Object o = Napi::Object::New(env);
   std::vector<napi_property_descriptor> props;
   for (const auto& f : fields) {
-    props.push_back(
-        napi_property_descriptor{f.first, nullptr, nullptr, nullptr, nullptr, f.second, kDataProperty, nullptr});
+    props.push_back(napi_property_descriptor{f.first, nullptr, nullptr, nullptr, nullptr, f.second, kDataProperty, nullptr});
   }
   define(env, o, props);
   return o;
@@ -36,8 +34,7 @@ Napi::Array list(Napi::Env env, const std::vector<Napi::Value>& items) {
   for (std::size_t i = 0; i < items.size(); ++i) names.push_back(std::to_string(i));
   std::vector<napi_property_descriptor> props;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    props.push_back(napi_property_descriptor{names[i].c_str(), nullptr, nullptr, nullptr, nullptr, items[i],
-                                             kDataProperty, nullptr});
+    props.push_back(napi_property_descriptor{names[i].c_str(), nullptr, nullptr, nullptr, nullptr, items[i], kDataProperty, nullptr});
   }
   define(env, a, props);
   return a;

@@ -18,18 +18,17 @@ const napi_type_tag OptimizerBinding::kTag = {0x6c70632d6f707469ull, 0x6d2d76310
 
 void OptimizerBinding::Register(Napi::Env env, Napi::Object exports) {
   using B = OptimizerBinding;
-  exports.Set("Optimizer",
-              DefineClass(env, "Optimizer",
-                          {
-                              method_descriptor("step", method_entry<B, &B::Step>),
-                              method_descriptor("getLearningRate", method_entry<B, &B::GetLearningRate>),
-                              method_descriptor("setLearningRate", method_entry<B, &B::SetLearningRate>),
-                              getter_descriptor("stepCount", method_entry<B, &B::StepCount>),
-                              getter_descriptor("device", method_entry<B, &B::Device>),
-                              method_descriptor("getState", method_entry<B, &B::GetState>),
-                              method_descriptor("setState", method_entry<B, &B::SetState>),
-                              method_descriptor("dispose", method_entry<B, &B::Dispose, false>),
-                          }));
+  exports.Set("Optimizer", DefineClass(env, "Optimizer",
+                                       {
+                                           method_descriptor("step", method_entry<B, &B::Step>),
+                                           method_descriptor("getLearningRate", method_entry<B, &B::GetLearningRate>),
+                                           method_descriptor("setLearningRate", method_entry<B, &B::SetLearningRate>),
+                                           getter_descriptor("stepCount", method_entry<B, &B::StepCount>),
+                                           getter_descriptor("device", method_entry<B, &B::Device>),
+                                           method_descriptor("getState", method_entry<B, &B::GetState>),
+                                           method_descriptor("setState", method_entry<B, &B::SetState>),
+                                           method_descriptor("dispose", method_entry<B, &B::Dispose, false>),
+                                       }));
 }
 
 void register_optimizer(Napi::Env env, Napi::Object exports) { OptimizerBinding::Register(env, exports); }
@@ -37,11 +36,9 @@ void register_optimizer(Napi::Env env, Napi::Object exports) { OptimizerBinding:
 namespace {
 
 // Checks values already read by elements(): Float32Arrays, of `expected` lengths when given. Runs no user code.
-std::vector<TypedView> float32_list(const std::vector<Napi::Value>& items, const std::string& name,
-                                    const std::vector<std::size_t>* expected) {
+std::vector<TypedView> float32_list(const std::vector<Napi::Value>& items, const std::string& name, const std::vector<std::size_t>* expected) {
   if (expected != nullptr && items.size() != expected->size()) {
-    throw ArgRangeError(name + ": expected " + std::to_string(expected->size()) + " arrays; got " +
-                        std::to_string(items.size()));
+    throw ArgRangeError(name + ": expected " + std::to_string(expected->size()) + " arrays; got " + std::to_string(items.size()));
   }
   if (items.empty()) throw ArgRangeError(name + ": expected at least one Float32Array");
   std::vector<TypedView> out;
@@ -75,8 +72,7 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
     eps_ = positive_number(property(o, "eps"), "options.eps");
     weightDecay_ = number_in(property(o, "weightDecay"), "options.weightDecay", 0.0, 1e30);
     const std::string device = string(property(o, "device"), "options.device");
-    if (device != "cpu" && device != "cuda")
-      throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
+    if (device != "cpu" && device != "cuda") throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
       useCuda_ = cuda::usable();
       deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
@@ -84,8 +80,7 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
     const std::vector<TypedView> params = float32_list(items, "params", nullptr);
     for (std::size_t i = 0; i < params.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {
-        no_overlap(params[i].data, params[i].length * 4, params[j].data, params[j].length * 4,
-                   "params[" + std::to_string(i) + "]", ("params[" + std::to_string(j) + "]").c_str());
+        no_overlap(params[i].data, params[i].length * 4, params[j].data, params[j].length * 4, "params[" + std::to_string(i) + "]", ("params[" + std::to_string(j) + "]").c_str());
       }
       params_.push_back(Napi::Persistent(items[i].As<Napi::Float32Array>()));
       lengths_.push_back(params[i].length);
@@ -93,8 +88,7 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
       s0_.emplace_back(needsS0 ? params[i].length : 0, 0.0f);
       s1_.emplace_back(kind_ != OptKind::Sgd ? params[i].length : 0, 0.0f);
     }
-    for (std::size_t i = 0; i < s0_.size(); ++i)
-      externalBytes_ += static_cast<int64_t>((s0_[i].size() + s1_[i].size()) * 4);
+    for (std::size_t i = 0; i < s0_.size(); ++i) externalBytes_ += static_cast<int64_t>((s0_[i].size() + s1_[i].size()) * 4);
     Napi::MemoryManagement::AdjustExternalMemory(info.Env(), externalBytes_);
   });
 }
@@ -134,8 +128,7 @@ OptCoeffs OptimizerBinding::coeffs(float gradScale) const {
   return c;
 }
 
-bool OptimizerBinding::step_on_gpu(const OptCoeffs& c, const std::vector<float*>& ps,
-                                   const std::vector<const float*>& gs) {
+bool OptimizerBinding::step_on_gpu(const OptCoeffs& c, const std::vector<float*>& ps, const std::vector<const float*>& gs) {
   // Every tensor is updated on copies and committed only when all succeeded: a failure part-way leaves
   // each parameter and moment as it was, and the CPU then does the whole step.
   const std::size_t count = ps.size();
@@ -145,8 +138,7 @@ bool OptimizerBinding::step_on_gpu(const OptCoeffs& c, const std::vector<float*>
       p[i].assign(ps[i], ps[i] + lengths_[i]);
       s0[i] = s0_[i];
       s1[i] = s1_[i];
-      cuda::optimizer_update(kind_, c, p[i].data(), gs[i], s0[i].empty() ? nullptr : s0[i].data(),
-                             s1[i].empty() ? nullptr : s1[i].data(), lengths_[i]);
+      cuda::optimizer_update(kind_, c, p[i].data(), gs[i], s0[i].empty() ? nullptr : s0[i].data(), s1[i].empty() ? nullptr : s1[i].data(), lengths_[i]);
     }
   } catch (const std::exception& e) {
     useCuda_ = false;
@@ -172,8 +164,7 @@ Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
   for (std::size_t i = 0; i < params_.size(); ++i) ps.push_back(param(i));
   for (std::size_t i = 0; i < grads.size(); ++i) {
     for (std::size_t j = 0; j < ps.size(); ++j) {
-      no_overlap(grads[i].data, lengths_[i] * 4, ps[j], lengths_[j] * 4, "grads[" + std::to_string(i) + "]",
-                 ("params[" + std::to_string(j) + "]").c_str());
+      no_overlap(grads[i].data, lengths_[i] * 4, ps[j], lengths_[j] * 4, "grads[" + std::to_string(i) + "]", ("params[" + std::to_string(j) + "]").c_str());
     }
   }
   // From here on no JavaScript runs until the update is done.
@@ -203,18 +194,14 @@ Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
   return clip ? Napi::Value(Napi::Number::New(info.Env(), norm)) : info.Env().Undefined();
 }
 
-Napi::Value OptimizerBinding::GetLearningRate(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), lr_);
-}
+Napi::Value OptimizerBinding::GetLearningRate(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), lr_); }
 
 Napi::Value OptimizerBinding::SetLearningRate(const Napi::CallbackInfo& info) {
   lr_ = positive_number(info[0], "lr");
   return info.Env().Undefined();
 }
 
-Napi::Value OptimizerBinding::StepCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(t_));
-}
+Napi::Value OptimizerBinding::StepCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(t_)); }
 
 Napi::Value OptimizerBinding::Device(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -222,8 +209,7 @@ Napi::Value OptimizerBinding::Device(const Napi::CallbackInfo& info) {
     useCuda_ = false;  // another object's CUDA call failed
     deviceReason_ = cuda::failure_reason();
   }
-  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")},
-                      {"reason", Napi::String::New(env, deviceReason_)}});
+  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, deviceReason_)}});
 }
 
 // getState() -> {t, lr, s0: Float32Array[], s1: Float32Array[]} (copies; empty arrays where a kind keeps no
@@ -238,18 +224,14 @@ Napi::Value OptimizerBinding::GetState(const Napi::CallbackInfo& info) {
       lists[k].push_back(a);
     }
   }
-  return record(env, {{"t", Napi::Number::New(env, static_cast<double>(t_))},
-                      {"lr", Napi::Number::New(env, lr_)},
-                      {"s0", list(env, lists[0])},
-                      {"s1", list(env, lists[1])}});
+  return record(env, {{"t", Napi::Number::New(env, static_cast<double>(t_))}, {"lr", Napi::Number::New(env, lr_)}, {"s0", list(env, lists[0])}, {"s1", list(env, lists[1])}});
 }
 
 // setState({t, lr, s0, s1}): all of it is read (getters run) before anything is checked or written.
 Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
   const Napi::Object o = object(info[0], "state");
   const Napi::Value tv = property(o, "t"), lrv = property(o, "lr");
-  const std::vector<Napi::Value> items[2] = {elements(property(o, "s0"), "state.s0", kListOfFloat32),
-                                             elements(property(o, "s1"), "state.s1", kListOfFloat32)};
+  const std::vector<Napi::Value> items[2] = {elements(property(o, "s0"), "state.s0", kListOfFloat32), elements(property(o, "s1"), "state.s1", kListOfFloat32)};
   ensure_alive();
   const int64_t t = integer_in(tv, "state.t", 0, kMaxSteps);
   const double lr = positive_number(lrv, "state.lr");
@@ -282,8 +264,7 @@ Napi::Value OptimizerBinding::SetState(const Napi::CallbackInfo& info) {
       const float* v = stable_floats(lists[1][i], scratch);
       for (std::size_t j = 0; j < s1_[i].size(); ++j) {
         if (!(std::isfinite(v[j]) && v[j] >= 0.0f)) {
-          throw ArgRangeError("state.s1[" + std::to_string(i) + "][" + std::to_string(j) +
-                              "]: expected a finite number >= 0");
+          throw ArgRangeError("state.s1[" + std::to_string(i) + "][" + std::to_string(j) + "]: expected a finite number >= 0");
         }
       }
     }

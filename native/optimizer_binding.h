@@ -21,14 +21,22 @@ class OptimizerBinding : public Napi::ObjectWrap<OptimizerBinding> {
   ~OptimizerBinding() override;
   void ensure_alive() const;
 
+  // new Optimizer(params: Float32Array[] (at least one), options { kind: 'sgd' | 'adam' | 'adamw', lr, momentum,
+  // nesterov, beta1, beta2, eps, weightDecay, device: 'cpu' | 'cuda' }, all required). Every method throws
+  // TypeError (wrong array kind, a detached parameter, a borrowed method: code LPC_NATIVE), RangeError (a
+  // count, length or value out of range: LPC_NATIVE) or RangeError LPC_OUT_OF_MEMORY, and Error LPC_NATIVE
+  // after dispose().
+  // step(grads: Float32Array[] matching params, maxNorm: number > 0 | undefined) -> the global gradient norm
+  // when maxNorm is given (the gradients are scaled down to it), undefined otherwise
   Napi::Value Step(const Napi::CallbackInfo& info);
-  Napi::Value GetLearningRate(const Napi::CallbackInfo& info);
-  Napi::Value SetLearningRate(const Napi::CallbackInfo& info);
-  Napi::Value StepCount(const Napi::CallbackInfo& info);
-  Napi::Value Device(const Napi::CallbackInfo& info);
-  Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value GetLearningRate(const Napi::CallbackInfo& info);  // getLearningRate() -> number
+  Napi::Value SetLearningRate(const Napi::CallbackInfo& info);  // setLearningRate(lr: finite number > 0)
+  Napi::Value StepCount(const Napi::CallbackInfo& info);  // get stepCount -> number
+  Napi::Value Device(const Napi::CallbackInfo& info);  // get device -> { device, reason }
+  Napi::Value GetState(const Napi::CallbackInfo& info);  // getState() -> { t, lr, s0, s1 } (copies)
+  // setState({ t, lr, s0, s1 } of an optimiser of the same kind over parameters of the same lengths)
   Napi::Value SetState(const Napi::CallbackInfo& info);
-  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);  // dispose() -> undefined; idempotent
 
  private:
   // Data of parameter i, re-checked on every call (the array may have been detached since).

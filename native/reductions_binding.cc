@@ -1,5 +1,11 @@
 // Module functions for importance sampling: row log-sum-exp, softmax-weighted row means, and the
-// sum of squares over several arrays (in double, thread-count independent).
+// sum of squares over several arrays (in double, thread-count independent). All synchronous:
+//   logSumExpRows(x: Float32Array | Float64Array [rows*cols], rows, cols, out?: Float64Array [rows]) -> out
+//   weightedMeanRows(logw [rows*cols], values [rows*cols*dim], rows, cols, dim, out?: Float64Array [rows*dim],
+//                    lse?: Float64Array [rows]) -> out (the softmax(logw)-weighted mean of each row's values)
+//   sumOfSquares(arrays: Float32Array[]) -> number
+// Each throws TypeError (wrong array kind, detached buffer) or RangeError (a length or count that does not
+// match), code LPC_NATIVE, or RangeError LPC_OUT_OF_MEMORY.
 #include <cstring>
 
 #include "addon.h"
@@ -16,8 +22,7 @@ namespace {
 
 constexpr int64_t kMaxDim = (INT64_C(1) << 31) - 1;
 
-Napi::Float64Array output(const Napi::CallbackInfo& info, std::size_t index, const char* name, std::size_t length,
-                          double*& data) {
+Napi::Float64Array output(const Napi::CallbackInfo& info, std::size_t index, const char* name, std::size_t length, double*& data) {
   if (info[index].IsUndefined()) {
     Napi::Float64Array a = Napi::Float64Array::New(info.Env(), length);
     data = a.Data();
@@ -65,18 +70,10 @@ Napi::Value WeightedMeanRows(const Napi::CallbackInfo& info) {
   }
   ThreadPool& pool = Addon::of(info.Env()).pool();
   const bool w64 = logw.type == napi_float64_array, v64 = values.type == napi_float64_array;
-  if (w64 && v64)
-    weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const double*>(values.data), rows,
-                       cols, dim, out, lse);
-  else if (w64)
-    weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const float*>(values.data), rows,
-                       cols, dim, out, lse);
-  else if (v64)
-    weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const double*>(values.data), rows,
-                       cols, dim, out, lse);
-  else
-    weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const float*>(values.data), rows,
-                       cols, dim, out, lse);
+  if (w64 && v64) weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const double*>(values.data), rows, cols, dim, out, lse);
+  else if (w64) weighted_mean_rows(pool, static_cast<const double*>(logw.data), static_cast<const float*>(values.data), rows, cols, dim, out, lse);
+  else if (v64) weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const double*>(values.data), rows, cols, dim, out, lse);
+  else weighted_mean_rows(pool, static_cast<const float*>(logw.data), static_cast<const float*>(values.data), rows, cols, dim, out, lse);
   return result;
 }
 

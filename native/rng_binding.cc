@@ -40,8 +40,7 @@ RngBinding::RngBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RngBin
     seed_ = u64(property(o, "seed"), "options.seed");
     stream_ = u64(property(o, "stream"), "options.stream");
     const std::string device = string(property(o, "device"), "options.device");
-    if (device != "cpu" && device != "cuda")
-      throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
+    if (device != "cpu" && device != "cuda") throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
       useCuda_ = cuda::usable();
       deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
@@ -64,9 +63,7 @@ Napi::Value RngBinding::Uniform(const Napi::CallbackInfo& info) {
   const TypedView out = float32_array(info[0], "out", 0);
   const DrawSite site = claim(out.length);
   auto* o = static_cast<float*>(out.data);
-  Addon::of(info.Env()).pool().parallel_for(out.length, kGrain, [&](std::size_t b, std::size_t e) {
-    uniforms_range(site, b, e - b, o + b);
-  });
+  Addon::of(info.Env()).pool().parallel_for(out.length, kGrain, [&](std::size_t b, std::size_t e) { uniforms_range(site, b, e - b, o + b); });
   return info[0];
 }
 
@@ -87,9 +84,7 @@ Napi::Value RngBinding::Normal(const Napi::CallbackInfo& info) {
   }
   if (!done) {
     // The same numbers as the GPU would have drawn: element i depends on (seed, stream, position) only.
-    Addon::of(info.Env()).pool().parallel_for(out.length, kGrain, [&](std::size_t b, std::size_t e) {
-      normals_range(site, b, e - b, o + b);
-    });
+    Addon::of(info.Env()).pool().parallel_for(out.length, kGrain, [&](std::size_t b, std::size_t e) { normals_range(site, b, e - b, o + b); });
   }
   warn_cuda_fallback(info.Env());
   return info[0];
@@ -97,15 +92,12 @@ Napi::Value RngBinding::Normal(const Napi::CallbackInfo& info) {
 
 Napi::Value RngBinding::GetState(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  return record(env, {{"seed", Napi::BigInt::New(env, seed_)},
-                      {"stream", Napi::BigInt::New(env, stream_)},
-                      {"counter", Napi::BigInt::New(env, counter_)}});
+  return record(env, {{"seed", Napi::BigInt::New(env, seed_)}, {"stream", Napi::BigInt::New(env, stream_)}, {"counter", Napi::BigInt::New(env, counter_)}});
 }
 
 Napi::Value RngBinding::SetState(const Napi::CallbackInfo& info) {
   const Napi::Object o = object(info[0], "state");
-  const Napi::Value seedv = property(o, "seed"), streamv = property(o, "stream"),
-                    counterv = property(o, "counter");
+  const Napi::Value seedv = property(o, "seed"), streamv = property(o, "stream"), counterv = property(o, "counter");
   ensure_alive();  // a getter may have called dispose()
   const uint64_t seed = u64(seedv, "state.seed");
   const uint64_t stream = u64(streamv, "state.stream");
@@ -122,8 +114,7 @@ Napi::Value RngBinding::Device(const Napi::CallbackInfo& info) {
     useCuda_ = false;  // another object's CUDA call failed
     deviceReason_ = cuda::failure_reason();
   }
-  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")},
-                      {"reason", Napi::String::New(env, deviceReason_)}});
+  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, deviceReason_)}});
 }
 
 Napi::Value RngBinding::Dispose(const Napi::CallbackInfo& info) {

@@ -17,12 +17,15 @@ class RngBinding : public Napi::ObjectWrap<RngBinding> {
   explicit RngBinding(const Napi::CallbackInfo& info);
   void ensure_alive() const;
 
-  Napi::Value Uniform(const Napi::CallbackInfo& info);
-  Napi::Value Normal(const Napi::CallbackInfo& info);
-  Napi::Value GetState(const Napi::CallbackInfo& info);
-  Napi::Value SetState(const Napi::CallbackInfo& info);
-  Napi::Value Device(const Napi::CallbackInfo& info);
-  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  // new Rng({ seed: bigint, stream: bigint, device: 'cpu' | 'cuda' }). Every method throws TypeError (wrong
+  // array kind, a detached buffer, a borrowed method: code LPC_NATIVE), RangeError (a value out of range:
+  // LPC_NATIVE) or RangeError LPC_OUT_OF_MEMORY, and Error LPC_NATIVE after dispose().
+  Napi::Value Uniform(const Napi::CallbackInfo& info);   // uniform(out: Float32Array) -> out, filled in (0, 1)
+  Napi::Value Normal(const Napi::CallbackInfo& info);    // normal(out: Float32Array) -> out, filled N(0, 1)
+  Napi::Value GetState(const Napi::CallbackInfo& info);  // getState() -> { seed, stream, counter } (bigints)
+  Napi::Value SetState(const Napi::CallbackInfo& info);  // setState({ seed, stream, counter }) -> undefined
+  Napi::Value Device(const Napi::CallbackInfo& info);    // get device -> { device, reason }
+  Napi::Value Dispose(const Napi::CallbackInfo& info);   // dispose() -> undefined; idempotent
 
  private:
   // Claims the blocks for n draws and returns where they start.

@@ -1,4 +1,8 @@
-// Module functions about the runtime: the thread pool size and whether the CUDA path can be used.
+// Module functions about the runtime: the thread pool size and whether the CUDA path can be used. All synchronous:
+//   setThreads(threads: integer in [1, 256]) -> undefined      getThreads() -> number      hardwareThreads() ->
+//   number copy(dst: Float32Array, src: Float32Array of the same length) -> undefined (the bandwidth reference)
+//   cudaStatus() -> { compiled, available, deviceCount, reason }
+// Each throws TypeError or RangeError with code LPC_NATIVE for an argument of the wrong kind or range.
 #include <cstring>
 #include <thread>
 
@@ -20,13 +24,9 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value GetThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), Addon::of(info.Env()).pool().threads());
-}
+Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), Addon::of(info.Env()).pool().threads()); }
 
-Napi::Value HardwareThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), std::thread::hardware_concurrency());
-}
+Napi::Value HardwareThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), std::thread::hardware_concurrency()); }
 
 // copy(dst, src): memcpy split over the pool like the step (same grain); the memory-bandwidth reference of
 // bench/native.mjs.
@@ -36,9 +36,7 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   no_overlap(dst.data, dst.length * 4, src.data, src.length * 4, "dst", "src");
   auto* d = static_cast<float*>(dst.data);
   const auto* s = static_cast<const float*>(src.data);
-  Addon::of(info.Env()).pool().parallel_for(src.length, std::size_t{1} << 15, [&](std::size_t b, std::size_t e) {
-    std::memcpy(d + b, s + b, (e - b) * sizeof(float));
-  });
+  Addon::of(info.Env()).pool().parallel_for(src.length, std::size_t{1} << 15, [&](std::size_t b, std::size_t e) { std::memcpy(d + b, s + b, (e - b) * sizeof(float)); });
   return info.Env().Undefined();
 }
 

@@ -9,51 +9,16 @@
  * On --resume the flags given are laid over the checkpoint's configuration, so `train --out DIR --resume`
  * alone continues the run as it was configured.
  */
-import { invalidArgument, LpcError } from '../errors.js';
+import { LpcError } from '../errors.js';
 import type { ImageLayout } from '../data/index.js';
 import type { OutputRange } from '../models/networks.js';
 import type { EncoderScale } from '../models/networks.js';
 import type { Preconditioner } from '../native/chains.js';
 import type { SamplerKind } from '../inference/options.js';
 import type { EncoderObjective } from '../training/encoder-objectives.js';
-import * as flags from './options.js';
+import { optionName, RESUMABLE_FIELDS, TRAIN_FLAGS, type TrainFlagRow, type TrainFlags } from './train-flags.js';
 
-/** train's flags as commander passes them (only those given on the command line are present). */
-export interface TrainFlags extends flags.DecoderFlags, flags.EncoderFlags, flags.LikelihoodFlags {
-  dataset?: string;
-  trainImages?: string;
-  validation?: boolean;
-  binarize?: boolean;
-  algo?: string;
-  init?: string;
-  encoderObjective?: string;
-  precond?: string;
-  momentum?: boolean;
-  sampler?: string;
-  steps?: string;
-  stepSize?: string;
-  burnIn?: string;
-  thetaGrad?: string;
-  chains?: string;
-  epochs?: string;
-  updates?: string;
-  batch?: string;
-  arch?: string;
-  hidden?: string;
-  decoder?: string;
-  encoder?: string;
-  lr?: string;
-  evalEvery?: string;
-  evalImages?: string;
-  evalIwae?: string;
-  checkpointEvery?: string;
-  threads?: string;
-  seed?: string;
-  out?: string;
-  resume?: boolean;
-  json?: boolean;
-  worker?: boolean;
-}
+export type { TrainFlags } from './train-flags.js';
 
 /** Version of the configuration format; a checkpoint of another version is refused. */
 export const TRAIN_CONFIG_VERSION = 2;
@@ -120,113 +85,40 @@ export interface TrainConfig {
 /** What the given flags say, parsed; absent keys were not given. */
 export type GivenConfig = Partial<TrainConfig>;
 
-/** The flag of each field, for messages. */
-export const CONFIG_FLAGS: Readonly<Record<Exclude<keyof TrainConfig, 'version'>, string>> = {
-  dataset: '--dataset',
-  trainImages: '--train-images',
-  validation: '--validation',
-  datasetSha256: '--dataset',
-  imageShape: '--dataset',
-  binarize: '--binarize',
-  algo: '--algo',
-  arch: '--arch',
-  hidden: '--hidden',
-  latent: '--latent',
-  decoder: '--decoder',
-  decoderSha256: '--decoder',
-  layout: '--layout',
-  range: '--range',
-  encoder: '--encoder',
-  encoderSha256: '--encoder',
-  encoderOutput: '--encoder-output',
-  encoderLayout: '--encoder-layout',
-  likelihood: '--likelihood',
-  sigma: '--sigma',
-  batch: '--batch',
-  lr: '--lr',
-  seed: '--seed',
-  init: '--init',
-  encoderObjective: '--encoder-objective',
-  precond: '--precond',
-  momentum: '--momentum',
-  sampler: '--sampler',
-  steps: '--steps',
-  stepSize: '--step-size',
-  burnIn: '--burn-in',
-  thetaGrad: '--theta-grad',
-  chains: '--chains',
-  evalEvery: '--eval-every',
-  evalImages: '--eval-images',
-  evalIwae: '--eval-iwae',
-  epochs: '--epochs',
-  updates: '--updates',
-  checkpointEvery: '--checkpoint-every',
-  threads: '--threads',
-  worker: '--worker',
-};
-
-/** The fields of Langevin PC (refused with --algo vae). */
-export const LPC_FIELDS = ['init', 'encoderObjective', 'precond', 'momentum', 'sampler', 'steps', 'stepSize', 'burnIn', 'thetaGrad', 'chains'] as const;
-
 /**
- * Fields a resumed run may change: how long it runs, how often it checkpoints, and where it computes.
- * (Thread counts can change the last bits of onnxruntime's sums, so keep --threads for bit-identical runs.)
- * Pretrained files are compared by digest, not by path.
+ * Fields computed from what another field's flag names (digests, the image shape): each is reported under that
+ * flag and compared right after the row `after` (the images' digest after --train-images and --validation, which select them).
  */
-const MAY_CHANGE = new Set<keyof TrainConfig>(['epochs', 'updates', 'checkpointEvery', 'threads', 'worker', 'decoder', 'encoder']);
+const DERIVED_FIELDS: readonly { field: keyof TrainConfig; flagOf: keyof TrainConfig; after: keyof TrainConfig }[] = [
+  { field: 'datasetSha256', flagOf: 'dataset', after: 'validation' },
+  { field: 'imageShape', flagOf: 'dataset', after: 'validation' },
+  { field: 'decoderSha256', flagOf: 'decoder', after: 'decoder' },
+  { field: 'encoderSha256', flagOf: 'encoder', after: 'encoder' },
+];
+
+/** The flag of each field, for messages, in the order --resume compares them. */
+export const CONFIG_FLAGS: Readonly<Record<Exclude<keyof TrainConfig, 'version'>, string>> = Object.fromEntries(
+  TRAIN_FLAGS.flatMap((r) => [[r.key, r.flag], ...DERIVED_FIELDS.filter((d) => d.after === r.key).map((d) => [d.field, TRAIN_FLAGS.find((source) => source.key === d.flagOf)!.flag])]),
+) as Record<Exclude<keyof TrainConfig, 'version'>, string>;
+
+export { LPC_FIELDS } from './train-flags.js';
 
 /** Parses the flags given (each checked on its own; combinations are checked by resolveTrainPlan). */
 export function parseTrainFlags(f: TrainFlags): GivenConfig {
-  const given: GivenConfig = {};
-  const int = (flag: string, value: string, min: number) => flags.parseInteger(flag, value, 0, min);
-  if (f.epochs !== undefined && f.updates !== undefined) {
-    throw new LpcError('LPC_INVALID_ARGUMENT', `--epochs ${f.epochs} and --updates ${f.updates} exclude each other: give the run's length one way`);
+  const given: Record<string, unknown> = {};
+  const options = f as Record<string, string | boolean | undefined>;
+  if (options.epochs !== undefined && options.updates !== undefined) {
+    throw new LpcError('LPC_INVALID_ARGUMENT', `--epochs ${options.epochs} and --updates ${options.updates} exclude each other: give the run's length one way`);
   }
-  if (f.dataset !== undefined) given.dataset = f.dataset;
-  if (f.trainImages !== undefined) given.trainImages = int('--train-images', f.trainImages, 1);
-  if (f.validation !== undefined) given.validation = f.validation;
-  if (f.binarize !== undefined) given.binarize = f.binarize;
-  if (f.algo !== undefined) given.algo = flags.parseChoice('--algo', f.algo, ['lpc', 'vae'] as const);
-  if (f.arch !== undefined) given.arch = flags.parseChoice('--arch', f.arch, ['mlp', 'conv'] as const);
-  if (f.hidden !== undefined) given.hidden = parseWidths(f.hidden);
-  if (f.latent !== undefined) given.latent = int('--latent', f.latent, 1);
-  if (f.decoder !== undefined) given.decoder = f.decoder;
-  if (f.layout !== undefined) given.layout = flags.parseLayout(f.layout) ?? null;
-  if (f.range !== undefined) given.range = flags.parseRange(f.range);
-  if (f.encoder !== undefined) given.encoder = f.encoder;
-  if (f.encoderOutput !== undefined) given.encoderOutput = flags.parseEncoderOutput(f.encoderOutput) ?? null;
-  if (f.encoderLayout !== undefined) given.encoderLayout = flags.parseChoice('--encoder-layout', f.encoderLayout, ['nchw', 'nhwc'] as const);
-  if (f.likelihood !== undefined) given.likelihood = flags.parseChoice('--likelihood', f.likelihood, ['bernoulli', 'gaussian', 'discretized'] as const);
-  if (f.sigma !== undefined) given.sigma = f.sigma;
-  if (f.batch !== undefined) given.batch = int('--batch', f.batch, 1);
-  if (f.lr !== undefined) given.lr = flags.parsePositive('--lr', f.lr, 0);
-  if (f.seed !== undefined) given.seed = flags.parseSeed(f.seed).toString();
-  if (f.init !== undefined) given.init = flags.parseChoice('--init', f.init, ['prior', 'encoder'] as const);
-  if (f.encoderObjective !== undefined) given.encoderObjective = flags.parseChoice('--encoder-objective', f.encoderObjective, ['forward', 'reverse', 'jeffreys'] as const);
-  if (f.precond !== undefined) given.precond = flags.parseChoice('--precond', f.precond, ['none', 'rmsprop', 'adam'] as const);
-  if (f.momentum !== undefined) given.momentum = f.momentum;
-  if (f.sampler !== undefined) given.sampler = flags.parseChoice('--sampler', f.sampler, ['ula', 'mala'] as const);
-  if (f.steps !== undefined) given.steps = int('--steps', f.steps, 1);
-  if (f.stepSize !== undefined) given.stepSize = flags.parsePositive('--step-size', f.stepSize, 0);
-  if (f.burnIn !== undefined) given.burnIn = int('--burn-in', f.burnIn, 0);
-  if (f.thetaGrad !== undefined) given.thetaGrad = flags.parseChoice('--theta-grad', f.thetaGrad, ['mean', 'last'] as const);
-  if (f.chains !== undefined) given.chains = int('--chains', f.chains, 1);
-  if (f.evalEvery !== undefined) given.evalEvery = int('--eval-every', f.evalEvery, 1);
-  if (f.evalImages !== undefined) given.evalImages = int('--eval-images', f.evalImages, 1);
-  if (f.evalIwae !== undefined) given.evalIwae = int('--eval-iwae', f.evalIwae, 1);
-  if (f.epochs !== undefined) Object.assign(given, { epochs: int('--epochs', f.epochs, 1), updates: null });
-  if (f.updates !== undefined) Object.assign(given, { updates: int('--updates', f.updates, 1), epochs: null });
-  if (f.checkpointEvery !== undefined) given.checkpointEvery = int('--checkpoint-every', f.checkpointEvery, 1);
-  if (f.threads !== undefined) given.threads = flags.parseInteger('--threads', f.threads, 0, 1, 1024);
-  if (f.worker !== undefined) given.worker = f.worker;
-  return given;
-}
-
-/** --hidden: comma-separated positive widths, e.g. 512,512. */
-function parseWidths(text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) invalidArgument('--hidden', 'comma-separated positive layer widths, e.g. 512,512', text);
-  return parts.map(Number);
+  for (const r of TRAIN_FLAGS as readonly TrainFlagRow[]) {
+    const value = options[optionName(r.flag)];
+    if (value === undefined) continue;
+    given[r.key] = r.parse === undefined || typeof value === 'boolean' ? value : r.parse(value, r.flag);
+  }
+  // A run's length is given one way: the other is cleared, also over a resumed run's.
+  if (options.epochs !== undefined) given.updates = null;
+  if (options.updates !== undefined) given.epochs = null;
+  return given as GivenConfig;
 }
 
 /**
@@ -255,7 +147,9 @@ export function checkSameConfig(saved: TrainConfig, resumed: GivenConfig, where:
  */
 function firstDifference(saved: TrainConfig, other: GivenConfig, keys: readonly (keyof typeof CONFIG_FLAGS)[]): keyof typeof CONFIG_FLAGS | null {
   for (const key of keys) {
-    if (MAY_CHANGE.has(key) || !(key in other)) continue;
+    // Run control (length, checkpoints, threads, worker) may change; pretrained files compare by digest, not path.
+    // (Thread counts can change the last bits of onnxruntime's sums, so keep --threads for bit-identical runs.)
+    if (RESUMABLE_FIELDS.has(key) || !(key in other)) continue;
     // Two paths may name the same images: their digests decide.
     if (key === 'dataset' && !isNamed(saved.dataset) && !isNamed(other.dataset ?? '')) continue;
     if (JSON.stringify(saved[key] ?? null) !== JSON.stringify(other[key] ?? null)) return key;

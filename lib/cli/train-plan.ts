@@ -6,6 +6,8 @@
  */
 import path from 'node:path';
 import type { ImageSet, ImageShape } from '../data/image-set.js';
+import type { ImageLayout } from '../data/layout.js';
+import type { OutputRange } from '../models/networks.js';
 import { invalidArgument, LpcError } from '../errors.js';
 import type { LikelihoodSpec } from '../likelihoods/spec.js';
 import type { LoadDecoderOptions } from '../models/load-decoder.js';
@@ -17,7 +19,9 @@ import { sliceImages } from '../data/image-set.js';
 import { bytesDigest, type EvaluationSplit, evaluationImages, imagesDigest, loadCliDataset, NAMED_DATASETS } from './datasets.js';
 import * as flags from './options.js';
 import { CONFIG_FLAGS, type GivenConfig, LPC_FIELDS, TRAIN_CONFIG_VERSION, type TrainConfig } from './train-config.js';
+import type { LpcField } from './train-flags.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
+import { checkMomentum } from '../native/chain-settings.js';
 
 /** A resolved run. */
 export interface TrainPlan {
@@ -68,7 +72,6 @@ export interface CheckpointNetworks {
 export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, checkpoint: CheckpointNetworks | null): Promise<TrainPlan> {
   const validation = merged.validation ?? false;
   const dataset = loadCliDataset(merged.dataset ?? TRAIN_DEFAULTS.dataset, { validation });
-  const datasetName = (NAMED_DATASETS as readonly string[]).includes(dataset.name) ? dataset.name : path.resolve(dataset.name);
   const trainCount = merged.trainImages ?? dataset.train.count;
   if (trainCount > dataset.train.count) {
     invalidArgument('--train-images', `at most ${dataset.train.count} (the training images of ${dataset.name}${validation ? ' left after the validation split' : ''})`, trainCount);
@@ -79,144 +82,68 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
   const imageShape = train.shape;
   const algo = merged.algo ?? TRAIN_DEFAULTS.algo;
 
-  // The decoder: pretrained (from the file given, or the checkpoint's copy) or built.
-  for (const key of ['layout', 'range'] as const) {
-    if (merged.decoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --decoder (it describes a pretrained decoder)', given[key]);
-  }
-  let decoderSha256: string | null = null;
-  let decoderBytes: Uint8Array | null = null;
-  let latent: number;
-  let range: '01' | '11';
-  let layout = merged.layout ?? null;
-  if (merged.decoder != null) {
-    const fromFile = given.decoder !== undefined || checkpoint === null;
-    decoderBytes = fromFile ? flags.readModelFile(merged.decoder, 'decoder') : checkpoint.decoder;
-    decoderSha256 = fromFile ? bytesDigest(decoderBytes) : (merged.decoderSha256 ?? null);
-    const decoder = await flags.openDecoder(merged.decoder, { layout: merged.layout ?? undefined, range: merged.range, latent: merged.latent?.toString() }, imageShape, decoderBytes);
-    latent = decoder.latentDim;
-    range = decoder.range;
-    layout = decoder.layout;
-  } else {
-    latent = merged.latent ?? TRAIN_DEFAULTS.latent;
-    range = merged.likelihood === 'discretized' ? '11' : '01';
-  }
-  const likelihood = flags.parseLikelihood({ likelihood: merged.likelihood, sigma: merged.sigma ?? undefined }, range);
-  const sigma = likelihood.kind === 'bernoulli' ? null : (merged.sigma ?? 'optimal');
+  const decoder = await resolveDecoder(merged, given, checkpoint, imageShape);
+  const likelihood = flags.parseLikelihood({ likelihood: merged.likelihood, sigma: merged.sigma ?? undefined }, decoder.range);
   const binarize = merged.binarize ?? false;
   if (binarize && likelihood.kind !== 'bernoulli') invalidArgument('--binarize', `given only with the bernoulli likelihood (binary pixels); the likelihood is ${likelihood.kind}`, true);
-
-  // The encoder: the VAE always has one; LPC when it starts chains from it (the default) or trains one.
+  // The VAE always has an encoder; LPC when it starts chains from one (the default) or trains one.
   const hasEncoder = algo === 'vae' || merged.encoder != null || (merged.init ?? TRAIN_DEFAULTS.init) === 'encoder' || merged.encoderObjective != null;
-  for (const key of ['encoderOutput', 'encoderLayout'] as const) {
-    if (merged.encoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --encoder (it describes a pretrained encoder)', given[key]);
-  }
-  let encoderSha256: string | null = null;
-  let encoderBytes: Uint8Array | null = null;
-  if (merged.encoder != null) {
-    const fromFile = given.encoder !== undefined || checkpoint?.encoder == null;
-    encoderBytes = fromFile ? flags.readModelFile(merged.encoder, 'encoder') : (checkpoint.encoder as Uint8Array);
-    encoderSha256 = fromFile ? bytesDigest(encoderBytes) : (merged.encoderSha256 ?? null);
-    await flags.openEncoder(merged.encoder, { encoderOutput: merged.encoderOutput ?? undefined, encoderLayout: merged.encoderLayout ?? undefined }, imageShape, latent, encoderBytes);
-  }
-  const arch = merged.arch ?? TRAIN_DEFAULTS.arch;
-  const hidden = merged.hidden ?? (arch === 'mlp' ? [...TRAIN_DEFAULTS.hidden] : null);
-  const output = range === '01' ? 'sigmoid' : 'tanh';
+  const encoder = await resolveEncoder(merged, given, checkpoint, imageShape, decoder.latent);
+  const lpc = algo === 'lpc' ? resolveLpc(merged, hasEncoder) : refuseLpcFlags(merged);
+
+  const config = buildConfig(merged, { dataset, train, validation, evalSet, algo, decoder, encoder, likelihood, binarize, lpc });
+  const arch = config.arch;
+  const hidden = config.hidden;
+  const { latent, range, layout } = decoder;
   const decoderSpec: DecoderSpec =
-    decoderBytes !== null
-      ? { kind: 'onnx', source: decoderBytes, options: { imageShape, layout: layout ?? undefined, range, latentDim: latent } }
-      : { kind: arch, options: { latentDim: latent, imageShape, output, ...(hidden === null ? {} : { hidden }) } };
+    decoder.bytes !== null
+      ? { kind: 'onnx', source: decoder.bytes, options: { imageShape, layout: layout ?? undefined, range, latentDim: latent } }
+      : { kind: arch, options: { latentDim: latent, imageShape, output: range === '01' ? 'sigmoid' : 'tanh', ...(hidden === null ? {} : { hidden }) } };
   const encoderOptions: LoadEncoderOptions | null = hasEncoder ? { imageShape, latentDim: latent, layout: merged.encoderLayout ?? undefined, encoderOutput: merged.encoderOutput ?? undefined } : null;
   const encoderSpec: EncoderSpec | undefined = !hasEncoder
     ? undefined
-    : encoderBytes !== null
-      ? { kind: 'onnx', source: encoderBytes, options: encoderOptions ?? {} }
+    : encoder.bytes !== null
+      ? { kind: 'onnx', source: encoder.bytes, options: encoderOptions ?? {} }
       : { kind: arch, options: { latentDim: latent, imageShape, ...(hidden === null ? {} : { hidden }) } };
-
-  const lpc = algo === 'lpc' ? resolveLpc(merged, hasEncoder, likelihood) : refuseLpcFlags(merged);
-  const batch = merged.batch ?? TRAIN_DEFAULTS.batch;
-  const lr = merged.lr ?? TRAIN_DEFAULTS.lr;
-  const seed = merged.seed ?? '0';
-  const updatesPerEpoch = Math.ceil(train.count / batch);
-  const epochs = merged.epochs === undefined && merged.updates === undefined ? TRAIN_DEFAULTS.epochs : (merged.epochs ?? null);
-  const updates = merged.updates ?? null;
-  const evalImageCount = Math.min(merged.evalImages ?? TRAIN_DEFAULTS.evalImages, evalSet.count);
-  const defaultEvalEvery = TRAIN_DEFAULTS.evalEvery === 'epoch' ? updatesPerEpoch : TRAIN_DEFAULTS.evalEvery;
-  // Recorded even when not given (the machine's cores), so that a resume elsewhere runs bit for bit the same.
-  const threads = merged.threads ?? hardwareThreads();
-
-  const config: TrainConfig = {
-    version: TRAIN_CONFIG_VERSION,
-    dataset: datasetName,
-    trainImages: train.count,
-    validation,
-    datasetSha256: imagesDigest(train),
-    imageShape: [...imageShape],
-    binarize,
-    algo,
-    arch,
-    hidden,
-    latent,
-    decoder: merged.decoder == null ? null : path.resolve(merged.decoder),
-    decoderSha256,
-    layout: decoderBytes === null ? null : layout,
-    range,
-    encoder: merged.encoder == null ? null : path.resolve(merged.encoder),
-    encoderSha256,
-    encoderOutput: merged.encoderOutput ?? null,
-    encoderLayout: merged.encoderLayout ?? null,
-    likelihood: likelihood.kind,
-    sigma,
-    batch,
-    lr,
-    seed,
-    ...lpc,
-    evalEvery: merged.evalEvery ?? defaultEvalEvery,
-    evalImages: evalImageCount,
-    evalIwae: merged.evalIwae ?? TRAIN_DEFAULTS.evalIwae,
-    epochs,
-    updates,
-    checkpointEvery: merged.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery,
-    threads,
-    worker: merged.worker ?? false,
-  };
   const common = {
     decoder: decoderSpec,
     likelihood,
-    optimizer: { kind: 'adam' as const, lr },
+    optimizer: { kind: 'adam' as const, lr: config.lr },
     binarize,
-    seed: BigInt(seed),
-    ...(threads === null ? {} : { threads }),
+    seed: BigInt(config.seed),
+    ...(config.threads === null ? {} : { threads: config.threads }),
   };
   const trainer: WorkerTrainerConfig =
-    algo === 'vae'
-      ? { algo, options: { ...common, encoder: encoderSpec as EncoderSpec } }
+    lpc === null
+      ? { algo: 'vae', options: { ...common, encoder: encoderSpec as EncoderSpec } }
       : {
-          algo,
+          algo: 'lpc',
           options: {
             ...common,
             ...(encoderSpec === undefined ? {} : { encoder: encoderSpec, encoderObjective: lpc.encoderObjective ?? undefined }),
-            init: lpc.init ?? undefined,
-            thetaGrad: lpc.thetaGrad ?? undefined,
+            init: lpc.init,
+            thetaGrad: lpc.thetaGrad,
             ...(lpc.burnIn === null ? {} : { burnIn: lpc.burnIn }),
             langevin: {
-              steps: lpc.steps as number,
-              stepSize: lpc.stepSize as number,
-              chains: lpc.chains as number,
-              sampler: lpc.sampler ?? undefined,
-              preconditioner: lpc.precond ?? undefined,
-              momentum: lpc.momentum ?? undefined,
+              steps: lpc.steps,
+              stepSize: lpc.stepSize,
+              chains: lpc.chains,
+              sampler: lpc.sampler,
+              preconditioner: lpc.precond,
+              momentum: lpc.momentum,
               // MALA adapts each chain's step size during the states the gradient does not use, then is exact.
-              ...(lpc.sampler === 'mala' ? { mala: { warmup: lpc.burnIn ?? Math.floor((lpc.steps as number) / 2), adapt: true } } : {}),
+              ...(lpc.sampler === 'mala' ? { mala: { warmup: lpc.burnIn ?? Math.floor(lpc.steps / 2), adapt: true } } : {}),
             },
           },
         };
+  const updatesPerEpoch = Math.ceil(train.count / config.batch);
   return {
     config,
     train,
     evalSplit,
-    evalImages: evaluationImages(evalSet, evalImageCount, binarize),
+    evalImages: evaluationImages(evalSet, config.evalImages, binarize),
     dataset: {
-      name: datasetName,
+      name: config.dataset,
       trainImages: dataset.train.count,
       validationImages: dataset.validation?.count ?? 0,
       testImages: dataset.test.count,
@@ -228,13 +155,121 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
     decoderOptions: { imageShape: imageShape as ImageShape, layout: config.layout ?? undefined, range, latentDim: latent },
     encoderOptions,
     updatesPerEpoch,
-    totalUpdates: updates ?? (epochs as number) * updatesPerEpoch,
+    totalUpdates: config.updates ?? (config.epochs ?? TRAIN_DEFAULTS.epochs) * updatesPerEpoch,
   };
 }
 
-type LpcSettings = Pick<TrainConfig, (typeof LPC_FIELDS)[number]>;
+/** A decoder as the plan needs it: its file's bytes and digest when pretrained, and what it fixes. */
+interface ResolvedDecoder {
+  bytes: Uint8Array | null;
+  sha256: string | null;
+  latent: number;
+  range: OutputRange;
+  layout: ImageLayout | null;
+}
 
-function resolveLpc(merged: GivenConfig, hasEncoder: boolean, likelihood: LikelihoodSpec): LpcSettings {
+/** The decoder: pretrained (from the file given, or the checkpoint's copy) or to be built. */
+async function resolveDecoder(merged: GivenConfig, given: GivenConfig, checkpoint: CheckpointNetworks | null, imageShape: ImageShape): Promise<ResolvedDecoder> {
+  for (const key of ['layout', 'range'] as const) {
+    if (merged.decoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --decoder (it describes a pretrained decoder)', given[key]);
+  }
+  if (merged.decoder == null) {
+    return { bytes: null, sha256: null, latent: merged.latent ?? TRAIN_DEFAULTS.latent, range: merged.likelihood === 'discretized' ? '11' : '01', layout: merged.layout ?? null };
+  }
+  const fromFile = given.decoder !== undefined || checkpoint === null;
+  const bytes = fromFile ? flags.readModelFile(merged.decoder, 'decoder') : checkpoint.decoder;
+  const decoder = await flags.openDecoder(merged.decoder, { layout: merged.layout ?? undefined, range: merged.range, latent: merged.latent?.toString() }, imageShape, bytes);
+  return { bytes, sha256: fromFile ? bytesDigest(bytes) : (merged.decoderSha256 ?? null), latent: decoder.latentDim, range: decoder.range, layout: decoder.layout };
+}
+
+/** A pretrained encoder's bytes and digest (both null when the encoder is built, or there is none). */
+interface ResolvedEncoder {
+  bytes: Uint8Array | null;
+  sha256: string | null;
+}
+
+/** The pretrained encoder, from the file given or the checkpoint's copy, checked against the images and latent size. */
+async function resolveEncoder(merged: GivenConfig, given: GivenConfig, checkpoint: CheckpointNetworks | null, imageShape: ImageShape, latent: number): Promise<ResolvedEncoder> {
+  for (const key of ['encoderOutput', 'encoderLayout'] as const) {
+    if (merged.encoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --encoder (it describes a pretrained encoder)', given[key]);
+  }
+  if (merged.encoder == null) return { bytes: null, sha256: null };
+  const fromFile = given.encoder !== undefined || checkpoint?.encoder == null;
+  const bytes = fromFile ? flags.readModelFile(merged.encoder, 'encoder') : (checkpoint.encoder as Uint8Array);
+  await flags.openEncoder(merged.encoder, { encoderOutput: merged.encoderOutput ?? undefined, encoderLayout: merged.encoderLayout ?? undefined }, imageShape, latent, bytes);
+  return { bytes, sha256: fromFile ? bytesDigest(bytes) : (merged.encoderSha256 ?? null) };
+}
+
+/** What buildConfig needs besides the merged flags: the data and networks resolved, and the Langevin settings. */
+interface ConfigParts {
+  dataset: ReturnType<typeof loadCliDataset>;
+  train: ImageSet;
+  validation: boolean;
+  /** The split evaluation during training scores (validation when held out, else test). */
+  evalSet: ImageSet;
+  algo: 'lpc' | 'vae';
+  decoder: ResolvedDecoder;
+  encoder: ResolvedEncoder;
+  likelihood: LikelihoodSpec;
+  binarize: boolean;
+  lpc: LpcSettings | null;
+}
+
+/** The resolved configuration, with every default filled in (the JSON written into checkpoints and metrics.json). */
+function buildConfig(merged: GivenConfig, parts: ConfigParts): TrainConfig {
+  const { dataset, train, decoder, likelihood } = parts;
+  const arch = merged.arch ?? TRAIN_DEFAULTS.arch;
+  const batch = merged.batch ?? TRAIN_DEFAULTS.batch;
+  const updatesPerEpoch = Math.ceil(train.count / batch);
+  const defaultEvalEvery = TRAIN_DEFAULTS.evalEvery === 'epoch' ? updatesPerEpoch : TRAIN_DEFAULTS.evalEvery;
+  return {
+    version: TRAIN_CONFIG_VERSION,
+    dataset: (NAMED_DATASETS as readonly string[]).includes(dataset.name) ? dataset.name : path.resolve(dataset.name),
+    trainImages: train.count,
+    validation: parts.validation,
+    datasetSha256: imagesDigest(train),
+    imageShape: [...train.shape],
+    binarize: parts.binarize,
+    algo: parts.algo,
+    arch,
+    hidden: merged.hidden ?? (arch === 'mlp' ? [...TRAIN_DEFAULTS.hidden] : null),
+    latent: decoder.latent,
+    decoder: merged.decoder == null ? null : path.resolve(merged.decoder),
+    decoderSha256: decoder.sha256,
+    layout: decoder.bytes === null ? null : decoder.layout,
+    range: decoder.range,
+    encoder: merged.encoder == null ? null : path.resolve(merged.encoder),
+    encoderSha256: parts.encoder.sha256,
+    encoderOutput: merged.encoderOutput ?? null,
+    encoderLayout: merged.encoderLayout ?? null,
+    likelihood: likelihood.kind,
+    sigma: likelihood.kind === 'bernoulli' ? null : (merged.sigma ?? 'optimal'),
+    batch,
+    lr: merged.lr ?? TRAIN_DEFAULTS.lr,
+    seed: merged.seed ?? '0',
+    ...(parts.lpc ?? NO_LPC),
+    evalEvery: merged.evalEvery ?? defaultEvalEvery,
+    evalImages: Math.min(merged.evalImages ?? TRAIN_DEFAULTS.evalImages, parts.evalSet.count),
+    evalIwae: merged.evalIwae ?? TRAIN_DEFAULTS.evalIwae,
+    epochs: merged.epochs === undefined && merged.updates === undefined ? TRAIN_DEFAULTS.epochs : (merged.epochs ?? null),
+    updates: merged.updates ?? null,
+    checkpointEvery: merged.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery,
+    // Recorded even when not given (the machine's cores), so that a resume elsewhere runs bit for bit the same.
+    threads: merged.threads ?? hardwareThreads(),
+    worker: merged.worker ?? false,
+  };
+}
+
+/**
+ * The Langevin settings of an LPC run, resolved: every field has its value (only the encoder objective without
+ * an encoder and the burn-in with thetaGrad 'last' are null). The VAE has none (null).
+ */
+type LpcSettings = { [K in LpcField]: K extends 'encoderObjective' | 'burnIn' ? TrainConfig[K] : NonNullable<TrainConfig[K]> };
+
+/** The Langevin fields of a VAE's configuration: all null. */
+const NO_LPC = Object.fromEntries(LPC_FIELDS.map((key) => [key, null])) as { [K in LpcField]: null };
+
+function resolveLpc(merged: GivenConfig, hasEncoder: boolean): LpcSettings {
   const steps = merged.steps ?? TRAIN_DEFAULTS.steps;
   const thetaGrad = merged.thetaGrad ?? TRAIN_DEFAULTS.thetaGrad;
   const sampler = merged.sampler ?? TRAIN_DEFAULTS.sampler;
@@ -243,13 +278,10 @@ function resolveLpc(merged: GivenConfig, hasEncoder: boolean, likelihood: Likeli
   if (thetaGrad === 'last' && merged.burnIn != null) invalidArgument('--burn-in', 'given only with --theta-grad mean (--theta-grad last uses the final states only)', merged.burnIn);
   const burnIn = thetaGrad === 'last' ? null : (merged.burnIn ?? Math.min(TRAIN_DEFAULTS.burnIn, Math.floor(steps / 2)));
   if (burnIn !== null && burnIn >= steps) invalidArgument('--burn-in', `below --steps ${steps} (states after the burn-in feed the gradient)`, burnIn);
-  if (momentum && precond !== 'adam') invalidArgument('--momentum', "given only with --precond adam (it drifts along the adam preconditioner's first moment)", `--precond ${precond}`);
+  checkMomentum(momentum, precond, { momentum: '--momentum', preconditioner: '--precond' });
   if (sampler === 'mala') {
     if (momentum) invalidArgument('--momentum', 'absent with --sampler mala (its proposal must not drift along a moment)', true);
     if (steps < 2) invalidArgument('--steps', 'at least 2 with --sampler mala (a warm-up then exact steps)', steps);
-    if (likelihood.kind !== 'bernoulli' && likelihood.sigma.mode === 'optimal') {
-      invalidArgument('--sigma', 'fixed:S or learned with --sampler mala (the optimal sigma depends on the whole batch, so the acceptance ratio would not be exact)', 'optimal');
-    }
   }
   return {
     init: merged.init ?? (hasEncoder ? 'encoder' : 'prior'),
@@ -266,10 +298,10 @@ function resolveLpc(merged: GivenConfig, hasEncoder: boolean, likelihood: Likeli
 }
 
 /** The VAE has no Langevin settings: any given is a coded error naming its flag. */
-function refuseLpcFlags(merged: GivenConfig): LpcSettings {
+function refuseLpcFlags(merged: GivenConfig): null {
   for (const key of LPC_FIELDS) {
     const value = merged[key];
     if (value != null && value !== false) throw new LpcError('LPC_INVALID_ARGUMENT', `${CONFIG_FLAGS[key]} applies to --algo lpc only; the VAE has no Langevin chains`);
   }
-  return { init: null, encoderObjective: null, precond: null, momentum: null, sampler: null, steps: null, stepSize: null, burnIn: null, thetaGrad: null, chains: null };
+  return null;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { invalidArgument, LpcError } from '../errors.js';
 import { readFileBytes, readFileHead } from './file-bytes.js';
 import { BYTE_RANGE, createImageSet, imageSize, type ImageSet } from './image-set.js';
-import { decodePng, encodePng, parsePngHeader } from '../report/png-codec.js';
+import { decodePng, encodePng, parsePngHeader } from './png-codec.js';
 import { byteTable } from './scale.js';
 
 /** How PNG files become one set: the channel count and the set's name. */

@@ -9,7 +9,7 @@
  */
 import { invalidArgument } from '../errors.js';
 import type { Rng } from '../native/rng.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger } from '../checks.js';
 import { forEachProposalChunk, type LikelihoodFunction } from './proposal-draws.js';
 import { klToStandardNormal, type GaussianProposal } from './proposal.js';
 

@@ -13,7 +13,7 @@ import type { LangevinOptions } from '../inference/options.js';
 import type { EnergyModel } from '../likelihoods/energy-model.js';
 import type { EncoderModel } from '../models/encoder-model.js';
 import { Rng } from '../native/rng.js';
-import { checkInteger, checkU64 } from '../native/validate.js';
+import { checkInteger, checkU64 } from '../checks.js';
 import { elbo } from './elbo.js';
 import { importanceSampledLogLikelihood } from './importance-sampling.js';
 import { DEFAULT_EVAL_LANGEVIN, DEFAULT_INFLATION, langevinProposal } from './langevin-proposal.js';

@@ -5,7 +5,7 @@
  */
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 import { Rng } from '../native/rng.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger } from '../checks.js';
 import { checkProposal, HALF_LOG_2PI, type GaussianProposal } from './proposal.js';
 
 /**

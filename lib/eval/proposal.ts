@@ -3,7 +3,7 @@
  * the ELBO: an encoder's output, a fixed Gaussian, or a fit to Langevin states (langevin-proposal.ts).
  */
 import { invalidArgument, shapeMismatch } from '../errors.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger } from '../checks.js';
 
 /** A diagonal Gaussian per datapoint, [B, d] each (log sigma, not log variance). */
 export interface GaussianProposal {

@@ -6,7 +6,7 @@ import { imageGridPng, type ImageGridOptions } from '../report/image-grid.js';
 import { shapeMismatch } from '../errors.js';
 import type { EnergyModel } from '../likelihoods/energy-model.js';
 import type { Rng } from '../native/rng.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger } from '../checks.js';
 import { DEFAULT_CHUNK_ROWS } from './proposal-draws.js';
 
 /** Reconstructions of a batch and their error. */

@@ -1,5 +1,5 @@
 /**
- * What an evaluation's numbers are (DESIGN.md §2, Units): the log-likelihood of a Bernoulli decoder is a
+ * What an evaluation's numbers are (docs/ARCHITECTURE.md §3): the log-likelihood of a Bernoulli decoder is a
  * normalised NLL only on binary data; on grey values it is a cross-entropy ("BCE + KL" for the negative
  * ELBO), not the log of any density of the data, and must not be called an NLL. The Gaussian
  * likelihoods are densities of continuous data and the discretised Gaussian a probability mass: both

@@ -1,6 +1,6 @@
 /**
  * One energy evaluation as the sampling loops need it: the call, a check that the function kept the
- * EnergyFunction contract (DESIGN.md §3), and the per-chain reductions the loops take from its output.
+ * EnergyFunction contract (docs/ARCHITECTURE.md §4), and the per-chain reductions the loops take from its output.
  */
 import { LpcError, describeValue } from '../errors.js';
 import type { EnergyEvaluation, EnergyFunction } from '../likelihoods/energy-function.js';

@@ -1,10 +1,10 @@
 /**
  * LangevinSampler: samples p(z | x) for a batch of datapoints with K Langevin chains each, driving native
- * Chains with one EnergyFunction evaluation of all B*K chains per step (DESIGN.md §2-3).
+ * Chains with one EnergyFunction evaluation of all B*K chains per step (docs/ARCHITECTURE.md §2.3-2.5).
  */
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 import type { EnergyFunction } from '../likelihoods/energy-function.js';
-import { Chains } from '../native/chains.js';
+import { Chains, type ChainsOptions } from '../native/chains.js';
 import type { Rng } from '../native/rng.js';
 import { KeptStates, allFinite, nonFiniteState } from './kept-states.js';
 import { runMala } from './mala.js';
@@ -92,6 +92,13 @@ export class LangevinSampler {
     checkEnergyFunction(energy);
     this.energy = energy;
     this.options = Object.freeze(resolveOptions(options));
+    if (this.options.sampler === 'mala' && energy.batchDependent === true) {
+      // The current state's energy and a proposal's would be measured against different batches' sigmas.
+      throw new LpcError(
+        'LPC_INVALID_ARGUMENT',
+        "sampler 'mala' needs an energy of each chain alone: give the likelihood a fixed or learned sigma, not the optimal sigma (recomputed from the whole batch)",
+      );
+    }
   }
 
   /** Samples the posterior of each datapoint of x ([B, dataSize]) and returns the chains' states. */
@@ -109,16 +116,8 @@ export class LangevinSampler {
       n,
       d,
       stepSize: opts.stepSize,
-      preconditioner: opts.preconditioner,
-      momentum: opts.momentum,
-      beta1: opts.beta1,
-      beta2: opts.beta2,
-      eps: opts.eps,
-      gMax: opts.gMax,
+      ...chainsOptions(opts.chain),
       ...this.#nextSeed(opts.rng),
-      device: opts.device,
-      maxConsecutiveRestarts: opts.maxConsecutiveRestarts,
-      mala: { warmup: opts.warmup, adapt: opts.adapt, targetAccept: opts.targetAccept, adaptRate: opts.adaptRate },
     });
     this.#running = true;
     try {
@@ -182,6 +181,12 @@ export class LangevinSampler {
       stepSizes: chains.effectiveStepSizes(),
     };
   }
+}
+
+/** The resolved chain settings as Chains options (MALA's four settings nested again). */
+function chainsOptions(chain: ResolvedLangevinOptions['chain']): Omit<ChainsOptions, 'n' | 'd' | 'stepSize'> {
+  const { warmup, adapt, targetAccept, adaptRate, ...rest } = chain;
+  return { ...rest, mala: { warmup, adapt, targetAccept, adaptRate } };
 }
 
 function checkEnergyFunction(energy: EnergyFunction): void {

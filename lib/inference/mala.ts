@@ -1,5 +1,5 @@
 /**
- * The Metropolis-adjusted loop (MALA, DESIGN.md §2): one evaluation at the initial states, then per step a
+ * The Metropolis-adjusted loop (MALA, docs/ARCHITECTURE.md §2.4): one evaluation at the initial states, then per step a
  * native proposal, one evaluation at it, and the native Metropolis-Hastings decision.
  *
  * Non-finite values: a proposal whose energy or gradient is not finite is rejected, so the chain stays at

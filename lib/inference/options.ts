@@ -3,10 +3,11 @@
  * fully resolved settings object, so the sampling loops never re-check or re-default anything.
  */
 import { LpcError, invalidArgument } from '../errors.js';
-import { DEFAULT_G_MAX, type Preconditioner } from '../native/chains.js';
+import type { MalaOptions, Preconditioner } from '../native/chains.js';
+import { resolveChainSettings, type ChainSettings } from '../native/chain-settings.js';
 import type { Device } from '../native/index.js';
 import { Rng } from '../native/rng.js';
-import { checkBoolean, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from '../native/validate.js';
+import { checkInteger, checkKnownKeys, checkOneOf, checkPositive } from '../checks.js';
 
 /** Which kernel the chains use. */
 export type SamplerKind = 'ula' | 'mala';
@@ -21,20 +22,11 @@ export interface KeepOptions {
   thin?: number;
 }
 
-/** MALA settings (sampler 'mala' only). */
-export interface MalaSettings {
-  /**
-   * Steps during which the preconditioner learns from gradients and (with `adapt`) step sizes adapt; both are
-   * frozen afterwards, so every later step is an exact Metropolis-adjusted kernel. Default 0. Must be < steps.
-   */
-  warmup?: number;
-  /** Adapt each chain's step size toward `targetAccept` during the warm-up. Default false. */
-  adapt?: boolean;
-  /** Acceptance probability the adaptation aims at. Default 0.57 (optimal for MALA in high dimension). */
-  targetAccept?: number;
-  /** Change of log(step size) per unit of (acceptance probability - target). Default 0.05. */
-  adaptRate?: number;
-}
+/**
+ * MALA settings (sampler 'mala' only), as Chains takes them (defaults MALA_DEFAULTS); the warm-up must be
+ * shorter than the run: the preconditioner and step sizes are frozen after it, so every later step is exact.
+ */
+export type MalaSettings = MalaOptions;
 
 /** Settings of a LangevinSampler; `steps` and `stepSize` are required. */
 export interface LangevinOptions {
@@ -46,17 +38,17 @@ export interface LangevinOptions {
   chains?: number;
   /** 'ula' (unadjusted, Euler-Maruyama) or 'mala' (Metropolis-adjusted). Default 'ula'. */
   sampler?: SamplerKind;
-  /** 'none', 'rmsprop' (pSGLD) or 'adam'. Default 'none'. */
+  /** One of PRECONDITIONERS. Default CHAIN_DEFAULTS.preconditioner ('none'). */
   preconditioner?: Preconditioner;
   /** adam only, ula only: drift along the bias-corrected first moment. Default false. */
   momentum?: boolean;
-  /** First-moment decay (adam with momentum). Default 0.9. */
+  /** First-moment decay (adam with momentum). Default CHAIN_DEFAULTS.beta1. */
   beta1?: number;
-  /** Second-moment decay. Default 0.99 for rmsprop, 0.999 for adam. */
+  /** Second-moment decay. Default CHAIN_DEFAULTS.beta2[preconditioner]. */
   beta2?: number;
-  /** Added to sqrt(v^) before inverting. Default 1e-8. */
+  /** Added to sqrt(v^) before inverting. Default CHAIN_DEFAULTS.eps. */
   eps?: number;
-  /** Upper clamp on the preconditioner G (Infinity allowed). Default DEFAULT_G_MAX (10). */
+  /** Upper clamp on the preconditioner G (Infinity allowed). Default DEFAULT_G_MAX. */
   gMax?: number;
   /** MALA settings; only with sampler 'mala'. */
   mala?: MalaSettings;
@@ -64,8 +56,8 @@ export interface LangevinOptions {
   keep?: KeepOptions;
   /**
    * A chain that fails this many times in a row (ULA: non-finite energy or gradient although its step was
-   * halved each time; MALA: non-finite proposals during the warm-up) raises LPC_DIVERGED. Default 10, so a
-   * chain gives up after its step size was divided by 2^10.
+   * halved each time; MALA: non-finite proposals during the warm-up) raises LPC_DIVERGED. Default
+   * CHAIN_DEFAULTS.maxConsecutiveRestarts (10: a chain gives up after its step size was divided by 2^10).
    */
   maxConsecutiveRestarts?: number;
   /**
@@ -85,30 +77,27 @@ export interface LangevinOptions {
  */
 export const SAMPLER_STREAM_BASE = 0x4c50_4300_0000_0000n;
 
-/** Options with every default filled in and every value checked. */
+/**
+ * Options with every default filled in and every value checked: the sampler's own settings, and the chains'
+ * settings as Chains resolves them (`chain`, handed to every run's Chains with the run's seed and stream).
+ */
 export interface ResolvedLangevinOptions {
   steps: number;
   stepSize: number;
   chains: number;
   sampler: SamplerKind;
   preconditioner: Preconditioner;
-  momentum: boolean;
-  beta1: number | undefined;
-  beta2: number | undefined;
-  eps: number;
-  gMax: number;
   warmup: number;
-  adapt: boolean;
-  targetAccept: number;
-  adaptRate: number;
   keep: { burnIn: number; thin: number; perChain: number } | null;
   maxConsecutiveRestarts: number;
   seed: bigint;
   rng: Rng | null;
   device: Device;
+  chain: Omit<ChainSettings, 'seed' | 'stream'>;
 }
 
-const KNOWN_KEYS = new Set([
+/** The option keys LangevinOptions has (a misspelt one is refused, not ignored). */
+const KNOWN_KEYS: readonly (keyof LangevinOptions)[] = [
   'steps',
   'stepSize',
   'chains',
@@ -125,66 +114,48 @@ const KNOWN_KEYS = new Set([
   'seed',
   'rng',
   'device',
-]);
+];
 
 /** Checks `options` and fills in defaults; throws LPC_INVALID_ARGUMENT naming the first bad option. */
 export function resolveOptions(options: LangevinOptions): ResolvedLangevinOptions {
   if (typeof options !== 'object' || options === null) {
     invalidArgument('options', 'an object with at least steps and stepSize', options);
   }
-  for (const key of Object.keys(options)) {
-    // A misspelt option would otherwise be ignored silently and the run would use a default.
-    if (!KNOWN_KEYS.has(key)) invalidArgument(`options.${key}`, `one of ${[...KNOWN_KEYS].join(', ')}`, key);
-  }
+  checkKnownKeys(options, KNOWN_KEYS, 'LangevinSampler');
   const steps = checkInteger('steps', options.steps, 1, 2 ** 31 - 1);
   const stepSize = checkPositive('stepSize', options.stepSize);
   const chains = checkInteger('chains', options.chains ?? 1, 1, 2 ** 31 - 1);
   const sampler = checkOneOf('sampler', options.sampler ?? 'ula', ['ula', 'mala'] as const);
-  const preconditioner = checkOneOf('preconditioner', options.preconditioner ?? 'none', ['none', 'rmsprop', 'adam'] as const);
-  const momentum = checkBoolean('momentum', options.momentum ?? false);
-  if (momentum && preconditioner !== 'adam') {
-    throw new LpcError('LPC_INVALID_ARGUMENT', `momentum needs preconditioner 'adam'; got preconditioner '${preconditioner}'`);
-  }
-  if (momentum && sampler === 'mala') {
-    throw new LpcError('LPC_INVALID_ARGUMENT', "momentum needs sampler 'ula': a MALA proposal must drift along the gradient at its own state");
-  }
-  const gMax = options.gMax ?? DEFAULT_G_MAX;
-  if (gMax !== Infinity) checkPositive('gMax', gMax);
   if (options.mala !== undefined && sampler !== 'mala') {
     throw new LpcError('LPC_INVALID_ARGUMENT', `mala settings need sampler 'mala'; got sampler '${sampler}'`);
   }
-  const mala = options.mala ?? {};
-  if (typeof mala !== 'object' || mala === null) invalidArgument('mala', 'an object', mala);
-  const warmup = checkInteger('mala.warmup', mala.warmup ?? 0, 0, steps - 1);
-  if (sampler === 'mala' && preconditioner !== 'none' && warmup === 0) {
-    // MALA's preconditioner learns only during the warm-up; without one it would stay G = 1 unnoticed.
-    throw new LpcError('LPC_INVALID_ARGUMENT', `preconditioner '${preconditioner}' with sampler 'mala' needs mala.warmup >= 1; got 0`);
-  }
-  const maxConsecutiveRestarts = checkInteger('maxConsecutiveRestarts', options.maxConsecutiveRestarts ?? 10, 1, 1000);
+  if (options.mala !== undefined && (typeof options.mala !== 'object' || options.mala === null)) invalidArgument('mala', 'an object', options.mala);
   if (options.rng !== undefined && options.seed !== undefined) {
     throw new LpcError('LPC_INVALID_ARGUMENT', 'give either seed or rng, not both: with rng, every run draws its seed from it');
   }
   if (options.rng !== undefined && !(options.rng instanceof Rng)) invalidArgument('rng', 'an Rng', options.rng);
+  const { seed, stream: _stream, ...chain } = resolveChainSettings({ ...options, seed: options.seed });
+  if (chain.momentum && sampler === 'mala') {
+    throw new LpcError('LPC_INVALID_ARGUMENT', "momentum needs sampler 'ula': a MALA proposal must drift along the gradient at its own state");
+  }
+  if (chain.warmup > steps - 1) invalidArgument('mala.warmup', `an integer in [0, ${steps - 1}] (below steps)`, chain.warmup);
+  if (sampler === 'mala' && chain.preconditioner !== 'none' && chain.warmup === 0) {
+    // MALA's preconditioner learns only during the warm-up; without one it would stay G = 1 unnoticed.
+    throw new LpcError('LPC_INVALID_ARGUMENT', `preconditioner '${chain.preconditioner}' with sampler 'mala' needs mala.warmup >= 1; got 0`);
+  }
   return {
     steps,
     stepSize,
     chains,
     sampler,
-    preconditioner,
-    momentum,
-    beta1: options.beta1 === undefined ? undefined : checkInRange('beta1', options.beta1, 0, 1),
-    beta2: options.beta2 === undefined ? undefined : checkInRange('beta2', options.beta2, 0, 1),
-    eps: checkPositive('eps', options.eps ?? 1e-8),
-    gMax,
-    warmup,
-    adapt: checkBoolean('mala.adapt', mala.adapt ?? false),
-    targetAccept: checkInRange('mala.targetAccept', mala.targetAccept ?? 0.57, 1e-6, 1),
-    adaptRate: checkPositive('mala.adaptRate', mala.adaptRate ?? 0.05),
+    preconditioner: chain.preconditioner,
+    warmup: chain.warmup,
     keep: resolveKeep(options.keep, steps),
-    maxConsecutiveRestarts,
-    seed: checkU64('seed', options.seed ?? 0),
+    maxConsecutiveRestarts: chain.maxConsecutiveRestarts,
+    seed,
     rng: options.rng ?? null,
-    device: checkOneOf('device', options.device ?? 'cpu', ['cpu', 'cuda'] as const),
+    device: chain.device,
+    chain,
   };
 }
 

@@ -14,7 +14,7 @@
  */
 import { invalidArgument, shapeMismatch } from '../errors.js';
 import type { EnergyFunction } from '../likelihoods/energy-function.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger } from '../checks.js';
 import { LangevinSampler } from './langevin-sampler.js';
 import { hidePixels } from './masks.js';
 import type { LangevinOptions } from './options.js';

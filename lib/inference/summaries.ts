@@ -4,7 +4,7 @@
  * this layout, so the summaries need only B and d.
  */
 import { shapeMismatch } from '../errors.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger } from '../checks.js';
 
 /** A diagonal Gaussian per datapoint: mean and variance, [B, d] each. */
 export interface DiagonalGaussian {

@@ -1,5 +1,5 @@
 /**
- * The unadjusted Langevin loop (ULA, DESIGN.md §2): per step, evaluate all chains at z_k, then one fused
+ * The unadjusted Langevin loop (ULA, docs/ARCHITECTURE.md §2.3): per step, evaluate all chains at z_k, then one fused
  * native step; after the last step one more evaluation at z_T, so that every state handed out has a known,
  * finite energy. T steps cost T + 1 evaluations.
  *

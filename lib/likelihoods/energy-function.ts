@@ -1,5 +1,5 @@
 /**
- * The contract between energy models and the samplers that use them (DESIGN.md §3).
+ * The contract between energy models and the samplers that use them (docs/ARCHITECTURE.md §4).
  *
  * An energy function evaluates, for a batch x of B datapoints and z holding K chains per datapoint laid out
  * row-major as [B*K, d] (chain index b*K + k), the per-chain energy
@@ -20,6 +20,12 @@ export interface EnergyFunction {
   readonly latentDim: number;
   /** The number of values in one datapoint of x (e.g. C*H*W). */
   readonly dataSize: number;
+  /**
+   * True when a chain's energy depends on the other chains it is evaluated with (a Gaussian likelihood with
+   * the "optimal" sigma, recomputed from the whole batch). Such an energy is no fixed target density, so
+   * MALA's acceptance ratio would not be exact and the sampler refuses MALA with it. Absent: false.
+   */
+  readonly batchDependent?: boolean;
   /**
    * Evaluates energies and gradients at z for the datapoints x.
    * @param x the batch, [batch, dataSize] (any image layout flattened as the model expects)

@@ -1,5 +1,5 @@
 /**
- * Composes a decoder and a likelihood into one forward energy graph (DESIGN.md §3, ENGINE.md):
+ * Composes a decoder and a likelihood into one forward energy graph (docs/ARCHITECTURE.md §4):
  *
  *   inputs   x [batch, C, H, W] (NCHW, in the decoder's range), z [chains, d], chains = batch * K
  *            (a latent of shape [C', h, w] is reshaped from its flat row of d = C' h w at the boundary)

@@ -74,6 +74,8 @@ export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFuncti
   readonly likelihood: LikelihoodSpec;
   /** True when NaN pixels of x are read as hidden (see EnergyModelOptions.masked). */
   readonly masked: boolean;
+  /** True with the "optimal" sigma, which each evaluation recomputes from all its chains. */
+  readonly batchDependent: boolean;
   /** Decoder parameters (the same arrays as decoder.params) and likelihood parameters (the learned log sigma). */
   readonly params: ParameterSet;
   /** The energy graph the sessions are built from. */
@@ -90,6 +92,7 @@ export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFuncti
     this.trainable = options.trainable ?? false;
     this.likelihood = options.likelihood;
     this.masked = options.masked === true;
+    this.batchDependent = options.likelihood.kind !== 'bernoulli' && options.likelihood.sigma.mode === 'optimal';
     this.params = ParameterSet.of([...decoder.params, ...graph.likelihoodParams]);
     if (this.trainable) {
       for (const p of decoder.params) {

@@ -8,7 +8,7 @@ import type { ImageShape } from '../data/index.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { Graph, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
-import { checkChoice } from './check.js';
+import { checkOneOf } from '../checks.js';
 import { LayerWriter } from './layers.js';
 import type { Decoder, Encoder } from './networks.js';
 
@@ -27,7 +27,7 @@ export function newNetwork(name: string, seed: number | bigint): LayerWriter {
 
 /** Checks the `output` option of decoder builder `who` (default 'sigmoid'). */
 export function checkDecoderOutput(who: string, output: unknown): DecoderOutput {
-  return checkChoice(`${who} options.output`, output ?? 'sigmoid', ['sigmoid', 'tanh'] as const);
+  return checkOneOf(`${who} options.output`, output ?? 'sigmoid', ['sigmoid', 'tanh'] as const);
 }
 
 /** Ends a decoder: Sigmoid or Tanh of `h` [batch, C, H, W] as the output `x_mean`. Returns its description. */

@@ -8,7 +8,7 @@
 import type { ImageShape } from '../data/index.js';
 import { invalidArgument } from '../errors.js';
 import { checkDecoderOutput, finishDecoder, newNetwork, type DecoderOutput } from './built-network.js';
-import { checkImageShape, checkSeed, checkSizes } from './check.js';
+import { checkImageShape, checkSizes, checkU64 } from '../checks.js';
 import type { ConvGeometry } from './layers.js';
 import { ParameterSet } from '../onnx/params.js';
 import type { Decoder, Encoder } from './networks.js';
@@ -99,5 +99,5 @@ function checkOptions(options: ConvSpatialOptions, who: string) {
   }
   const channels = checkSizes(`${who} options.channels`, options.channels ?? new Array<number>(layers).fill(32), false);
   if (channels.length !== layers) invalidArgument(`${who} options.channels`, `${layers} channel counts (one per stride-2 layer)`, channels);
-  return { imageShape, latentShape, layers, channels, seed: checkSeed(`${who} options.seed`, options.seed ?? 0) };
+  return { imageShape, latentShape, layers, channels, seed: checkU64(`${who} options.seed`, options.seed ?? 0) };
 }

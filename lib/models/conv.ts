@@ -11,7 +11,7 @@
 import type { ImageShape } from '../data/index.js';
 import { invalidArgument, LpcError } from '../errors.js';
 import { checkDecoderOutput, finishDecoder, finishEncoder, newNetwork, type DecoderOutput } from './built-network.js';
-import { checkImageShape, checkPositiveInt, checkSeed, checkSizes } from './check.js';
+import { checkImageShape, checkKnownKeys, checkPositiveInt, checkSizes, checkU64 } from '../checks.js';
 import type { ConvGeometry } from './layers.js';
 import type { Decoder, Encoder } from './networks.js';
 
@@ -107,8 +107,11 @@ export function convEncoder(options: ConvOptions): Encoder {
   return finishEncoder(w, h, widths[widths.length - 1], o.latentDim, o.imageShape);
 }
 
+/** The option keys of both conv builders (the decoder's add `output`). */
+const CONV_KEYS: readonly (keyof ConvOptions)[] = ['latentDim', 'imageShape', 'channels', 'hidden', 'seed'];
+
 function checkConv(options: ConvOptions, who: string) {
-  if (typeof options !== 'object' || options === null) invalidArgument(`${who} options`, 'an options object', options);
+  checkKnownKeys(options, who === 'convDecoder' ? [...CONV_KEYS, 'output'] : CONV_KEYS, who);
   const imageShape = checkImageShape(`${who} options.imageShape`, options.imageShape);
   if (imageShape[1] !== imageShape[2]) invalidArgument(`${who} options.imageShape`, 'a square image [C, S, S]', imageShape);
   const plan = convPlan(imageShape[1]);
@@ -122,6 +125,6 @@ function checkConv(options: ConvOptions, who: string) {
     plan,
     channels,
     hidden: checkSizes(`${who} options.hidden`, options.hidden ?? [256, 256]),
-    seed: checkSeed(`${who} options.seed`, options.seed ?? 0),
+    seed: checkU64(`${who} options.seed`, options.seed ?? 0),
   };
 }

@@ -9,7 +9,7 @@ import { isIntegral } from '../onnx/dtype.js';
 import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
-import { checkChoice, checkImageShape, checkPositiveInt, checkSizes } from './check.js';
+import { checkImageShape, checkKnownKeys, checkOneOf, checkPositiveInt, checkSizes } from '../checks.js';
 import { findHead, readImageAxes, type ImageAxes } from './detect.js';
 import { resolveLatentShape } from './latent-shape.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
@@ -115,11 +115,11 @@ function appendSigmoid(model: Model, output: string): { output: string; head: De
 }
 
 function checkOptions(options: LoadDecoderOptions): LoadDecoderOptions {
-  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
+  checkKnownKeys(options, ['imageShape', 'layout', 'range', 'latentDim', 'latentShape', 'output'] satisfies (keyof LoadDecoderOptions)[], 'loadDecoder');
   return {
     imageShape: options.imageShape === undefined ? undefined : checkImageShape('imageShape', options.imageShape),
-    layout: options.layout === undefined ? undefined : checkChoice('layout', options.layout, ['nchw', 'nhwc'] as const),
-    range: options.range === undefined ? undefined : checkChoice('range', options.range, ['01', '11', 'logits'] as const),
+    layout: options.layout === undefined ? undefined : checkOneOf('layout', options.layout, ['nchw', 'nhwc'] as const),
+    range: options.range === undefined ? undefined : checkOneOf('range', options.range, ['01', '11', 'logits'] as const),
     latentDim: options.latentDim === undefined ? undefined : checkPositiveInt('latentDim', options.latentDim),
     latentShape: options.latentShape === undefined ? undefined : checkSizes('latentShape', options.latentShape, false),
     output: options.output === undefined ? undefined : typeof options.output === 'string' ? options.output : invalidArgument('output', 'an output name', options.output),

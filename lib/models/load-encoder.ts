@@ -4,10 +4,10 @@
  * log sigma^2 (option, else read from the output's name: 'logvar'/'log_var' mean log sigma^2, otherwise log sigma).
  */
 import type { ImageLayout, ImageShape } from '../data/index.js';
-import { invalidArgument, LpcError } from '../errors.js';
+import { LpcError } from '../errors.js';
 import type { Dim } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
-import { checkChoice, checkImageShape, checkPositiveInt } from './check.js';
+import { checkImageShape, checkKnownKeys, checkOneOf, checkPositiveInt } from '../checks.js';
 import { readImageAxes } from './detect.js';
 import { inferredShape } from './load-decoder.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
@@ -35,10 +35,10 @@ const LOGVAR_NAME = /log_?var/i;
  * const encoder = await loadEncoder('vae_encoder.onnx', { encoderOutput: 'logvar' });
  */
 export async function loadEncoder(source: ModelSource, options: LoadEncoderOptions = {}): Promise<Encoder> {
-  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
+  checkKnownKeys(options, ['imageShape', 'layout', 'encoderOutput', 'latentDim'] satisfies (keyof LoadEncoderOptions)[], 'loadEncoder');
   const imageShapeOption = options.imageShape === undefined ? undefined : checkImageShape('imageShape', options.imageShape);
-  const layoutOption = options.layout === undefined ? undefined : checkChoice('layout', options.layout, ['nchw', 'nhwc'] as const);
-  const scaleOption = options.encoderOutput === undefined ? undefined : checkChoice('encoderOutput', options.encoderOutput, ['logsigma', 'logvar'] as const);
+  const layoutOption = options.layout === undefined ? undefined : checkOneOf('layout', options.layout, ['nchw', 'nhwc'] as const);
+  const scaleOption = options.encoderOutput === undefined ? undefined : checkOneOf('encoderOutput', options.encoderOutput, ['logsigma', 'logvar'] as const);
   const latentOption = options.latentDim === undefined ? undefined : checkPositiveInt('latentDim', options.latentDim);
   const { model, bytes } = readSource(source, 'encoder');
   const g = model.graph;

@@ -3,9 +3,8 @@
  * and image -> Flatten -> [Linear -> activation] x L -> two Linear heads (mu, log sigma).
  */
 import type { ImageShape } from '../data/index.js';
-import { invalidArgument } from '../errors.js';
 import { checkDecoderOutput, finishDecoder, finishEncoder, newNetwork, type DecoderOutput } from './built-network.js';
-import { checkChoice, checkImageShape, checkPositiveInt, checkSeed, checkSizes } from './check.js';
+import { checkImageShape, checkKnownKeys, checkOneOf, checkPositiveInt, checkSizes, checkU64 } from '../checks.js';
 import { ACTIVATIONS, schemeBefore, type Activation } from './layers.js';
 import { imageElements, type Decoder, type Encoder } from './networks.js';
 
@@ -68,13 +67,16 @@ export function mlpEncoder(options: MlpOptions): Encoder {
   return finishEncoder(w, h, sizes[sizes.length - 1], o.latentDim, o.imageShape);
 }
 
+/** The option keys of both MLP builders (the decoder's add `output`). */
+const MLP_KEYS: readonly (keyof MlpOptions)[] = ['latentDim', 'imageShape', 'hidden', 'activation', 'seed'];
+
 function checkMlp(options: MlpOptions, who: string) {
-  if (typeof options !== 'object' || options === null) invalidArgument(`${who} options`, 'an options object', options);
+  checkKnownKeys(options, who === 'mlpDecoder' ? [...MLP_KEYS, 'output'] : MLP_KEYS, who);
   return {
     latentDim: checkPositiveInt(`${who} options.latentDim`, options.latentDim),
     imageShape: checkImageShape(`${who} options.imageShape`, options.imageShape),
     hidden: checkSizes(`${who} options.hidden`, options.hidden ?? [512, 512]),
-    activation: checkChoice(`${who} options.activation`, options.activation ?? 'relu', ACTIVATIONS),
-    seed: checkSeed(`${who} options.seed`, options.seed ?? 0),
+    activation: checkOneOf(`${who} options.activation`, options.activation ?? 'relu', ACTIVATIONS),
+    seed: checkU64(`${who} options.seed`, options.seed ?? 0),
   };
 }

@@ -3,22 +3,33 @@
  * Nothing else imports the raw binding; the typed classes in this folder wrap it.
  *
  * The addon guards memory: it checks typed-array kinds, lengths, detached buffers and numeric sanity and
- * throws TypeError or RangeError. The classes in this folder check meaning first and throw coded
- * LpcErrors, so users of the public classes see coded errors.
+ * throws TypeError or RangeError with a `code`. The classes in this folder check meaning first and throw coded
+ * LpcErrors; whatever the addon still throws is turned into an LpcError here (LPC_OUT_OF_MEMORY for a failed
+ * allocation, LPC_NATIVE otherwise, the addon's error as `cause`), so users see coded errors only.
+ *
+ * Every method is synchronous. What each takes, returns and throws is written in the C++ header of its class
+ * (native/chains_binding.h, rng_binding.h, optimizer_binding.h) and atop native/reductions_binding.cc and
+ * native/runtime_binding.cc for the module functions.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { LpcError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 // Both lib/native (sources under vitest) and dist/native (compiled) sit two levels below the package root.
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-/** The Langevin preconditioners the addon implements (DESIGN.md section 2). */
-export type NativePreconditioner = 'none' | 'rmsprop' | 'adam';
+/**
+ * The Langevin preconditioners the addon implements (docs/ARCHITECTURE.md §2.3), in the order of its enum
+ * (native/core/langevin_math.h): every check, type and help text that lists them is derived from this.
+ */
+export const PRECONDITIONERS = ['none', 'rmsprop', 'adam'] as const;
+export type NativePreconditioner = (typeof PRECONDITIONERS)[number];
 /** Where a native object computes. */
-export type NativeDevice = 'cpu' | 'cuda';
+export const DEVICES = ['cpu', 'cuda'] as const;
+export type NativeDevice = (typeof DEVICES)[number];
 /** The optimisers the addon implements. */
 export type NativeOptimizerKind = 'sgd' | 'adam' | 'adamw';
 
@@ -185,4 +196,50 @@ export interface NativeBinding {
   sumOfSquares(arrays: readonly Float32Array[]): number;
 }
 
-export const binding = load(packageRoot) as NativeBinding;
+/** The addon's own error as an LpcError: its `code` when it set one (LPC_OUT_OF_MEMORY), LPC_NATIVE otherwise. */
+function asLpcError(error: unknown): LpcError {
+  if (error instanceof LpcError) return error;
+  const code = (error as { code?: unknown } | null)?.code === 'LPC_OUT_OF_MEMORY' ? 'LPC_OUT_OF_MEMORY' : 'LPC_NATIVE';
+  const message = error instanceof Error ? error.message : String(error);
+  return new LpcError(code, `native addon: ${message}`, { cause: error });
+}
+
+/** `fn` with whatever it throws turned into an LpcError; `this` passes through. */
+function translated<F extends (...args: never[]) => unknown>(fn: F): F {
+  return function (this: unknown, ...args: Parameters<F>) {
+    try {
+      return fn.apply(this, args);
+    } catch (error) {
+      throw asLpcError(error);
+    }
+  } as F;
+}
+
+/** A native class whose constructor and methods throw LpcErrors (its prototype's methods are wrapped in place, once). */
+function translatedClass<C extends new (...args: never[]) => object>(native: C): C {
+  for (const name of Object.getOwnPropertyNames(native.prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(native.prototype, name)!;
+    if (name !== 'constructor' && typeof descriptor.value === 'function') {
+      Object.defineProperty(native.prototype, name, { ...descriptor, value: translated(descriptor.value as (...args: never[]) => unknown) });
+    }
+  }
+  return function (...args: ConstructorParameters<C>) {
+    try {
+      return new native(...args);
+    } catch (error) {
+      throw asLpcError(error);
+    }
+  } as unknown as C;
+}
+
+/** The addon with every function and class translated: classes are the exports whose names start upper-case. */
+function translatedBinding(raw: Record<string, unknown>): NativeBinding {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value !== 'function') out[name] = value;
+    else out[name] = /^[A-Z]/.test(name) ? translatedClass(value as new (...args: never[]) => object) : translated(value as (...args: never[]) => unknown);
+  }
+  return out as unknown as NativeBinding;
+}
+
+export const binding = translatedBinding(load(packageRoot) as Record<string, unknown>);

@@ -5,7 +5,7 @@
  */
 import { LpcError, shapeMismatch } from '../errors.js';
 import type { NativeChainsState } from './binding.js';
-import { checkFloat32, checkInteger, checkU64 } from './validate.js';
+import { checkFloat32, checkInteger, checkU64 } from '../checks.js';
 
 /** The shape a state must fit: the chains' n, d and which preconditioner arrays they keep. */
 export interface ChainsStateShape {

@@ -3,43 +3,33 @@
  * index b*K + k (datapoint b, chain k). The state is exposed as a zero-copy Float32Array that can be handed
  * straight to onnxruntime-node (`new ort.Tensor('float32', chains.z, [n, d])`).
  *
- * Unadjusted step (DESIGN.md §2), fused in native code with the noise drawn inside the loop:
+ * Unadjusted step (docs/ARCHITECTURE.md §2.3), fused in native code with the noise drawn inside the loop:
  *   z <- z - eta G * g~ + sqrt(2 eta G) * xi,  G = 1 | min(1 / (sqrt(v^) + eps), gMax)
  * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
  */
 import { checkChainsState } from './chains-state.js';
 import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativeDevice, type NativePreconditioner } from './binding.js';
+import { resolveChainSettings } from './chain-settings.js';
 import { NativeHandle } from './handle.js';
-import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive, checkU64 } from './validate.js';
+import { checkBoolean, checkFloat32, checkInteger, checkKnownKeys, checkPositive, checkU64 } from '../checks.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
-/** How Langevin steps are scaled per coordinate: 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'. */
+/** How Langevin steps are scaled per coordinate: one of PRECONDITIONERS ('none', 'rmsprop' (pSGLD), 'adam'). */
 export type Preconditioner = NativePreconditioner;
-
-/**
- * Default clamp on the preconditioner G, chosen from measurements (bench/gmax.mjs; bench/RESULTS.md,
- * "Choosing gMax"). 20000 chains started at the mode of E = z^2/2 (first gradients about 1e-3), rmsprop,
- * eta 0.05: the largest |z| in the first 20 steps and the variance after 400 steps (target 1.03) were
- * 739 and 482 without a clamp, 121 and 61 with gMax = 1e4, 12 and 1.10 with 100, and 4.6 and 1.10 with 10.
- * A genuine G is about 1/sqrt(lambda), and posteriors under the N(0, I) prior have lambda >= 1 in
- * practice, so G <= 1; 10 leaves a factor of 10 (posterior precisions down to 0.01), and the stiff and
- * four-precision targets gave the same variances with 10 as with 100 or no clamp.
- */
-export const DEFAULT_G_MAX = 10;
 
 /** Options of MALA (propose/accept); the unadjusted step() ignores them. */
 export interface MalaOptions {
   /**
    * Steps (accept() calls) during which the preconditioner keeps learning from gradients and step sizes
-   * adapt; after them both are frozen and every step is an exact MALA kernel. Default 0 (frozen from the
-   * start: with a preconditioner, G stays 1 until it has seen a gradient, so use a warm-up).
+   * adapt; after them both are frozen and every step is an exact MALA kernel. Default MALA_DEFAULTS.warmup: frozen
+   * from the start (with a preconditioner, G stays 1 until it has seen a gradient, so use a warm-up).
    */
   warmup?: number;
-  /** Adapt each chain's step size toward `targetAccept` during warm-up. Default false. */
+  /** Adapt each chain's step size toward `targetAccept` during warm-up. Default MALA_DEFAULTS.adapt. */
   adapt?: boolean;
-  /** Acceptance probability the adaptation aims at. Default 0.57 (optimal for MALA in high dimension). */
+  /** Acceptance probability the adaptation aims at. Default MALA_DEFAULTS.targetAccept. */
   targetAccept?: number;
-  /** Change of log(step size) per unit of (acceptance probability - target). Default 0.05. */
+  /** Change of log(step size) per unit of (acceptance probability - target). Default MALA_DEFAULTS.adaptRate. */
   adaptRate?: number;
 }
 
@@ -51,25 +41,25 @@ export interface ChainsOptions {
   d: number;
   /** Initial step size eta of every chain (also settable per chain through `stepSizes`). */
   stepSize: number;
-  /** 'none' (G = 1), 'rmsprop' (pSGLD) or 'adam'; default 'none'. */
+  /** One of PRECONDITIONERS: 'none' (G = 1), 'rmsprop' (pSGLD), 'adam'. Default CHAIN_DEFAULTS.preconditioner. */
   preconditioner?: Preconditioner;
-  /** First-moment decay (adam with momentum). Default 0.9. */
+  /** First-moment decay (adam with momentum). Default CHAIN_DEFAULTS.beta1. */
   beta1?: number;
-  /** Second-moment decay. Default 0.99 for rmsprop (pSGLD's), 0.999 for adam. */
+  /** Second-moment decay. Default CHAIN_DEFAULTS.beta2[preconditioner]. */
   beta2?: number;
-  /** Added to sqrt(v^) before inverting. Default 1e-8. */
+  /** Added to sqrt(v^) before inverting. Default CHAIN_DEFAULTS.eps. */
   eps?: number;
   /** Upper clamp on G (Infinity allowed). Default DEFAULT_G_MAX. */
   gMax?: number;
   /** adam only: drift along the bias-corrected first moment m^ instead of g. Default false. */
   momentum?: boolean;
-  /** Seed of the chains' noise (Philox key). Default 0. */
+  /** Seed of the chains' noise (Philox key). Default CHAIN_DEFAULTS.seed. */
   seed?: bigint | number;
-  /** Stream id under the seed, to keep several chain sets independent. Default 0. */
+  /** Stream id under the seed, to keep several chain sets independent. Default CHAIN_DEFAULTS.stream. */
   stream?: bigint | number;
-  /** 'cuda' runs step() on the GPU when one is usable (see cudaStatus()); default 'cpu'. */
+  /** 'cuda' runs step() on the GPU when one is usable (see cudaStatus()). Default CHAIN_DEFAULTS.device. */
   device?: NativeDevice;
-  /** step() throws LPC_DIVERGED when a chain restarts this many times in a row. Default 10. */
+  /** step() throws LPC_DIVERGED when a chain restarts this many times in a row. Default CHAIN_DEFAULTS.maxConsecutiveRestarts. */
   maxConsecutiveRestarts?: number;
   mala?: MalaOptions;
 }
@@ -88,7 +78,23 @@ export type ChainsStats = NativeChainsStats;
 /** Everything needed to continue bit for bit: RNG position, z, preconditioner state, step scales. */
 export type ChainsState = NativeChainsState;
 
-const defaultBeta2: Record<Preconditioner, number> = { none: 0.99, rmsprop: 0.99, adam: 0.999 };
+/** The option keys Chains knows (a misspelt one is refused, not ignored). */
+const CHAINS_KEYS: readonly (keyof ChainsOptions)[] = [
+  'n',
+  'd',
+  'stepSize',
+  'preconditioner',
+  'beta1',
+  'beta2',
+  'eps',
+  'gMax',
+  'momentum',
+  'seed',
+  'stream',
+  'device',
+  'maxConsecutiveRestarts',
+  'mala',
+];
 
 /**
  * N Langevin chains of d dims.
@@ -127,43 +133,14 @@ export class Chains extends NativeHandle<NativeChains> {
     const n = checkInteger('n', options.n, 1, 2 ** 31 - 1);
     const d = checkInteger('d', options.d, 1, 2 ** 31 - 1);
     if (n * d > 2 ** 31 - 1) shapeMismatch('n * d', 'at most 2^31 - 1 elements', n * d);
-    const preconditioner = checkOneOf('preconditioner', options.preconditioner ?? 'none', ['none', 'rmsprop', 'adam'] as const);
-    const momentum = checkBoolean('momentum', options.momentum ?? false);
-    if (momentum && preconditioner !== 'adam') {
-      throw new LpcError('LPC_INVALID_ARGUMENT', `momentum needs preconditioner 'adam'; got '${preconditioner}'`);
-    }
-    const gMax = options.gMax ?? DEFAULT_G_MAX;
-    if (!(gMax === Infinity || (typeof gMax === 'number' && Number.isFinite(gMax) && gMax > 0))) {
-      invalidArgument('gMax', 'a number > 0 (Infinity for no clamp)', gMax);
-    }
-    const mala = options.mala ?? {};
-    const maxConsecutiveRestarts = checkInteger('maxConsecutiveRestarts', options.maxConsecutiveRestarts ?? 10, 1);
-    super(
-      new binding.Chains({
-        n,
-        d,
-        preconditioner,
-        beta1: checkInRange('beta1', options.beta1 ?? 0.9, 0, 1),
-        beta2: checkInRange('beta2', options.beta2 ?? defaultBeta2[preconditioner], 0, 1),
-        eps: checkPositive('eps', options.eps ?? 1e-8),
-        gMax,
-        momentum,
-        stepSize: checkPositive('stepSize', options.stepSize),
-        seed: checkU64('seed', options.seed ?? 0),
-        stream: checkU64('stream', options.stream ?? 0),
-        device: checkOneOf('device', options.device ?? 'cpu', ['cpu', 'cuda'] as const),
-        warmup: checkInteger('mala.warmup', mala.warmup ?? 0, 0),
-        adapt: checkBoolean('mala.adapt', mala.adapt ?? false),
-        targetAccept: checkInRange('mala.targetAccept', mala.targetAccept ?? 0.57, 1e-6, 1),
-        adaptRate: checkPositive('mala.adaptRate', mala.adaptRate ?? 0.05),
-      }),
-      'Chains',
-    );
+    checkKnownKeys(options, CHAINS_KEYS, 'Chains');
+    const { maxConsecutiveRestarts, ...settings } = resolveChainSettings(options);
+    super(new binding.Chains({ n, d, stepSize: checkPositive('stepSize', options.stepSize), ...settings }), 'Chains');
     this.n = n;
     this.d = d;
-    this.preconditioner = preconditioner;
+    this.preconditioner = settings.preconditioner;
     this.maxConsecutiveRestarts = maxConsecutiveRestarts;
-    this.#momentum = momentum;
+    this.#momentum = settings.momentum;
   }
 
   /**

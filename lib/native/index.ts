@@ -1,5 +1,7 @@
 /** The native layer: chains, RNG, optimisers, reductions and runtime settings. */
-export { Chains, DEFAULT_G_MAX } from './chains.js';
+export { Chains } from './chains.js';
+export { CHAIN_DEFAULTS, DEFAULT_G_MAX, MALA_DEFAULTS } from './chain-settings.js';
+export { DEVICES, PRECONDITIONERS } from './binding.js';
 export type { ChainsOptions, ChainsState, ChainsStats, MalaOptions, Preconditioner, StepOptions } from './chains.js';
 export { Rng } from './rng.js';
 export type { RngOptions, RngState } from './rng.js';

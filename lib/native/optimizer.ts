@@ -2,9 +2,9 @@
  * Optimisers that update parameter Float32Arrays in place (the same arrays fed to onnxruntime as inputs),
  * with state held natively and exportable for checkpoints.
  */
-import { binding, type NativeDevice, type NativeOptimizer, type NativeOptimizerKind } from './binding.js';
+import { binding, DEVICES, type NativeDevice, type NativeOptimizer, type NativeOptimizerKind } from './binding.js';
 import { NativeHandle } from './handle.js';
-import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkOneOf, checkPositive } from './validate.js';
+import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkKnownKeys, checkOneOf, checkPositive } from '../checks.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
 /** Which update rule an Optimizer applies. */
@@ -52,6 +52,9 @@ export interface OptimizerState {
  * const norm = opt.step([gw1, gb1, gw2, gb2]);      // returns the pre-clip gradient norm
  * opt.lr = 5e-4;                                    // between steps
  */
+/** The option keys OptimizerOptions has (a misspelt one is refused, not ignored). */
+const OPTIMIZER_KEYS: readonly (keyof OptimizerOptions)[] = ['kind', 'lr', 'momentum', 'nesterov', 'beta1', 'beta2', 'eps', 'weightDecay', 'maxGradNorm', 'device'];
+
 export class Optimizer extends NativeHandle<NativeOptimizer> {
   /** The update rule chosen at construction. */
   readonly kind: OptimizerKind;
@@ -66,6 +69,7 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
     params.forEach((p, i) => {
       if (!(p instanceof Float32Array) || p.length === 0) invalidArgument(`params[${i}]`, 'a non-empty Float32Array', p);
     });
+    checkKnownKeys(options, OPTIMIZER_KEYS, 'Optimizer');
     const kind = checkOneOf('kind', options.kind ?? 'adam', ['sgd', 'adam', 'adamw'] as const);
     const maxGradNorm = options.maxGradNorm === undefined ? undefined : checkPositive('maxGradNorm', options.maxGradNorm);
     super(
@@ -78,7 +82,7 @@ export class Optimizer extends NativeHandle<NativeOptimizer> {
         beta2: checkInRange('beta2', options.beta2 ?? 0.999, 0, 1),
         eps: checkPositive('eps', options.eps ?? 1e-8),
         weightDecay: checkInRange('weightDecay', options.weightDecay ?? (kind === 'adamw' ? 0.01 : 0), 0, Infinity),
-        device: checkOneOf('device', options.device ?? 'cpu', ['cpu', 'cuda'] as const),
+        device: checkOneOf('device', options.device ?? 'cpu', DEVICES),
       }),
       'Optimizer',
     );

@@ -2,7 +2,7 @@
  * Row reductions for importance sampling with K in the thousands, accumulated in float64 natively.
  */
 import { binding } from './binding.js';
-import { checkFloatArray, checkInteger } from './validate.js';
+import { checkFloatArray, checkInteger } from '../checks.js';
 import { shapeMismatch } from '../errors.js';
 
 /**

@@ -2,9 +2,9 @@
  * Seeded random numbers from Philox4x32-10, a counter-based generator: the i-th number of a request
  * depends only on (seed, stream, position), so results are the same for any thread count and on the GPU.
  */
-import { binding, type NativeDevice, type NativeRng } from './binding.js';
+import { binding, DEVICES, type NativeDevice, type NativeRng } from './binding.js';
 import { NativeHandle } from './handle.js';
-import { checkInteger, checkOneOf, checkU64 } from './validate.js';
+import { checkInteger, checkKnownKeys, checkOneOf, checkU64 } from '../checks.js';
 import { invalidArgument } from '../errors.js';
 
 /** Where an Rng starts: its key, stream and device. */
@@ -46,9 +46,10 @@ const MAX_PERMUTATION = 2 ** 30;
 export class Rng extends NativeHandle<NativeRng> {
   /** A generator at the start of stream `stream` under key `seed`. */
   constructor(options: RngOptions = {}) {
+    checkKnownKeys(options, ['seed', 'stream', 'device'] satisfies (keyof RngOptions)[], 'Rng');
     const seed = checkU64('seed', options.seed ?? 0);
     const stream = checkU64('stream', options.stream ?? 0);
-    const device = checkOneOf('device', options.device ?? 'cpu', ['cpu', 'cuda'] as const);
+    const device = checkOneOf('device', options.device ?? 'cpu', DEVICES);
     super(new binding.Rng({ seed, stream, device }), 'Rng');
   }
 

@@ -2,7 +2,7 @@
  * Process-level settings of the native addon: threads for large arrays and CUDA availability.
  */
 import { binding, type NativeCudaStatus } from './binding.js';
-import { checkInteger } from './validate.js';
+import { checkInteger } from '../checks.js';
 
 /**
  * Sets how many threads (the caller included) split large arrays in this thread's copy of the addon

@@ -6,8 +6,9 @@
  *   an = <dL/dw, v>,   fd = 6th-order central difference of L(w + j h s v), j = -3..3 (finite-diff.ts)
  *
  * L is differenced on the model with every branch selection (ReLU masks, Elu/Selu sides, max-pooling taps,
- * Min/Max, Clip and Where branches) frozen at the base point (kinks.ts): a step crossing a kink would otherwise err
- * by the jump, which in conv nets with thousands of ReLUs happens at every float32 step.
+ * Min/Max, Clip and Where branches: the operators of kinkedOps()) frozen at the base point (kinks.ts): a step
+ * crossing a kink would otherwise err by the jump, which in conv nets with thousands of ReLUs happens at every
+ * float32 step.
  *
  * The tolerance rests on what the evaluations themselves show, not on a worst-case rounding model:
  *
@@ -47,6 +48,7 @@ import { checkNodes, type CheckStatus, type NodeCheck } from './check-grad-nodes
 import { isFloat } from './dtype.js';
 import { inferTypes } from './infer.js';
 import { freezeKinks, type FrozenKinks } from './kinks.js';
+import { kinkedOps } from './ops/index.js';
 import type { Model } from './ir.js';
 import { ParameterSet, promoteParameters, type ParameterOptions } from './params.js';
 import { toFloat64 } from './precision.js';
@@ -412,7 +414,7 @@ function describeRule(precision: 'float32' | 'float64', directions: number): str
   const s = SETTINGS[precision];
   return (
     `${precision}, ${directions} random directions v per tensor w: an = <dL/dw, v> against the 6th-order central difference fd of L = sum r.y at w + j h v, ` +
-    `j = -3..3, h = ${s.step.toExponential()} max(rms(w), 1), on the model with Relu/LeakyRelu/Elu/Selu/Abs/HardSigmoid/Clip/Min/Max/Where/MaxPool selections frozen at the base point; ` +
+    `j = -3..3, h = ${s.step.toExponential()} max(rms(w), 1), on the model with ${kinkedOps().join('/')} selections frozen at the base point; ` +
     `pass iff |fd - an| <= ${s.rtol.toExponential()} |an| + ${NOISE_SIGMAS} x fd rounding noise (measured from the 5th and 6th differences of the same evaluations) ` +
     `+ |fd4 - fd| (truncation) + ${GRADIENT_ROUNDING} u |grad . v|_2 (u = ${precision === 'float64' ? '2^-53' : '2^-24'})`
   );

@@ -5,7 +5,7 @@
 import { LpcError } from '../errors.js';
 import { isIntegral } from './dtype.js';
 import { describeNode, type Node } from './ir.js';
-import { attrReader } from './ops/attrs.js';
+import { attrReader } from './ops/support/attrs.js';
 import type { InferContext, ValueType } from './ops/types.js';
 import { toNumbers, tensorOf } from './tensor.js';
 

@@ -1,6 +1,6 @@
 /**
- * The amortised warm-start's objectives for q(z|x) = N(mu, diag sigma^2) with the decoder frozen (DESIGN.md
- * §2), as gradients with respect to mu and log sigma ([B, d] each) that EncoderModel.vjp carries to the
+ * The amortised warm-start's objectives for q(z|x) = N(mu, diag sigma^2) with the decoder frozen (docs/ARCHITECTURE.md
+ * §2.8), as gradients with respect to mu and log sigma ([B, d] each) that EncoderModel.vjp carries to the
  * encoder's parameters. Every loss is a mean over the batch.
  *
  * - forward KL: L = -mean log q(z_s | x) over the kept Langevin states (weighted like the theta-gradient, so

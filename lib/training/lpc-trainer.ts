@@ -1,5 +1,5 @@
 /**
- * Langevin predictive coding (DESIGN.md §2): per minibatch, K Langevin chains per datapoint sample p(z|x) for
+ * Langevin predictive coding (docs/ARCHITECTURE.md §2 and §5): per minibatch, K Langevin chains per datapoint sample p(z|x) for
  * T steps, started from the prior or from the encoder; the decoder takes one optimiser step on the mean of
  * dE/dtheta over the kept states (after a burn-in, or the last state only), the chains and the batch; then the
  * encoder, if any, takes one step on its objective with the decoder frozen at its new values.
@@ -8,13 +8,13 @@ import { invalidArgument } from '../errors.js';
 import { LangevinSampler } from '../inference/langevin-sampler.js';
 import type { LangevinOptions } from '../inference/options.js';
 import type { Encoder } from '../models/networks.js';
-import { checkOneOf } from '../native/validate.js';
+import { checkKnownKeys, checkOneOf } from '../checks.js';
 import type { EncoderObjective } from './encoder-objectives.js';
 import { encoderStepGradients } from './encoder-step.js';
 import { FusedEncoderStep } from './fused-encoder-step.js';
 import type { EncoderSpec } from './network-spec.js';
 import { keptStateWeights, meanThetaGradients } from './theta-gradient.js';
-import { checkKnownKeys, createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
+import { createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
 
 /** The Langevin settings of an LPC trainer (the sampler's options; the trainer supplies its noise and keeps states itself). */
 export type LpcLangevinOptions = Omit<LangevinOptions, 'keep' | 'seed' | 'rng'>;

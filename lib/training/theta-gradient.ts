@@ -1,5 +1,5 @@
 /**
- * The decoder's gradient in Langevin PC (DESIGN.md §2): the mean of dE/dtheta over the kept states of every
+ * The decoder's gradient in Langevin PC (docs/ARCHITECTURE.md §2.7): the mean of dE/dtheta over the kept states of every
  * chain and every datapoint, so that its scale does not change with T, K or B. A chain that restarted during
  * the minibatch (a non-finite energy or gradient) is dropped: its states get weight zero, which the weighted
  * gradient graph removes exactly, and the mean is over the states of the chains that remain.

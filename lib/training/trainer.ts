@@ -14,7 +14,7 @@ import { exportDecoder, exportEncoder } from '../models/export.js';
 import { rangeValues, type Decoder, type Encoder } from '../models/networks.js';
 import { Optimizer, type OptimizerOptions } from '../native/optimizer.js';
 import { setThreads } from '../native/runtime.js';
-import { checkBoolean, checkInteger, checkU64 } from '../native/validate.js';
+import { checkBoolean, checkInteger, checkKnownKeys, checkU64 } from '../checks.js';
 import { BatchCursor } from './batch-cursor.js';
 import type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
 import { isNetworkSpec, resolveDecoder, resolveEncoder, type DecoderSpec, type EncoderSpec } from './network-spec.js';
@@ -121,12 +121,6 @@ export async function createTrainerCore(options: TrainerOptions, encoderOption: 
 function optimizerOptions(name: string, options: OptimizerOptions | undefined): OptimizerOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) invalidArgument(name, 'optimizer options { kind?, lr?, ... }', options);
   return { kind: 'adam', lr: 1e-3, ...options };
-}
-
-/** Throws LPC_INVALID_ARGUMENT for an option name the trainer does not know (a typo would silently use a default). */
-export function checkKnownKeys(options: object, known: readonly string[], who: string): void {
-  if (typeof options !== 'object' || options === null) invalidArgument(`${who} options`, 'an options object', options);
-  for (const key of Object.keys(options)) if (!known.includes(key)) invalidArgument(`${who} options.${key}`, `one of ${known.join(', ')}`, key);
 }
 
 /** The shared machinery of the trainers. */

@@ -1,6 +1,6 @@
 /**
  * The VAE baseline's gradients for one minibatch, in theta (decoder and likelihood) and phi (encoder) jointly,
- * through the reparameterisation z = mu + sigma * eps (DESIGN.md §2):
+ * through the reparameterisation z = mu + sigma * eps (docs/ARCHITECTURE.md §2.9):
  *
  * - ELBO (one sample per datapoint, analytic KL): L = mean_b [-log p(x|z) + KL(q || N(0, I))]; one run of the
  *   energy graph gives E, dE/dz and dE/dtheta at z; the latent gradients are those of the reverse KL.

@@ -4,9 +4,9 @@
  */
 import { invalidArgument } from '../errors.js';
 import type { Encoder } from '../models/networks.js';
-import { checkInteger } from '../native/validate.js';
+import { checkInteger, checkKnownKeys } from '../checks.js';
 import type { EncoderSpec } from './network-spec.js';
-import { checkKnownKeys, createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
+import { createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
 import { vaeGradients } from './vae-objective.js';
 import { VaeStep } from './vae-step.js';
 

@@ -26,8 +26,7 @@ bool any_nonfinite(const float* x, std::size_t n) {
   return acc != 0;
 }
 
-ChainsCore::ChainsCore(std::size_t n, std::size_t d, const PrecondConfig& cfg, uint64_t seed, uint64_t stream)
-    : n_(n), d_(d), cfg_(cfg), seed_(seed), stream_(stream), key_(philox_key(seed)) {
+ChainsCore::ChainsCore(std::size_t n, std::size_t d, const PrecondConfig& cfg, uint64_t seed, uint64_t stream) : n_(n), d_(d), cfg_(cfg), seed_(seed), stream_(stream), key_(philox_key(seed)) {
   if (cfg_.kind != Precond::None) v_.assign(n * d, 0.0f);
   if (cfg_.kind == Precond::Adam && cfg_.momentum) m_.assign(n * d, 0.0f);
   t_.assign(n, 0);
@@ -45,9 +44,8 @@ ChainsCore::ChainsCore(std::size_t n, std::size_t d, const PrecondConfig& cfg, u
 std::size_t ChainsCore::grain_rows() const { return std::max<std::size_t>(1, kGrainElements / d_); }
 
 std::size_t ChainsCore::native_bytes() const {
-  return (v_.capacity() + m_.capacity() + scale_.capacity() + curEnergy_.capacity() + curGrad_.capacity()) * 4 +
-         (t_.capacity() + restarts_.capacity() + consec_.capacity()) * 4 + rows_.capacity() * sizeof(RowFactors) +
-         (accepted_.capacity() + proposedCount_.capacity()) * 8 + prevValid_.capacity() * 3;
+  return (v_.capacity() + m_.capacity() + scale_.capacity() + curEnergy_.capacity() + curGrad_.capacity()) * 4 + (t_.capacity() + restarts_.capacity() + consec_.capacity()) * 4 +
+         rows_.capacity() * sizeof(RowFactors) + (accepted_.capacity() + proposedCount_.capacity()) * 8 + prevValid_.capacity() * 3;
 }
 
 int64_t ChainsCore::total_restarts() const {
@@ -112,8 +110,7 @@ void ChainsCore::restart_row(std::size_t c) {
   ++consec_[c];
 }
 
-std::size_t ChainsCore::prepare_rows(const float* z, float* out, const float* grad, const float* energy,
-                                     StepSizes eta, std::size_t r0, std::size_t r1) {
+std::size_t ChainsCore::prepare_rows(const float* z, float* out, const float* grad, const float* energy, StepSizes eta, std::size_t r0, std::size_t r1) {
   std::size_t restarted = 0;
   for (std::size_t c = r0; c < r1; ++c) {
     const bool bad = (energy != nullptr && !std::isfinite(energy[c])) || any_nonfinite(grad + c * d_, d_);
@@ -155,8 +152,7 @@ StepKernelArgs ChainsCore::kernel_args(const float* z, float* out, const float* 
   return a;
 }
 
-std::size_t ChainsCore::step(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy,
-                             StepSizes eta) {
+std::size_t ChainsCore::step(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy, StepSizes eta) {
   haveCurrent_ = false;
   haveProposal_ = false;
   const StepKernelArgs a = kernel_args(z, out, grad, counter_, true);
@@ -179,13 +175,11 @@ void ChainsCore::init_prior(ThreadPool& pool, float* z) {
   const uint64_t total = static_cast<uint64_t>(n_) * d_;
   const DrawSite site{key_, stream_, counter_};
   counter_ += blocks_for(total);
-  pool.parallel_for(total, kGrainElements,
-                    [&](std::size_t e0, std::size_t e1) { normals_range(site, e0, e1 - e0, z + e0); });
+  pool.parallel_for(total, kGrainElements, [&](std::size_t e0, std::size_t e1) { normals_range(site, e0, e1 - e0, z + e0); });
   reset();
 }
 
-void ChainsCore::init_gaussian(ThreadPool& pool, float* z, const float* mu, const float* logScale,
-                               std::size_t batch, bool logVariance) {
+void ChainsCore::init_gaussian(ThreadPool& pool, float* z, const float* mu, const float* logScale, std::size_t batch, bool logVariance) {
   const std::size_t k = n_ / batch;
   const uint64_t total = static_cast<uint64_t>(n_) * d_;
   const DrawSite site{key_, stream_, counter_};

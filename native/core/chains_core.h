@@ -47,20 +47,17 @@ class ChainsCore {
   };
 
   // Unadjusted step. Returns the number of chains restarted by this call.
-  std::size_t step(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy,
-                   StepSizes eta);
+  std::size_t step(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy, StepSizes eta);
   // Same bookkeeping, then the update through `update` (used for the CUDA path): it receives the
   // kernel arguments with per-row factors and active flags for all rows filled in.
   template <class Update>
-  std::size_t step_with(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy,
-                        StepSizes eta, Update&& update);
+  std::size_t step_with(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy, StepSizes eta, Update&& update);
 
   // Initialisers write the current state and reset the per-minibatch state.
   void init_prior(ThreadPool& pool, float* z);
   // mu, logScale: [B, d]; K = n / B chains per datapoint; logScale is log sigma, or log sigma^2 when
   // logVariance is set.
-  void init_gaussian(ThreadPool& pool, float* z, const float* mu, const float* logScale, std::size_t batch,
-                     bool logVariance);
+  void init_gaussian(ThreadPool& pool, float* z, const float* mu, const float* logScale, std::size_t batch, bool logVariance);
 
   // Per-minibatch reset: preconditioner state, gradients seen, step-size scales, restart counters and
   // MALA statistics. The RNG position and z are kept.
@@ -71,8 +68,7 @@ class ChainsCore {
   // Metropolis-Hastings per chain and returns the number accepted.
   std::size_t mala_set_current(const float* energy, const float* grad);
   void mala_propose(ThreadPool& pool, const float* z, float* proposal, StepSizes eta);
-  std::size_t mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy,
-                          const float* grad);
+  std::size_t mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy, const float* grad);
   void set_mala_config(const MalaConfig& c) { mala_ = c; }
   const MalaConfig& mala_config() const { return mala_; }
   bool has_current() const { return haveCurrent_; }
@@ -124,8 +120,7 @@ class ChainsCore {
  private:
   // Bookkeeping for rows [r0, r1) before an unadjusted step: restarts non-finite chains, fills row
   // factors and active flags. Returns the restarts.
-  std::size_t prepare_rows(const float* z, float* out, const float* grad, const float* energy, StepSizes eta,
-                           std::size_t r0, std::size_t r1);
+  std::size_t prepare_rows(const float* z, float* out, const float* grad, const float* energy, StepSizes eta, std::size_t r0, std::size_t r1);
   void restart_row(std::size_t c);
   RowFactors factors(std::size_t c, float eta, int32_t t) const;
   StepKernelArgs kernel_args(const float* z, float* out, const float* grad, uint64_t base, bool update);
@@ -157,12 +152,9 @@ class ChainsCore {
 bool any_nonfinite(const float* x, std::size_t n);
 
 template <class Update>
-std::size_t ChainsCore::step_with(ThreadPool& pool, const float* z, float* out, const float* grad,
-                                  const float* energy, StepSizes eta, Update&& update) {
+std::size_t ChainsCore::step_with(ThreadPool& pool, const float* z, float* out, const float* grad, const float* energy, StepSizes eta, Update&& update) {
   std::atomic<std::size_t> restarted{0};
-  pool.parallel_for(n_, grain_rows(), [&](std::size_t r0, std::size_t r1) {
-    restarted += prepare_rows(z, out, grad, energy, eta, r0, r1);
-  });
+  pool.parallel_for(n_, grain_rows(), [&](std::size_t r0, std::size_t r1) { restarted += prepare_rows(z, out, grad, energy, eta, r0, r1); });
   StepKernelArgs a = kernel_args(z, out, grad, counter_, true);
   counter_ += blocks_for(static_cast<uint64_t>(n_) * d_);
   update(a);

@@ -40,8 +40,7 @@ void normals(const DrawSite& site, uint64_t first, std::size_t n, float* out);
 void langevin_update(const StepKernelArgs& a);
 
 // optimizer_update() for one tensor.
-void optimizer_update(OptKind kind, const OptCoeffs& c, float* p, const float* g, float* s0, float* s1,
-                      std::size_t n);
+void optimizer_update(OptKind kind, const OptCoeffs& c, float* p, const float* g, float* s0, float* s1, std::size_t n);
 
 }  // namespace cuda
 }  // namespace lpc

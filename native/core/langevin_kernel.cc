@@ -10,33 +10,27 @@ namespace {
 // on the large-array step (bench/native.mjs).
 constexpr std::size_t kTile = 256;
 
-LPC_ALWAYS_INLINE void seg_plain(const float* __restrict z, const float* __restrict g, const float* __restrict xi,
-                                 float* __restrict out, std::size_t len, RowFactors r) {
+LPC_ALWAYS_INLINE void seg_plain(const float* __restrict z, const float* __restrict g, const float* __restrict xi, float* __restrict out, std::size_t len, RowFactors r) {
   for (std::size_t i = 0; i < len; ++i) out[i] = step_plain(z[i], g[i], xi[i], r);
 }
 
-LPC_ALWAYS_INLINE void seg_update(const float* __restrict z, const float* __restrict g, const float* __restrict xi,
-                                  float* __restrict v, float* __restrict out, std::size_t len, RowFactors r,
+LPC_ALWAYS_INLINE void seg_update(const float* __restrict z, const float* __restrict g, const float* __restrict xi, float* __restrict v, float* __restrict out, std::size_t len, RowFactors r,
                                   PrecondConfig c) {
   float unusedM = 0.0f;
-  for (std::size_t i = 0; i < len; ++i)
-    out[i] = step_precond_update<false>(z[i], g[i], xi[i], v[i], unusedM, r, c);
+  for (std::size_t i = 0; i < len; ++i) out[i] = step_precond_update<false>(z[i], g[i], xi[i], v[i], unusedM, r, c);
 }
 
-LPC_ALWAYS_INLINE void seg_update_momentum(const float* __restrict z, const float* __restrict g,
-                                           const float* __restrict xi, float* __restrict v, float* __restrict m,
-                                           float* __restrict out, std::size_t len, RowFactors r, PrecondConfig c) {
+LPC_ALWAYS_INLINE void seg_update_momentum(const float* __restrict z, const float* __restrict g, const float* __restrict xi, float* __restrict v, float* __restrict m, float* __restrict out,
+                                           std::size_t len, RowFactors r, PrecondConfig c) {
   for (std::size_t i = 0; i < len; ++i) out[i] = step_precond_update<true>(z[i], g[i], xi[i], v[i], m[i], r, c);
 }
 
-LPC_ALWAYS_INLINE void seg_frozen(const float* __restrict z, const float* __restrict g, const float* __restrict xi,
-                                  const float* __restrict v, float* __restrict out, std::size_t len, RowFactors r,
+LPC_ALWAYS_INLINE void seg_frozen(const float* __restrict z, const float* __restrict g, const float* __restrict xi, const float* __restrict v, float* __restrict out, std::size_t len, RowFactors r,
                                   PrecondConfig c) {
   for (std::size_t i = 0; i < len; ++i) out[i] = step_precond_frozen(z[i], g[i], xi[i], v[i], r, c);
 }
 
-LPC_ALWAYS_INLINE void apply_segment(const StepKernelArgs& a, std::size_t row, std::size_t e0, std::size_t e1,
-                                     const float* xi) {
+LPC_ALWAYS_INLINE void apply_segment(const StepKernelArgs& a, std::size_t row, std::size_t e0, std::size_t e1, const float* xi) {
   const std::size_t len = e1 - e0;
   RowFactors r = a.rows[row];
   const float* z = a.z + e0;

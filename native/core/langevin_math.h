@@ -1,5 +1,5 @@
 // The per-element arithmetic of one preconditioned Langevin step, shared by the CPU loops and the
-// CUDA kernels (same expressions, so both devices agree within float rounding). DESIGN.md §2:
+// CUDA kernels (same expressions, so both devices agree within float rounding). docs/ARCHITECTURE.md §2.3:
 //   v_t = b2 v + (1-b2) g^2,  G = min(1 / (sqrt(v_t / (1 - b2^t)) + eps), gMax)
 //   m_t = b1 m + (1-b1) g,    drift = momentum ? m_t / (1 - b1^t) : g
 //   z' = z - eta G drift + sqrt(2 eta G) xi
@@ -48,14 +48,11 @@ LPC_HD float clamp_g(float vhat, float eps, float gMax) {
 }
 
 // Plain step (G = 1).
-LPC_HD float step_plain(float z, float g, float xi, const RowFactors& r) {
-  return z - r.eta * g + r.sqrt2Eta * xi;
-}
+LPC_HD float step_plain(float z, float g, float xi, const RowFactors& r) { return z - r.eta * g + r.sqrt2Eta * xi; }
 
 // Preconditioned step that folds gradient g into v (and m): the unadjusted sampler.
 template <bool Momentum>
-LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m, const RowFactors& r,
-                                 const PrecondConfig& c) {
+LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m, const RowFactors& r, const PrecondConfig& c) {
   const float vt = c.beta2 * v + c.oneMinusBeta2 * (g * g);
   v = vt;
   const float G = clamp_g(vt * r.bc2, c.eps, c.gMax);
@@ -69,8 +66,7 @@ LPC_HD float step_precond_update(float z, float g, float xi, float& v, float& m,
 }
 
 // Preconditioned step with v frozen (G from the gradients seen before this one): the MALA proposal.
-LPC_HD float step_precond_frozen(float z, float g, float xi, float v, const RowFactors& r,
-                                 const PrecondConfig& c) {
+LPC_HD float step_precond_frozen(float z, float g, float xi, float v, const RowFactors& r, const PrecondConfig& c) {
   const float G = clamp_g(v * r.bc2, c.eps, c.gMax);
   return z - r.eta * G * g + r.sqrt2Eta * std::sqrt(G) * xi;
 }

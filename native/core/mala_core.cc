@@ -1,4 +1,4 @@
-// MALA on top of the chain state (DESIGN.md §2): the Langevin proposal with G taken from the
+// MALA on top of the chain state (docs/ARCHITECTURE.md §2.4): the Langevin proposal with G taken from the
 // preconditioner state before the current gradient, no momentum drift, Metropolis-Hastings with the
 // proposal densities in both directions, then preconditioner and step-size adaptation during warm-up only,
 // so that after warm-up every step is an exact pi-invariant kernel.
@@ -36,8 +36,7 @@ void ChainsCore::mala_propose(ThreadPool& pool, const float* z, float* proposal,
   haveProposal_ = true;
 }
 
-std::size_t ChainsCore::mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy,
-                                    const float* grad) {
+std::size_t ChainsCore::mala_accept(ThreadPool& pool, float* z, const float* proposal, const float* energy, const float* grad) {
   if (!haveProposal_) throw std::logic_error("accept() needs propose() first");
   const DrawSite site{key_, stream_, counter_};
   counter_ += blocks_for(n_);

@@ -8,8 +8,7 @@ namespace {
 constexpr std::size_t kGrain = 1 << 15;        // elements per thread below which splitting does not pay
 constexpr std::size_t kNormChunk = 1 << 16;    // fixed reduction chunk, independent of the thread count
 
-LPC_CPU_CLONES void update_range(OptKind kind, const OptCoeffs& c, float* __restrict p, const float* __restrict g,
-                                 float* __restrict s0, float* __restrict s1, std::size_t n) {
+LPC_CPU_CLONES void update_range(OptKind kind, const OptCoeffs& c, float* __restrict p, const float* __restrict g, float* __restrict s0, float* __restrict s1, std::size_t n) {
   switch (kind) {
     case OptKind::Sgd:
       if (c.momentum != 0.0f) {
@@ -41,15 +40,11 @@ LPC_CPU_CLONES double chunk_squares(const float* x, std::size_t n) {
 
 }  // namespace
 
-void optimizer_update(ThreadPool& pool, OptKind kind, const OptCoeffs& c, float* p, const float* g, float* s0,
-                      float* s1, std::size_t n) {
-  pool.parallel_for(n, kGrain, [&](std::size_t b, std::size_t e) {
-    update_range(kind, c, p + b, g + b, s0 == nullptr ? nullptr : s0 + b, s1 == nullptr ? nullptr : s1 + b, e - b);
-  });
+void optimizer_update(ThreadPool& pool, OptKind kind, const OptCoeffs& c, float* p, const float* g, float* s0, float* s1, std::size_t n) {
+  pool.parallel_for(n, kGrain, [&](std::size_t b, std::size_t e) { update_range(kind, c, p + b, g + b, s0 == nullptr ? nullptr : s0 + b, s1 == nullptr ? nullptr : s1 + b, e - b); });
 }
 
-double sum_of_squares(ThreadPool& pool, const std::vector<const float*>& tensors,
-                      const std::vector<std::size_t>& lengths) {
+double sum_of_squares(ThreadPool& pool, const std::vector<const float*>& tensors, const std::vector<std::size_t>& lengths) {
   struct Chunk {
     const float* x;
     std::size_t n;

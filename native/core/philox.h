@@ -19,9 +19,7 @@ struct Block4 {
   uint32_t x0, x1, x2, x3;
 };
 
-LPC_HD PhiloxKey philox_key(uint64_t seed) {
-  return PhiloxKey{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
-}
+LPC_HD PhiloxKey philox_key(uint64_t seed) { return PhiloxKey{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}; }
 
 // One block: 10 rounds of the Philox S-box with the published multipliers and Weyl key increments.
 LPC_HD Block4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
@@ -46,8 +44,7 @@ LPC_HD Block4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, 
 }
 
 LPC_HD Block4 philox_block(PhiloxKey key, uint64_t stream, uint64_t block) {
-  return philox4x32_10(static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
-                       static_cast<uint32_t>(stream), static_cast<uint32_t>(stream >> 32), key.k0, key.k1);
+  return philox4x32_10(static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), static_cast<uint32_t>(stream), static_cast<uint32_t>(stream >> 32), key.k0, key.k1);
 }
 
 // Uniform in the open interval (0, 1): the top 24 bits plus half an ulp, exactly representable.

@@ -13,8 +13,7 @@ constexpr std::size_t kTileBlocks = 256;  // 1024 draws: 4 KiB of output plus 4 
 // generation; with AVX-512, keeping each word in a 64-bit lane lets the compiler use one vpmuludq per
 // eight products without the even/odd shuffles, about 1.4x faster (measured).
 template <bool Wide>
-inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, uint32_t* w0, uint32_t* w1,
-                        uint32_t* w2, uint32_t* w3) {
+inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, uint32_t* w0, uint32_t* w1, uint32_t* w2, uint32_t* w3) {
   const uint32_t s0 = static_cast<uint32_t>(site.stream), s1 = static_cast<uint32_t>(site.stream >> 32);
   for (std::size_t i = 0; i < count; ++i) {
     const uint64_t b = site.base + b0 + i;
@@ -35,8 +34,7 @@ inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, ui
       w2[i] = static_cast<uint32_t>(c2);
       w3[i] = static_cast<uint32_t>(c3);
     } else {
-      const Block4 r = philox4x32_10(static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32), s0, s1, site.key.k0,
-                                     site.key.k1);
+      const Block4 r = philox4x32_10(static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32), s0, s1, site.key.k0, site.key.k1);
       w0[i] = r.x0;
       w1[i] = r.x1;
       w2[i] = r.x2;
@@ -45,8 +43,7 @@ inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, ui
   }
 }
 
-inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, uint32_t* w0, uint32_t* w1,
-                        uint32_t* w2, uint32_t* w3) {
+inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, uint32_t* w0, uint32_t* w1, uint32_t* w2, uint32_t* w3) {
 #if defined(__x86_64__) && defined(__GNUC__)
   if (__builtin_cpu_supports("avx512f")) return philox_tile<true>(site, b0, count, w0, w1, w2, w3);
 #endif
@@ -54,14 +51,11 @@ inline void philox_tile(const DrawSite& site, uint64_t b0, std::size_t count, ui
 }
 
 // Blocks of the tile starting at block b0 that elements before `end` need (at most kTileBlocks).
-inline std::size_t tile_blocks(uint64_t b0, uint64_t end) {
-  return static_cast<std::size_t>(std::min<uint64_t>(kTileBlocks, (end + 3) / 4 - b0));
-}
+inline std::size_t tile_blocks(uint64_t b0, uint64_t end) { return static_cast<std::size_t>(std::min<uint64_t>(kTileBlocks, (end + 3) / 4 - b0)); }
 
 // Copies the draws of a tile (blocks b0 .. b0 + count, 4 per block) that lie inside [first, end) to out,
 // which holds element `first` at index 0.
-inline void copy_tile_part(const float* tile, uint64_t b0, std::size_t count, uint64_t first, uint64_t end,
-                           float* out) {
+inline void copy_tile_part(const float* tile, uint64_t b0, std::size_t count, uint64_t first, uint64_t end, float* out) {
   const uint64_t tileFirst = b0 * 4, tileEnd = tileFirst + 4 * count;
   const uint64_t lo = std::max(first, tileFirst), hi = std::min(end, tileEnd);
   std::memcpy(out + (lo - first), tile + (lo - tileFirst), static_cast<std::size_t>(hi - lo) * sizeof(float));

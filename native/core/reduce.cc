@@ -26,9 +26,7 @@ double row_lse(const T* x, std::size_t cols) {
   return mx + std::log(s);
 }
 
-std::size_t grain_rows(std::size_t cols) {
-  return std::max<std::size_t>(1, kGrainElements / std::max<std::size_t>(1, cols));
-}
+std::size_t grain_rows(std::size_t cols) { return std::max<std::size_t>(1, kGrainElements / std::max<std::size_t>(1, cols)); }
 
 }  // namespace
 
@@ -40,8 +38,7 @@ void logsumexp_rows(ThreadPool& pool, const T* x, std::size_t rows, std::size_t 
 }
 
 template <class T, class V>
-void weighted_mean_rows(ThreadPool& pool, const T* logw, const V* values, std::size_t rows, std::size_t cols,
-                        std::size_t dim, double* out, double* lse) {
+void weighted_mean_rows(ThreadPool& pool, const T* logw, const V* values, std::size_t rows, std::size_t cols, std::size_t dim, double* out, double* lse) {
   pool.parallel_for(rows, grain_rows(cols * dim), [&](std::size_t r0, std::size_t r1) {
     std::vector<double> acc(dim);
     for (std::size_t r = r0; r < r1; ++r) {
@@ -67,13 +64,9 @@ void weighted_mean_rows(ThreadPool& pool, const T* logw, const V* values, std::s
 
 template void logsumexp_rows<float>(ThreadPool&, const float*, std::size_t, std::size_t, double*);
 template void logsumexp_rows<double>(ThreadPool&, const double*, std::size_t, std::size_t, double*);
-template void weighted_mean_rows<float, float>(ThreadPool&, const float*, const float*, std::size_t, std::size_t,
-                                               std::size_t, double*, double*);
-template void weighted_mean_rows<float, double>(ThreadPool&, const float*, const double*, std::size_t, std::size_t,
-                                                std::size_t, double*, double*);
-template void weighted_mean_rows<double, float>(ThreadPool&, const double*, const float*, std::size_t, std::size_t,
-                                                std::size_t, double*, double*);
-template void weighted_mean_rows<double, double>(ThreadPool&, const double*, const double*, std::size_t,
-                                                 std::size_t, std::size_t, double*, double*);
+template void weighted_mean_rows<float, float>(ThreadPool&, const float*, const float*, std::size_t, std::size_t, std::size_t, double*, double*);
+template void weighted_mean_rows<float, double>(ThreadPool&, const float*, const double*, std::size_t, std::size_t, std::size_t, double*, double*);
+template void weighted_mean_rows<double, float>(ThreadPool&, const double*, const float*, std::size_t, std::size_t, std::size_t, double*, double*);
+template void weighted_mean_rows<double, double>(ThreadPool&, const double*, const double*, std::size_t, std::size_t, std::size_t, double*, double*);
 
 }  // namespace lpc

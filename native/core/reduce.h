@@ -16,7 +16,6 @@ void logsumexp_rows(ThreadPool& pool, const T* x, std::size_t rows, std::size_t 
 // lse (optional, [rows]) receives the row log-sum-exp. A row whose weights are all zero (all -inf) or
 // not finite gives NaN means.
 template <class T, class V>
-void weighted_mean_rows(ThreadPool& pool, const T* logw, const V* values, std::size_t rows, std::size_t cols,
-                        std::size_t dim, double* out, double* lse);
+void weighted_mean_rows(ThreadPool& pool, const T* logw, const V* values, std::size_t rows, std::size_t cols, std::size_t dim, double* out, double* lse);
 
 }  // namespace lpc

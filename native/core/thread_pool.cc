@@ -99,8 +99,7 @@ void ThreadPool::run(std::size_t parts, const std::function<void(std::size_t)>& 
   }
 }
 
-void ThreadPool::parallel_for(std::size_t n, std::size_t grain,
-                              const std::function<void(std::size_t, std::size_t)>& fn) {
+void ThreadPool::parallel_for(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& fn) {
   if (n == 0) return;
   const std::size_t maxParts = grain == 0 ? threads_ : std::max<std::size_t>(1, n / grain);
   const std::size_t parts = std::min<std::size_t>(threads_, maxParts);

@@ -12,8 +12,7 @@ namespace cuda {
 
 inline void check(cudaError_t err, const char* what) {
   if (err != cudaSuccess) {
-    throw std::runtime_error(std::string("CUDA ") + what + " failed: " + cudaGetErrorString(err) + " (error " +
-                             std::to_string(static_cast<int>(err)) + ")");
+    throw std::runtime_error(std::string("CUDA ") + what + " failed: " + cudaGetErrorString(err) + " (error " + std::to_string(static_cast<int>(err)) + ")");
   }
 }
 
@@ -47,8 +46,7 @@ class DeviceScratch {
 template <class T>
 T* upload(int slot, const T* host, std::size_t count) {
   T* dev = static_cast<T*>(DeviceScratch::instance().get(slot, count * sizeof(T) + 1));
-  if (host != nullptr && count > 0)
-    check(cudaMemcpy(dev, host, count * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
+  if (host != nullptr && count > 0) check(cudaMemcpy(dev, host, count * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
   return dev;
 }
 

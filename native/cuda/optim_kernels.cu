@@ -10,8 +10,7 @@ namespace lpc {
 namespace cuda {
 namespace {
 
-__global__ void optim_kernel(OptKind kind, OptCoeffs c, float* p, const float* g, float* s0, float* s1,
-                             uint64_t n) {
+__global__ void optim_kernel(OptKind kind, OptCoeffs c, float* p, const float* g, float* s0, float* s1, uint64_t n) {
   const uint64_t i = static_cast<uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   if (kind == OptKind::Sgd) {
@@ -26,8 +25,7 @@ __global__ void optim_kernel(OptKind kind, OptCoeffs c, float* p, const float* g
 
 }  // namespace
 
-void optimizer_update(OptKind kind, const OptCoeffs& c, float* p, const float* g, float* s0, float* s1,
-                      std::size_t n) {
+void optimizer_update(OptKind kind, const OptCoeffs& c, float* p, const float* g, float* s0, float* s1, std::size_t n) {
   if (n == 0) return;
   std::lock_guard<std::mutex> lock(DeviceScratch::instance().mutex());
   float* dp = upload(0, static_cast<const float*>(p), n);

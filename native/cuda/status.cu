@@ -21,8 +21,7 @@ std::string probe_launch() {
   if (dev != nullptr) cudaFree(dev);
   if (err != cudaSuccess) {
     cudaGetLastError();
-    return std::string("a test kernel failed to run: ") + cudaGetErrorString(err) + " (error " +
-           std::to_string(static_cast<int>(err)) + ")";
+    return std::string("a test kernel failed to run: ") + cudaGetErrorString(err) + " (error " + std::to_string(static_cast<int>(err)) + ")";
   }
   return host == 0x4c5043 ? std::string() : std::string("a test kernel ran but returned a wrong value");
 }
@@ -37,8 +36,7 @@ const Status& status() {
     const cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess) {
       // No driver gives cudaErrorInsufficientDriver (35); a driver without GPUs cudaErrorNoDevice (100).
-      st.reason = std::string("cudaGetDeviceCount failed: ") + cudaGetErrorString(err) + " (error " +
-                  std::to_string(static_cast<int>(err)) + ")";
+      st.reason = std::string("cudaGetDeviceCount failed: ") + cudaGetErrorString(err) + " (error " + std::to_string(static_cast<int>(err)) + ")";
       cudaGetLastError();  // clear the sticky error state
       return st;
     }

@@ -88,8 +88,7 @@ std::vector<float> run_chains(unsigned threads, Precond kind) {
 
 void step_thread_independence() {
   for (Precond k : {Precond::None, Precond::RmsProp, Precond::Adam}) {
-    expect(run_chains(1, k) == run_chains(2, k) && run_chains(1, k) == run_chains(3, k),
-           "step results are identical for 1, 2 and 3 threads");
+    expect(run_chains(1, k) == run_chains(2, k) && run_chains(1, k) == run_chains(3, k), "step results are identical for 1, 2 and 3 threads");
   }
 }
 
@@ -99,8 +98,7 @@ void norm_thread_independence() {
   ThreadPool one(1), two(2);
   const std::vector<const float*> t{x.data(), x.data() + 5};
   const std::vector<std::size_t> len{x.size(), 70000};
-  expect(sum_of_squares(one, t, len) == sum_of_squares(two, t, len),
-         "sum of squares identical for 1 and 2 threads");
+  expect(sum_of_squares(one, t, len) == sum_of_squares(two, t, len), "sum of squares identical for 1 and 2 threads");
 }
 
 }  // namespace

@@ -21,8 +21,7 @@ int failures = 0;
 double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
   double worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(
-        worst, std::fabs(static_cast<double>(a[i]) - b[i]) / std::max(1.0, std::fabs(static_cast<double>(a[i]))));
+    worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]) / std::max(1.0, std::fabs(static_cast<double>(a[i]))));
   }
   return worst;
 }
@@ -34,8 +33,7 @@ void expect_same_bits(const char* what, const std::vector<float>& cpu, const std
   std::size_t differing = 0;
   for (std::size_t i = 0; i < cpu.size(); ++i) differing += std::memcmp(&cpu[i], &gpu[i], sizeof(float)) != 0;
   const bool ok = differing == 0 && cpu.size() == gpu.size();
-  std::printf("%s %s: %zu of %zu elements differ in their bits (max |cpu - gpu| / max(1, |cpu|) = %.3g)\n",
-              ok ? "ok  " : "FAIL", what, differing, cpu.size(), max_rel_diff(cpu, gpu));
+  std::printf("%s %s: %zu of %zu elements differ in their bits (max |cpu - gpu| / max(1, |cpu|) = %.3g)\n", ok ? "ok  " : "FAIL", what, differing, cpu.size(), max_rel_diff(cpu, gpu));
   if (!ok) ++failures;
 }
 
@@ -86,8 +84,7 @@ void compare_step(Precond kind, bool momentum, bool update) {
   a.m = mGpu.data();
   cuda::langevin_update(a);
   char what[96];
-  std::snprintf(what, sizeof what, "langevin kind=%d momentum=%d update=%d: z", static_cast<int>(kind), momentum,
-                update);
+  std::snprintf(what, sizeof what, "langevin kind=%d momentum=%d update=%d: z", static_cast<int>(kind), momentum, update);
   expect_same_bits(what, outCpu, outGpu);
   if (kind != Precond::None) expect_same_bits("  v", vCpu, vGpu);
   if (momentum) expect_same_bits("  m", mCpu, mGpu);
@@ -101,18 +98,7 @@ void compare_optimizer(OptKind kind) {
   ThreadPool pool(1);
   for (int t = 1; t <= 10; ++t) {
     for (std::size_t i = 0; i < n; ++i) g[i] = pseudo(i * 3 + t, 0.5f);
-    OptCoeffs c{1e-2f,
-                0.9f,
-                false,
-                0.9f,
-                0.999f,
-                1e-8f,
-                0.1f,
-                0.001f,
-                1e-2f,
-                static_cast<float>(1.0 / (1.0 - std::pow(0.9, t))),
-                static_cast<float>(1.0 / (1.0 - std::pow(0.999, t))),
-                1.0f};
+    OptCoeffs c{1e-2f, 0.9f, false, 0.9f, 0.999f, 1e-8f, 0.1f, 0.001f, 1e-2f, static_cast<float>(1.0 / (1.0 - std::pow(0.9, t))), static_cast<float>(1.0 / (1.0 - std::pow(0.999, t))), 1.0f};
     optimizer_update(pool, kind, c, pc.data(), g.data(), s0c.data(), s1c.data(), n);
     cuda::optimizer_update(kind, c, pg.data(), g.data(), s0g.data(), s1g.data(), n);
   }

@@ -226,7 +226,7 @@ describe('langevin-pc infer', () => {
       [[...base, '--likelihood', 'poisson'], 'LPC_INVALID_ARGUMENT', '--likelihood'],
       [[...base, '--sigma', 'fixed:0.1'], 'LPC_INVALID_ARGUMENT', '--sigma'],
       [[...base, '--likelihood', 'gaussian', '--sigma', 'fixed:-1'], 'LPC_INVALID_ARGUMENT', '--sigma'],
-      [[...base, '--likelihood', 'gaussian', '--sampler', 'mala'], 'LPC_INVALID_ARGUMENT', '--sigma'],
+      [[...base, '--likelihood', 'gaussian', '--sampler', 'mala'], 'LPC_INVALID_ARGUMENT', 'optimal sigma'],
       [[...base, '--layout', 'chw'], 'LPC_INVALID_ARGUMENT', '--layout'],
       [[...base, '--range', '0255'], 'LPC_INVALID_ARGUMENT', '--range'],
       [[...base, '--seed', '-3'], 'LPC_INVALID_ARGUMENT', '--seed'],

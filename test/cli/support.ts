@@ -10,7 +10,7 @@ import { main } from '../../lib/cli/main.js';
 import { createImageSet } from '../../lib/data/image-set.js';
 import { writeNpy } from '../../lib/data/npy.js';
 import { writePngFolder } from '../../lib/data/png-folder.js';
-import { decodePng, type DecodedPng } from '../../lib/report/png-codec.js';
+import { decodePng, type DecodedPng } from '../../lib/data/png-codec.js';
 import { loadDecoder } from '../../lib/models/load-decoder.js';
 import type { Decoder } from '../../lib/models/networks.js';
 import { writeModel } from '../../lib/onnx/convert.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs'; // to write RGBA, a colour type the package's encoder never produces
 import { createImageSet } from '../../lib/data/image-set.js';
-import { encodePng } from '../../lib/report/png-codec.js';
+import { encodePng } from '../../lib/data/png-codec.js';
 import { readPngFiles, readPngFolder, writePngFolder } from '../../lib/data/png-folder.js';
 import { expectLpcError } from '../support/expect-error.js';
 

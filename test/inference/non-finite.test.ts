@@ -1,5 +1,5 @@
 /**
- * Non-finite energies and gradients (DESIGN.md §2): restarts from the last finite state, counted per chain,
+ * Non-finite energies and gradients (docs/ARCHITECTURE.md §2.5): restarts from the last finite state, counted per chain,
  * with nothing non-finite in any output; chains that cannot recover raise LPC_DIVERGED.
  *
  * Target: the PPCA posterior of two datapoints with holes: NaN energy where z_0 > m_0 + 1.0 and an infinite

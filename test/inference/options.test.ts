@@ -36,6 +36,8 @@ describe('LangevinSampler options', () => {
     [{ rng: {} }, 'rng', 'object'],
     [{ device: 'gpu' }, 'device', '"gpu"'],
     [{ stepsize: 0.1 }, 'options.stepsize', '"stepsize"'],
+    [{ precondtioner: 'adam' }, 'options.precondtioner', '"precondtioner"'],
+    [{ sampler: 'mala', mala: { warmpu: 2 } }, 'mala options.warmpu', '"warmpu"'],
   ] as [Record<string, unknown>, string, string][])('rejects %o naming %s', (change, name, value) => {
     const error = expectLpcError(() => new LangevinSampler(energy, { ...base, ...change } as LangevinOptions), 'LPC_INVALID_ARGUMENT', name);
     expect(error.message).toContain(value);

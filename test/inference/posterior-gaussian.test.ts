@@ -39,7 +39,7 @@ describe('LangevinSampler on a linear-Gaussian (PPCA) posterior', () => {
       for (let q = 0; q < d; q++) {
         const target = p === q ? s[p] : 0;
         const got = pooled(avg.second, avg.n, d * d, p * d + q);
-        // 4 SE from the analytic ESS of an AR(1) coordinate (DESIGN.md §2), see support/moments.ts.
+        // 4 SE from the analytic ESS of an AR(1) coordinate (docs/ARCHITECTURE.md §2.3), see support/moments.ts.
         const se = ulaProductSe(s, rho, p, q, count);
         expect(Math.abs(got - target), `u${p}u${q}`).toBeLessThan(4 * se);
         // The analytic SE agrees with the spread of the 1000 chains' averages (whose own relative error is

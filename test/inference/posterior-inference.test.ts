@@ -96,4 +96,12 @@ describe('inferPosterior', () => {
     await expectLpcErrorAsync(() => inferPosterior(energy, centres, { ...common, steps: 0 }), 'LPC_INVALID_ARGUMENT', 'steps');
     await expectLpcErrorAsync(() => inferPosterior(energy, centres, { ...common, stepSize: -1 }), 'LPC_INVALID_ARGUMENT', 'stepSize');
   });
+
+  it('refuses MALA on an energy that depends on the whole batch (the optimal sigma), and runs ULA on it', async () => {
+    const energy = Object.assign(new TwoWells(), { batchDependent: true });
+    await expectLpcErrorAsync(() => inferPosterior(energy, centres, { ...common, sampler: 'mala' }), 'LPC_INVALID_ARGUMENT', 'fixed or learned sigma');
+    expect(energy.metricsCalls).toBe(0);
+    const ula = await inferPosterior(energy, centres, common);
+    expect(ula.means.length).toBe(centres.length);
+  });
 });

@@ -123,6 +123,10 @@ describe('network builders', () => {
 
   it('refuses bad options with LPC_INVALID_ARGUMENT naming the option', () => {
     expectLpcError(() => mlpDecoder({ latentDim: 0, imageShape: [1, 4, 4] }), 'LPC_INVALID_ARGUMENT', 'latentDim');
+    // A misspelt option is refused by name, not built with its default.
+    expectLpcError(() => mlpDecoder({ latentDim: 2, imageShape: [1, 4, 4], hiden: [8] } as never), 'LPC_INVALID_ARGUMENT', 'mlpDecoder options.hiden');
+    expectLpcError(() => mlpEncoder({ latentDim: 2, imageShape: [1, 4, 4], output: 'sigmoid' } as never), 'LPC_INVALID_ARGUMENT', 'mlpEncoder options.output');
+    expectLpcError(() => convEncoder({ latentDim: 2, imageShape: [1, 28, 28], chanels: [8, 8] } as never), 'LPC_INVALID_ARGUMENT', 'convEncoder options.chanels');
     expectLpcError(() => mlpDecoder({ latentDim: 2, imageShape: [1, 4] as never }), 'LPC_INVALID_ARGUMENT', 'imageShape');
     expectLpcError(() => mlpDecoder({ latentDim: 2, imageShape: [1, 4, 4], hidden: [3, -1] }), 'LPC_INVALID_ARGUMENT', 'hidden[1]');
     expectLpcError(() => mlpDecoder({ latentDim: 2, imageShape: [1, 4, 4], output: 'relu' as never }), 'LPC_INVALID_ARGUMENT', 'output');

@@ -1,12 +1,14 @@
 /**
- * Bad input of every kind ends in a JavaScript error, never a crash: coded LpcErrors from the classes,
- * TypeError/RangeError from the raw addon. The nastiest calls run in a child process whose exit is checked.
+ * Bad input of every kind ends in a JavaScript error, never a crash: coded LpcErrors from the classes and from
+ * the typed binding, TypeError/RangeError with code LPC_NATIVE from the raw addon. The nastiest calls run in a
+ * child process whose exit is checked.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Chains, LpcError, Optimizer, Rng, logSumExpRows, setThreads, weightedMeanRows } from '../../lib/index.js';
+import { binding, type NativeChainsOptions } from '../../lib/native/binding.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -35,6 +37,8 @@ describe('coded errors from the classes', () => {
     ['momentum without adam', () => new Chains({ ...base, preconditioner: 'rmsprop', momentum: true }), 'LPC_INVALID_ARGUMENT'],
     ['negative seed', () => new Chains({ ...base, seed: -3 }), 'LPC_INVALID_ARGUMENT'],
     ['unknown device', () => new Chains({ ...base, device: 'tpu' as never }), 'LPC_INVALID_ARGUMENT'],
+    ['misspelt option', () => new Chains({ ...base, precondtioner: 'adam' } as never), 'LPC_INVALID_ARGUMENT'],
+    ['misspelt MALA option', () => new Chains({ ...base, mala: { warmpu: 3 } } as never), 'LPC_INVALID_ARGUMENT'],
     ['target acceptance of 1', () => new Chains({ ...base, mala: { targetAccept: 1 } }), 'LPC_INVALID_ARGUMENT'],
     ['seed beyond 64 bits', () => new Rng({ seed: 1n << 64n }), 'LPC_INVALID_ARGUMENT'],
     ['empty optimiser', () => new Optimizer([]), 'LPC_INVALID_ARGUMENT'],
@@ -46,6 +50,23 @@ describe('coded errors from the classes', () => {
     ['zero threads', () => setThreads(0), 'LPC_INVALID_ARGUMENT'],
   ])('rejects %s', (_name, fn, code) => {
     expect(codeOf(fn)).toBe(code);
+  });
+
+  it('names a misspelt option instead of running with its default', () => {
+    for (const [options, key] of [
+      [{ ...base, precondtioner: 'adam' }, 'Chains options.precondtioner'],
+      [{ ...base, mala: { warmpu: 3 } }, 'mala options.warmpu'],
+    ] as const) {
+      let message = '';
+      try {
+        new Chains(options as never).dispose();
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain(key);
+    }
+    expect(codeOf(() => new Rng({ seed: 1, stram: 2 } as never))).toBe('LPC_INVALID_ARGUMENT');
+    expect(codeOf(() => new Optimizer([new Float32Array(2)], { lr: 1e-3, weightdecay: 0.1 } as never))).toBe('LPC_INVALID_ARGUMENT');
   });
 
   it('rejects bad step arguments with codes naming the argument', () => {
@@ -91,6 +112,45 @@ describe('coded errors from the classes', () => {
   });
 });
 
+describe('errors from inside the addon', () => {
+  const options: NativeChainsOptions = {
+    ...{ n: 4, d: 3, preconditioner: 'rmsprop', beta1: 0.9, beta2: 0.99, eps: 1e-8, gMax: 10, momentum: false, stepSize: 0.1 },
+    ...{ seed: 1n, stream: 0n, device: 'cpu', warmup: 0, adapt: false, targetAccept: 0.57, adaptRate: 0.05 },
+  };
+
+  /** The LpcError `fn` throws, or null. */
+  function lpcErrorOf(fn: () => unknown): LpcError | null {
+    try {
+      fn();
+    } catch (e) {
+      return e instanceof LpcError ? e : null;
+    }
+    return null;
+  }
+
+  it('reach callers as LpcError LPC_NATIVE with the addon error as cause, from constructors, methods and functions', () => {
+    const fromConstructor = lpcErrorOf(() => new binding.Chains({ ...options, preconditioner: 'lbfgs' as never }));
+    expect(fromConstructor?.code).toBe('LPC_NATIVE');
+    expect(fromConstructor?.cause).toBeInstanceOf(RangeError);
+    expect((fromConstructor?.cause as { code?: string }).code).toBe('LPC_NATIVE');
+    expect(fromConstructor?.message).toContain('options.preconditioner');
+
+    const chains = new binding.Chains(options);
+    const fromMethod = lpcErrorOf(() => chains.step(new Float64Array(12) as never, undefined, undefined));
+    expect(fromMethod?.code).toBe('LPC_NATIVE');
+    expect(fromMethod?.cause).toBeInstanceOf(TypeError);
+    const outOfOrder = lpcErrorOf(() => chains.accept(new Float32Array(4), new Float32Array(12)));
+    expect(outOfOrder?.code).toBe('LPC_NATIVE');
+    expect(outOfOrder?.message).toContain('propose()');
+    // A working call still returns its value through the translation.
+    expect(chains.step(new Float32Array(12), undefined, undefined)).toBe(0);
+    chains.dispose();
+
+    expect(lpcErrorOf(() => binding.logSumExpRows(new Float32Array(3), 2, 2))?.code).toBe('LPC_NATIVE');
+    expect(binding.logSumExpRows(new Float64Array([0, 0]), 1, 2)[0]).toBeCloseTo(Math.LN2, 12);
+  });
+});
+
 describe('raw addon under abuse (child process)', () => {
   it('answers every bad call with a JavaScript error and exits normally', () => {
     const run = spawnSync(process.execPath, [path.join(here, 'support', 'nasty-calls.cjs')], { cwd: root, encoding: 'utf8' });
@@ -99,10 +159,16 @@ describe('raw addon under abuse (child process)', () => {
     const results = JSON.parse(run.stdout) as Record<string, string>;
     const expectedToWork = ['step(SharedArrayBuffer grad) succeeds', 'dispose twice succeeds'];
     for (const [name, outcome] of Object.entries(results)) {
+      if (name === 'codes' || name === 'uncoded') continue;
       if (expectedToWork.includes(name)) expect(outcome, name).toBe('no error');
       else expect(['TypeError', 'RangeError', 'Error'], name).toContain(outcome);
     }
-    // Wrong types are TypeErrors, wrong sizes and values RangeErrors.
+    // Wrong types are TypeErrors, wrong sizes and values RangeErrors; every one carries a code.
+    expect(results['codes']).toBe('LPC_NATIVE');
+    // Errors without a code come from outside the addon: V8 refuses a call without `new` or on the wrong
+    // receiver before the addon runs, and an options getter's own error passes through unchanged.
+    const outsideTheAddon = ['Chains without new', 'Chains getter that throws', 'step on a plain object', 'step on an Rng', 'normal on Chains', 'step on the prototype'];
+    expect(results['uncoded']!.split(',')).toEqual(outsideTheAddon);
     expect(results['step(Float64Array)']).toBe('TypeError');
     expect(results['step(detached grad)']).toBe('TypeError');
     expect(results['step after transfer']).toBe('TypeError');

@@ -43,7 +43,7 @@ describe('preconditioned step rules (float64 reference)', () => {
     { preconditioner: 'adam', momentum: true },
   ];
   for (const { preconditioner, momentum } of cases) {
-    it(`follows DESIGN.md §2 for ${preconditioner}${momentum ? ' with momentum' : ''}, including reset()`, () => {
+    it(`follows the update of docs/ARCHITECTURE.md §2.3 for ${preconditioner}${momentum ? ' with momentum' : ''}, including reset()`, () => {
       const n = 3;
       const d = 5;
       const seed = 0xfeedn;

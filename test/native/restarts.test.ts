@@ -1,5 +1,5 @@
 /**
- * Non-finite energies or gradients (DESIGN.md §2): the chain returns to its last finite state with its
+ * Non-finite energies or gradients (docs/ARCHITECTURE.md §2.5): the chain returns to its last finite state with its
  * step size halved and its preconditioner state reset, and the restarts are counted.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The unadjusted sampler on analytic targets, against the exact stationary moments of the discretised
- * chain (DESIGN.md §2): for E = lambda z^2 / 2 and G = 1 the chain is AR(1) with rho = 1 - eta lambda and
+ * chain (docs/ARCHITECTURE.md §2.3): for E = lambda z^2 / 2 and G = 1 the chain is AR(1) with rho = 1 - eta lambda and
  * variance 2 / (lambda (2 - eta lambda)); for E = z'Az / 2 the covariance is 2 [A (2I - eta A)]^-1.
  * Gradients are computed here in JavaScript, as the inference layer will get them from ONNX graphs.
  */

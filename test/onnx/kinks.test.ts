@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { floatAttr, type AttrInput, type GraphBuilder } from '../../lib/onnx/builder.js';
 import { freezeKinks } from '../../lib/onnx/kinks.js';
+import { kinkedOps } from '../../lib/onnx/ops/index.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor, scalarTensor, type Tensor } from '../../lib/onnx/tensor.js';
 import * as R from './fixtures/reference.js';
@@ -96,6 +97,12 @@ async function run(model: Parameters<typeof createSession>[0], feeds: Record<str
 }
 
 describe('kink freezing', () => {
+  it('freezes the operators whose definitions declare a kink, and the cases below cover each of them', () => {
+    expect(kinkedOps()).toEqual(['Abs', 'Clip', 'Elu', 'HardSigmoid', 'LeakyRelu', 'Max', 'MaxPool', 'Min', 'Relu', 'Selu', 'Where']);
+    const covered = new Set(CASES.map((c) => c.label.split(/[^A-Za-z]/)[0]));
+    for (const op of kinkedOps()) expect(covered, op).toContain(op);
+  });
+
   for (const c of CASES) {
     it(`${c.label}: equals the model at the base point and keeps its selections elsewhere`, async () => {
       const model = opModel(c.opset, (b) => b.output(c.build(b, b.input('x', 'float32', c.dims)), 'y'));

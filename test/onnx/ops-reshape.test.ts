@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import type { Dim } from '../../lib/onnx/ir.js';
-import { dimDivide, dimTimes } from '../../lib/onnx/ops/symbolic-dims.js';
+import { dimDivide, dimTimes } from '../../lib/onnx/ops/support/symbolic-dims.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { int64Vector, tensorOf } from '../../lib/onnx/tensor.js';
 import { expectGradOk, opModel, randn } from './support.js';

@@ -13,6 +13,7 @@ import { VaeTrainer } from '../../lib/training/vae-trainer.js';
 import type { Trainer } from '../../lib/training/trainer.js';
 import type { UpdateEvent } from '../../lib/training/events.js';
 import { firstImages, mnist } from './support/data.js';
+import { expectLpcErrorAsync } from '../support/expect-error.js';
 
 const NET = { latentDim: 4, imageShape: [1, 28, 28] as const, hidden: [16] };
 const DEC = { kind: 'mlp', options: NET } as const;
@@ -109,6 +110,14 @@ describe('Gaussian scales', () => {
       // A shrinking batch RMSE lowers sigma and with it every pixel's -log p: by far more than batch noise.
       expect(mean(events.slice(-5))).toBeLessThan(mean(events.slice(0, 5)) - 50);
     }
+  });
+
+  it('refuses MALA with the optimal sigma, whose energies depend on the whole batch', async () => {
+    const likelihood = { kind: 'gaussian', sigma: { mode: 'optimal' } } as const;
+    const langevin = { steps: 4, stepSize: 0.01, sampler: 'mala', mala: { warmup: 2 } } as const;
+    await expectLpcErrorAsync(() => LpcTrainer.create({ decoder: DEC, likelihood, langevin, seed: 3, threads: 1 }), 'LPC_INVALID_ARGUMENT', 'fixed or learned sigma');
+    await using fixed = await LpcTrainer.create({ decoder: DEC, likelihood: { kind: 'gaussian', sigma: { mode: 'fixed', sigma: 0.5 } }, langevin, seed: 3, threads: 1 });
+    expect(fixed.sampler.options.sampler).toBe('mala');
   });
 });
 

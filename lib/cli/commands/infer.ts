@@ -18,6 +18,7 @@ import { latentShapeOf, rangeValues, type OutputRange } from '../../models/netwo
 import { readMaskFile } from '../mask-file.js';
 import { writeImageGrid } from '../../report/image-grid.js';
 import * as flags from '../options.js';
+import { PRECONDITIONERS } from '../../native/index.js';
 
 /** The command's options as commander passes them (strings from the command line). */
 export interface InferCliOptions extends flags.DecoderFlags, flags.LikelihoodFlags {
@@ -77,7 +78,7 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
   if (options.images === undefined) throw new LpcError('LPC_INVALID_ARGUMENT', '--images is required: a folder of PNGs, a .png, a .npy or an IDX file');
   const steps = flags.parseInteger('--steps', options.steps, INFER_DEFAULTS.steps, 1);
   const stepSize = flags.parsePositive('--step-size', options.stepSize, INFER_DEFAULTS.stepSize);
-  const preconditioner = flags.parseChoice('--precond', options.precond, ['none', 'rmsprop', 'adam'] as const, INFER_DEFAULTS.precond);
+  const preconditioner = flags.parseChoice('--precond', options.precond, PRECONDITIONERS, INFER_DEFAULTS.precond);
   const sampler = flags.parseChoice('--sampler', options.sampler, ['ula', 'mala'] as const, 'ula');
   const chains = flags.parseInteger('--chains', options.chains, INFER_DEFAULTS.chains, 1);
   const batch = flags.parseInteger('--batch', options.batch, INFER_DEFAULTS.batch, 1);
@@ -89,11 +90,6 @@ async function runInfer(decoderPath: string, options: InferCliOptions, write: (t
   const set = firstImages(loadImages(options.images), limit);
   const decoder = await flags.openDecoder(decoderPath, options, set.shape);
   const likelihood = flags.parseLikelihood(options, decoder.range);
-  if (sampler === 'mala' && likelihood.kind !== 'bernoulli' && likelihood.sigma.mode === 'optimal') {
-    // The optimal sigma is computed from all chains of a batch, so a proposal's energy and the current one
-    // would be measured with different sigmas and the Metropolis-Hastings ratio would not be exact.
-    invalidArgument('--sigma', 'fixed:S or learned with --sampler mala (the optimal sigma depends on the whole batch)', options.sigma ?? 'optimal');
-  }
   const x = scaleImages(set, rangeValues(decoder.range)).images;
   const size = imageSize(set.shape);
 
@@ -250,7 +246,7 @@ export function register(program: Command): void {
       '--step-size <eta>',
       `step size (default ${INFER_DEFAULTS.stepSize}, measured with --precond adam; without a preconditioner the right size scales inversely with the gradients: ~1e-3 on 28x28 images)`,
     )
-    .option('--precond <kind>', `preconditioner: none, rmsprop or adam (default ${INFER_DEFAULTS.precond})`)
+    .option('--precond <kind>', `preconditioner: ${PRECONDITIONERS.join(', ')} (default ${INFER_DEFAULTS.precond})`)
     .option('--sampler <kind>', 'ula (unadjusted) or mala (Metropolis-adjusted; warm-up and step adaptation over the first half) (default ula)')
     .option('--chains <K>', `chains per image (default ${INFER_DEFAULTS.chains})`)
     .option('--batch <B>', `images per sampler run, B*K chains per step (default ${INFER_DEFAULTS.batch})`)

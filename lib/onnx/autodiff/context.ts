@@ -8,8 +8,8 @@ import type { GraphBuilder } from '../builder.js';
 import { isFloat, type DType } from '../dtype.js';
 import { describeNode, type Dim, type Node, type Shape } from '../ir.js';
 import type { TypeMap } from '../infer.js';
-import { attrReader } from '../ops/attrs.js';
-import { dimEq, shapeEq } from '../ops/shape-utils.js';
+import { attrReader } from '../ops/support/attrs.js';
+import { dimEq, shapeEq } from '../ops/support/shape-utils.js';
 import type { Grad, GradContext, ValueType } from '../ops/types.js';
 import { tensorOf, type Tensor } from '../tensor.js';
 

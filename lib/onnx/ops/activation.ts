@@ -4,10 +4,11 @@
  * is Sigmoid(x): the forward Softplus itself is rewritten to Relu(x) - Log(Sigmoid(Abs(x))) in emitted
  * graphs (autodiff/rewrite.ts), whose own derivative would be wrong at 0.
  */
-import { floatEqual } from './arithmetic.js';
 import { chain, elementwise } from './unary.js';
-import { typeOf } from './shape-utils.js';
-import type { Grad, GradContext, OpDef } from './types.js';
+import { typeOf } from './support/shape-utils.js';
+import type { Grad, GradContext, Kink, KinkContext, OpDef } from './types.js';
+import { clipKink, exponentialKink, floatEqual, floatInput, mapTensor, scalingKink } from './support/kink-rules.js';
+import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 /**
  * How a 0/1 gate multiplies a gradient: 'where' emits Where(cond, g, 0), 'mul' emits Mul(g, Cast(cond)).
@@ -30,49 +31,78 @@ function piecewise(ctx: GradContext, g: Grad, cond: string, other: string): stri
   return ctx.b.op('Where', [cond, t, ctx.b.op('Mul', [t, other])]);
 }
 
-const ALL: readonly [number, number] = [9, 21];
+// The ONNX defaults of the activations' attributes, read by both their gradients and their kinks.
+const LEAKY_RELU_ALPHA = 0.01;
+const ELU_ALPHA = 1;
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_GAMMA = 1.0507009873554805;
+const HARD_SIGMOID_ALPHA = 0.2;
+const HARD_SIGMOID_BETA = 0.5;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_TANH_C = 0.044715;
 
 /** Definitions of the activation operators. */
 export const activationOps: OpDef[] = [
-  elementwise('Relu', (ctx, dy) => gate(ctx, dy, ctx.b.op('Greater', [ctx.output(0), ctx.scalar(0)]))),
-  elementwise('LeakyRelu', (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(ctx.attr.float('alpha', 0.01))), ALL, { alpha: { kind: 'float' } }),
-  // Elu: y' = 1 for x > 0, else y + alpha.
-  elementwise('Elu', (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.b.op('Add', [ctx.output(0), ctx.scalar(ctx.attr.float('alpha', 1))])), ALL, {
-    alpha: { kind: 'float' },
-  }),
-  // Selu: y' = gamma for x > 0, else y + alpha * gamma.
-  elementwise(
-    'Selu',
-    (ctx, dy) => {
-      const alpha = ctx.attr.float('alpha', SELU_ALPHA);
-      const gamma = ctx.attr.float('gamma', SELU_GAMMA);
-      const b = ctx.b;
-      const slope = b.op('Where', [b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(gamma), b.op('Add', [ctx.output(0), ctx.scalar(alpha * gamma)])]);
-      return chain(ctx, dy, slope);
+  {
+    ...elementwise('Relu', (ctx, dy) => gate(ctx, dy, ctx.b.op('Greater', [ctx.output(0), ctx.scalar(0)]))),
+    kink: (ctx) => scalingKink(ctx, (v) => (v > 0 ? 1 : 0)),
+  },
+  {
+    ...elementwise('LeakyRelu', (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(ctx.attr.float('alpha', LEAKY_RELU_ALPHA))), ALL_OPSETS, {
+      alpha: { kind: 'float' },
+    }),
+    kink: (ctx) => {
+      const alpha = ctx.attr.float('alpha', LEAKY_RELU_ALPHA);
+      return scalingKink(ctx, (v) => (v > 0 ? 1 : alpha));
     },
-    ALL,
-    { alpha: { kind: 'float' }, gamma: { kind: 'float' } },
-  ),
+  },
+  // Elu: y' = 1 for x > 0, else y + alpha.
+  {
+    ...elementwise(
+      'Elu',
+      (ctx, dy) => piecewise(ctx, dy, ctx.b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.b.op('Add', [ctx.output(0), ctx.scalar(ctx.attr.float('alpha', ELU_ALPHA))])),
+      ALL_OPSETS,
+      {
+        alpha: { kind: 'float' },
+      },
+    ),
+    kink: (ctx) => exponentialKink(ctx, ctx.attr.float('alpha', ELU_ALPHA), 1),
+  },
+  // Selu: y' = gamma for x > 0, else y + alpha * gamma.
+  {
+    ...elementwise(
+      'Selu',
+      (ctx, dy) => {
+        const alpha = ctx.attr.float('alpha', SELU_ALPHA);
+        const gamma = ctx.attr.float('gamma', SELU_GAMMA);
+        const b = ctx.b;
+        const slope = b.op('Where', [b.op('Greater', [ctx.input(0), ctx.scalar(0)]), ctx.scalar(gamma), b.op('Add', [ctx.output(0), ctx.scalar(alpha * gamma)])]);
+        return chain(ctx, dy, slope);
+      },
+      ALL_OPSETS,
+      { alpha: { kind: 'float' }, gamma: { kind: 'float' } },
+    ),
+    kink: (ctx) => exponentialKink(ctx, ctx.attr.float('alpha', SELU_ALPHA), ctx.attr.float('gamma', SELU_GAMMA)),
+  },
   elementwise('Sigmoid', (ctx, dy) => {
     const y = ctx.output(0);
     return chain(ctx, dy, ctx.b.op('Mul', [y, ctx.b.op('Sub', [ctx.scalar(1), y])]));
   }),
   // HardSigmoid: y = clamp(alpha x + beta, 0, 1); y' = alpha strictly inside (0, 1).
-  elementwise(
-    'HardSigmoid',
-    (ctx, dy) => {
-      const b = ctx.b;
-      const y = ctx.output(0);
-      const inside = b.op('And', [b.op('Greater', [y, ctx.scalar(0)]), b.op('Less', [y, ctx.scalar(1)])]);
-      return gate(ctx, dy, inside, ctx.attr.float('alpha', 0.2));
-    },
-    ALL,
-    { alpha: { kind: 'float' }, beta: { kind: 'float' } },
-  ),
+  {
+    ...elementwise(
+      'HardSigmoid',
+      (ctx, dy) => {
+        const b = ctx.b;
+        const y = ctx.output(0);
+        const inside = b.op('And', [b.op('Greater', [y, ctx.scalar(0)]), b.op('Less', [y, ctx.scalar(1)])]);
+        return gate(ctx, dy, inside, ctx.attr.float('alpha', HARD_SIGMOID_ALPHA));
+      },
+      ALL_OPSETS,
+      { alpha: { kind: 'float' }, beta: { kind: 'float' } },
+    ),
+    kink: hardSigmoidKink,
+  },
   elementwise('Tanh', (ctx, dy) => {
     const y = ctx.output(0);
     return chain(ctx, dy, ctx.b.op('Sub', [ctx.scalar(1), ctx.b.op('Mul', [y, y])]));
@@ -84,13 +114,13 @@ export const activationOps: OpDef[] = [
     const t = b.op('Add', [ctx.scalar(1), b.op('Abs', [ctx.input(0)])]);
     return chain(ctx, dy, b.op('Reciprocal', [b.op('Mul', [t, t])]));
   }),
-  elementwise('Gelu', (ctx, dy) => chain(ctx, dy, geluDerivative(ctx, ctx.attr.string('approximate', 'none'))), [20, 21], {
+  elementwise('Gelu', (ctx, dy) => chain(ctx, dy, geluDerivative(ctx, ctx.attr.string('approximate', 'none'))), [20, MAX_OPSET], {
     approximate: { kind: 'string', values: ['none', 'tanh'] },
   }),
   {
     opType: 'Clip',
-    opsets: ALL,
-    attributes: { min: { kind: 'float', opsets: [9, 10] }, max: { kind: 'float', opsets: [9, 10] } },
+    opsets: ALL_OPSETS,
+    attributes: { min: { kind: 'float', opsets: [MIN_OPSET, 10] }, max: { kind: 'float', opsets: [MIN_OPSET, 10] } },
     inputs: [1, 3],
     outputs: [1, 1],
     infer: (ctx) => [typeOf(ctx.type(0).dtype, ctx.type(0).shape)],
@@ -101,15 +131,35 @@ export const activationOps: OpDef[] = [
       const b = ctx.b;
       const x = ctx.input(0);
       // Inside the interval (ends included) the output is x itself.
-      const dx = ctx.needs(0) ? gate(ctx, dy, floatEqual(ctx, x, ctx.output(0))) : undefined;
+      const dx = ctx.needs(0) ? gate(ctx, dy, floatEqual(b, ctx.opset, x, ctx.output(0))) : undefined;
       const g = ctx.tensor(dy);
       const zero = ctx.scalar(0);
       const dmin = ctx.needs(1) ? ctx.unbroadcast(b.op('Where', [b.op('Less', [x, ctx.input(1)]), g, zero]), 1) : undefined;
       const dmax = ctx.needs(2) ? ctx.unbroadcast(b.op('Where', [b.op('Greater', [x, ctx.input(2)]), g, zero]), 2) : undefined;
       return [dx, dmin, dmax];
     },
+    kink: clipKink,
   },
 ];
+
+/** HardSigmoid: y = x alpha + beta on the line, 0 below and 1 above it, with the region taken at the base point. */
+function hardSigmoidKink(ctx: KinkContext): Kink | undefined {
+  const dtype = floatInput(ctx);
+  if (dtype === undefined) return undefined;
+  const x = ctx.node.inputs[0];
+  const alpha = ctx.attr.float('alpha', HARD_SIGMOID_ALPHA);
+  const beta = ctx.attr.float('beta', HARD_SIGMOID_BETA);
+  const line = (v: number) => alpha * v + beta;
+  return {
+    capture: () => [x],
+    inputs: [dtype, dtype],
+    feeds: ([t]) => [mapTensor(t, (v) => (line(v) > 0 && line(v) < 1 ? 1 : 0)), mapTensor(t, (v) => (line(v) >= 1 ? 1 : 0))],
+    emit: (b, [inside, above], write) => {
+      const value = b.op('Add', [b.op('Mul', [x, b.scalar(alpha, dtype)]), b.scalar(beta, dtype)]);
+      write('Add', [b.op('Mul', [value, inside]), above]);
+    },
+  };
+}
 
 /** d/dx Gelu(x), exact (erf) or with the tanh approximation. */
 function geluDerivative(ctx: GradContext, approximate: string): string {

@@ -2,13 +2,13 @@
  * Broadcasting arithmetic: Add, Sub, Mul, Div, Pow, Min, Max, Where. Gradients are summed back over
  * broadcast axes with ctx.unbroadcast; integer versions (shape arithmetic) carry their known values.
  */
-import { isIntegral } from '../dtype.js';
-import { broadcast, broadcastAll, combineValues, shapeEq, typeOf } from './shape-utils.js';
+import { isFloat, isIntegral } from '../dtype.js';
+import { broadcast, broadcastAll, combineValues, shapeEq, typeOf } from './support/shape-utils.js';
 import type { Shape } from '../ir.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
 import { toNumbers } from '../tensor.js';
-
-const ALL: readonly [number, number] = [9, 21];
+import { ALL_OPSETS } from './support/opsets.js';
+import { floatEqual, selectionKink } from './support/kink-rules.js';
 
 function binaryInfer(ctx: InferContext, valueOp?: (x: number, y: number) => number): ValueType[] {
   const a = ctx.type(0);
@@ -31,7 +31,7 @@ export function times(ctx: GradContext, g: Grad, expr: string, exprShape: Shape 
 
 const binary = (opType: string, grad: OpDef['grad'], valueOp?: (x: number, y: number) => number): OpDef => ({
   opType,
-  opsets: ALL,
+  opsets: ALL_OPSETS,
   attributes: {},
   inputs: [2, 2],
   outputs: [1, 1],
@@ -44,12 +44,6 @@ const binary = (opType: string, grad: OpDef['grad'], valueOp?: (x: number, y: nu
 function scalarConstant(ctx: GradContext, i: number): number | undefined {
   const t = ctx.constant(i);
   return t !== undefined && t.data.length === 1 && t.dtype !== 'float16' && t.dtype !== 'bfloat16' ? toNumbers(t)[0] : undefined;
-}
-
-/** Elementwise a == b on floats: Equal takes floats only from opset 11, so earlier opsets compare twice. */
-export function floatEqual(ctx: GradContext, a: string, b: string): string {
-  if (ctx.opset >= 11) return ctx.b.op('Equal', [a, b]);
-  return ctx.b.op('Not', [ctx.b.op('Or', [ctx.b.op('Less', [a, b]), ctx.b.op('Greater', [a, b])])]);
 }
 
 /** Where(cond, g, 0) (keep) or Where(cond, 0, g), shaped like the output. */
@@ -71,7 +65,7 @@ function selectGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undef
   let taken: string | undefined;
   const out: (Grad | undefined)[] = [];
   for (let i = 0; i < n; i++) {
-    let mask = floatEqual(ctx, ctx.input(i), ctx.output(0));
+    let mask = floatEqual(ctx.b, ctx.opset, ctx.input(i), ctx.output(0));
     if (taken !== undefined) mask = ctx.b.op('And', [mask, ctx.b.op('Not', [taken])]);
     if (i < n - 1) taken = taken === undefined ? mask : ctx.b.op('Or', [taken, mask]);
     out.push(ctx.needs(i) ? ctx.unbroadcast(ctx.b.op('Where', [mask, g, zero]), i) : undefined);
@@ -81,7 +75,7 @@ function selectGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undef
 
 const variadic = (opType: string): OpDef => ({
   opType,
-  opsets: ALL,
+  opsets: ALL_OPSETS,
   attributes: {},
   inputs: [1, 2 ** 31],
   outputs: [1, 1],
@@ -94,6 +88,7 @@ const variadic = (opType: string): OpDef => ({
   },
   differentiable: (ctx) => ctx.node.inputs.map((_, i) => i),
   grad: selectGrad,
+  kink: selectionKink,
 });
 
 /** Definitions of the broadcasting arithmetic operators. */
@@ -139,7 +134,7 @@ export const arithmeticOps: OpDef[] = [
   ),
   {
     opType: 'Pow',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [2, 2],
     outputs: [1, 1],
@@ -176,7 +171,7 @@ export const arithmeticOps: OpDef[] = [
   variadic('Max'),
   {
     opType: 'Where',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [3, 3],
     outputs: [1, 1],
@@ -190,5 +185,10 @@ export const arithmeticOps: OpDef[] = [
       if (dy === undefined) return [];
       return [undefined, ctx.needs(1) ? ctx.unbroadcast(masked(ctx, dy, true), 1) : undefined, ctx.needs(2) ? ctx.unbroadcast(masked(ctx, dy, false), 2) : undefined];
     },
+    // The condition, fed as it was at the base point (when the selected values are floats).
+    kink: ({ node, outDtype }) =>
+      outDtype === undefined || !isFloat(outDtype)
+        ? undefined
+        : { capture: () => [node.inputs[0]], inputs: ['bool'], feeds: (captured) => captured, emit: (_b, [c], write) => write('Where', [c, node.inputs[1], node.inputs[2]]) },
   },
 ];

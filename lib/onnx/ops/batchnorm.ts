@@ -17,9 +17,10 @@
  */
 import { LpcError } from '../../errors.js';
 import { describeNode } from '../ir.js';
-import { addToInputGrad, asType, channelView, countOver, dataType, divide, inputAsData, normalise, normalisedInputGrad, toInputType } from './norm-stats.js';
-import { dimEq, typeOf } from './shape-utils.js';
+import { addToInputGrad, asType, channelView, countOver, dataType, divide, inputAsData, normalise, normalisedInputGrad, toInputType } from './support/norm-stats.js';
+import { dimEq, typeOf } from './support/shape-utils.js';
 import type { AttrReader, Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
+import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 const INPUT_NAMES = ['X', 'scale', 'B', 'mean', 'var'];
 
@@ -136,6 +137,6 @@ const common = {
 };
 
 export const batchNormOps: OpDef[] = [
-  { ...common, opsets: [9, 13], attributes: { epsilon: { kind: 'float' }, momentum: { kind: 'float' } }, outputs: [1, 5] },
-  { ...common, opsets: [14, 21], attributes: { epsilon: { kind: 'float' }, momentum: { kind: 'float' }, training_mode: { kind: 'int', values: [0, 1] } }, outputs: [1, 3] },
+  { ...common, opsets: [MIN_OPSET, 13], attributes: { epsilon: { kind: 'float' }, momentum: { kind: 'float' } }, outputs: [1, 5] },
+  { ...common, opsets: [14, MAX_OPSET], attributes: { epsilon: { kind: 'float' }, momentum: { kind: 'float' }, training_mode: { kind: 'int', values: [0, 1] } }, outputs: [1, 3] },
 ];

@@ -3,8 +3,9 @@
  * shape folding; neither has a differentiable input.
  */
 import { scalarTensor, tensorOf, type Tensor } from '../tensor.js';
-import { constantType, dimProduct, MAX_VALUE_ELEMENTS, typeOf, unknownShape } from './shape-utils.js';
+import { constantType, dimProduct, MAX_VALUE_ELEMENTS, typeOf, unknownShape } from './support/shape-utils.js';
 import type { InferContext, OpDef } from './types.js';
+import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
 
 /** The tensor a Constant node holds, whichever attribute carries it. */
 function constantValue(ctx: InferContext): Tensor {
@@ -22,13 +23,13 @@ function constantValue(ctx: InferContext): Tensor {
 export const constantOps: OpDef[] = [
   {
     opType: 'Constant',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: {
       value: { kind: 'tensor' },
-      value_float: { kind: 'float', opsets: [12, 21] },
-      value_floats: { kind: 'floats', opsets: [12, 21] },
-      value_int: { kind: 'int', opsets: [12, 21] },
-      value_ints: { kind: 'ints', opsets: [12, 21] },
+      value_float: { kind: 'float', opsets: [12, MAX_OPSET] },
+      value_floats: { kind: 'floats', opsets: [12, MAX_OPSET] },
+      value_int: { kind: 'int', opsets: [12, MAX_OPSET] },
+      value_ints: { kind: 'ints', opsets: [12, MAX_OPSET] },
     },
     inputs: [0, 0],
     outputs: [1, 1],
@@ -37,7 +38,7 @@ export const constantOps: OpDef[] = [
   },
   {
     opType: 'ConstantOfShape',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { value: { kind: 'tensor' } },
     inputs: [1, 1],
     outputs: [1, 1],

@@ -6,12 +6,11 @@
  * Gradients need static spatial extents (the batch may stay dynamic) and a weight of static shape.
  */
 import type { Dim, Shape } from '../ir.js';
-import { typeOf } from './shape-utils.js';
+import { typeOf, range } from './support/shape-utils.js';
 import type { AttrSpec, Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
-import { AUTO_PAD, readWindowAttrs, slideAxis, staticWindows, transposeAxis, type AxisGeometry, type WindowAttrs, type Windows } from './window-geometry.js';
-import { kernelGrad, windowsAdjoint } from './window-grad.js';
-
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
+import { AUTO_PAD, readWindowAttrs, slideAxis, staticWindows, transposeAxis, type AxisGeometry, type WindowAttrs, type Windows } from './support/window-geometry.js';
+import { kernelGrad, windowsAdjoint } from './support/window-grad.js';
+import { ALL_OPSETS } from './support/opsets.js';
 
 const WINDOW_ATTRS: Record<string, AttrSpec> = {
   auto_pad: { kind: 'string', values: AUTO_PAD },
@@ -171,10 +170,10 @@ function convTransposeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad 
 }
 
 export const convOps: OpDef[] = [
-  { opType: 'Conv', opsets: [9, 21], attributes: WINDOW_ATTRS, inputs: [2, 3], outputs: [1, 1], infer: inferConv, differentiable: [0, 1, 2], grad: convGrad },
+  { opType: 'Conv', opsets: ALL_OPSETS, attributes: WINDOW_ATTRS, inputs: [2, 3], outputs: [1, 1], infer: inferConv, differentiable: [0, 1, 2], grad: convGrad },
   {
     opType: 'ConvTranspose',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { ...WINDOW_ATTRS, output_padding: { kind: 'ints' }, output_shape: { kind: 'ints' } },
     inputs: [2, 3],
     outputs: [1, 1],

@@ -74,6 +74,14 @@ for (const family of FAMILIES) {
 }
 
 /** The operator types in the registry, sorted. */
+/** The operators whose definitions declare a kink (branch selections frozen by gradient checks), sorted. */
+export function kinkedOps(): string[] {
+  return [...registry.entries()]
+    .filter(([, defs]) => defs.some((d) => d.kink !== undefined))
+    .map(([opType]) => opType)
+    .sort();
+}
+
 export function supportedOps(): string[] {
   return [...registry.keys()].sort();
 }

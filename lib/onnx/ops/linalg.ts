@@ -3,9 +3,10 @@
  * weights); MatMul of an N-D input by a 2-D weight flattens the batch dims into one Gemm for each gradient.
  */
 import type { Shape } from '../ir.js';
-import { broadcast, isStatic, typeOf } from './shape-utils.js';
+import { broadcast, isStatic, typeOf } from './support/shape-utils.js';
 import type { Grad, GradContext, InferContext, OpDef } from './types.js';
 import { floatAttr, type AttrInput } from '../builder.js';
+import { ALL_OPSETS } from './support/opsets.js';
 
 /** Emits Gemm(a, b) with the given flags, adding the zero C that Gemm requires before opset 11. */
 function gemm(ctx: GradContext, a: string, b: string, transA: number, transB: number, alpha: number): string {
@@ -140,7 +141,7 @@ function matmulGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
 export const linalgOps: OpDef[] = [
   {
     opType: 'Gemm',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { alpha: { kind: 'float' }, beta: { kind: 'float' }, transA: { kind: 'int', values: [0, 1] }, transB: { kind: 'int', values: [0, 1] } },
     inputs: [2, 3],
     outputs: [1, 1],
@@ -150,7 +151,7 @@ export const linalgOps: OpDef[] = [
   },
   {
     opType: 'MatMul',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [2, 2],
     outputs: [1, 1],

@@ -2,8 +2,9 @@
  * Comparisons and boolean operators. Their outputs are boolean, so they cut gradient paths; they are here
  * for inference, so that masks built from them (Where(Greater(x, 0), ...)) have known shapes.
  */
-import { broadcast, typeOf } from './shape-utils.js';
+import { broadcast, typeOf } from './support/shape-utils.js';
 import type { OpDef } from './types.js';
+import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
 
 const compare = (opType: string, opsets: readonly [number, number]): OpDef => ({
   opType,
@@ -17,17 +18,17 @@ const compare = (opType: string, opsets: readonly [number, number]): OpDef => ({
 
 /** Definitions of the comparison and boolean operators. */
 export const logicOps: OpDef[] = [
-  compare('Equal', [9, 21]),
-  compare('Greater', [9, 21]),
-  compare('Less', [9, 21]),
-  compare('GreaterOrEqual', [12, 21]),
-  compare('LessOrEqual', [12, 21]),
-  compare('And', [9, 21]),
-  compare('Or', [9, 21]),
-  compare('Xor', [9, 21]),
+  compare('Equal', ALL_OPSETS),
+  compare('Greater', ALL_OPSETS),
+  compare('Less', ALL_OPSETS),
+  compare('GreaterOrEqual', [12, MAX_OPSET]),
+  compare('LessOrEqual', [12, MAX_OPSET]),
+  compare('And', ALL_OPSETS),
+  compare('Or', ALL_OPSETS),
+  compare('Xor', ALL_OPSETS),
   {
     opType: 'Not',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [1, 1],
     outputs: [1, 1],

@@ -9,9 +9,10 @@
  * B get dy * xhat and dy summed back to their shapes. Gradients reaching LayerNormalization's Mean and
  * InvStdDev outputs are added: d mean/dx = 1/H, d invstd/dx = -invstd^2 xhat / H (H elements per group).
  */
-import { addToInputGrad, asType, channelView, countOver, dataType, divide, normalise, normalisedInputGrad } from './norm-stats.js';
-import { normAxis, typeOf } from './shape-utils.js';
+import { addToInputGrad, asType, channelView, countOver, dataType, divide, normalise, normalisedInputGrad } from './support/norm-stats.js';
+import { normAxis, typeOf } from './support/shape-utils.js';
 import type { Grad, GradContext, OpDef } from './types.js';
+import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
 
 /** The axes LayerNormalization normalises over, from `axis` to the last. */
 function layerAxes(ctx: GradContext): number[] {
@@ -76,7 +77,7 @@ function layerNormGrad(ctx: GradContext, [dy, dMean, dInvStd]: (Grad | undefined
 export const normalizationOps: OpDef[] = [
   {
     opType: 'InstanceNormalization',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { epsilon: { kind: 'float' } },
     inputs: [3, 3],
     outputs: [1, 1],
@@ -96,7 +97,7 @@ export const normalizationOps: OpDef[] = [
   },
   {
     opType: 'LayerNormalization',
-    opsets: [17, 21],
+    opsets: [17, MAX_OPSET],
     attributes: { axis: { kind: 'int' }, epsilon: { kind: 'float' }, stash_type: { kind: 'int', values: [1] } },
     inputs: [2, 3],
     outputs: [1, 3],

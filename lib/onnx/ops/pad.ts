@@ -10,11 +10,11 @@
  */
 import type { Dim, Shape } from '../ir.js';
 import { toNumbers } from '../tensor.js';
-import { typeOf } from './shape-utils.js';
+import { typeOf, range } from './support/shape-utils.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
+import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 const MODES = ['constant', 'reflect', 'edge'] as const;
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
 
 type Reader = Pick<InferContext, 'opset' | 'attr' | 'has' | 'constant' | 'node'>;
 
@@ -141,7 +141,7 @@ function reflectAxisGrad(ctx: GradContext, g: string, a: number, n: number, p: n
 export const padOps: OpDef[] = [
   {
     opType: 'Pad',
-    opsets: [9, 10],
+    opsets: [MIN_OPSET, 10],
     attributes: { mode: { kind: 'string', values: MODES }, pads: { kind: 'ints' }, value: { kind: 'float' } },
     inputs: [1, 1],
     outputs: [1, 1],
@@ -151,7 +151,7 @@ export const padOps: OpDef[] = [
   },
   {
     opType: 'Pad',
-    opsets: [11, 21],
+    opsets: [11, MAX_OPSET],
     attributes: { mode: { kind: 'string', values: MODES } },
     inputs: [2, 4],
     outputs: [1, 1],

@@ -12,12 +12,13 @@
  */
 import type { Shape } from '../ir.js';
 import { tensorOf } from '../tensor.js';
-import { dimProduct, typeOf } from './shape-utils.js';
-import type { AttrSpec, Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
-import { AUTO_PAD, readWindowAttrs, slideAxis, staticWindows, type Windows } from './window-geometry.js';
-import { floatType, oneHotKernels, onesKernel, padWith, windowsAdjoint } from './window-grad.js';
+import { dimProduct, typeOf, range } from './support/shape-utils.js';
+import type { AttrSpec, Grad, GradContext, InferContext, Kink, KinkContext, OpDef, ValueType } from './types.js';
+import { AUTO_PAD, readWindowAttrs, slideAxis, staticWindows, type Windows } from './support/window-geometry.js';
+import { floatType, oneHotKernels, onesKernel, padWith, windowsAdjoint } from './support/window-grad.js';
+import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
+import { floatInput } from './support/kink-rules.js';
 
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
 const product = (v: readonly number[]) => v.reduce((p, d) => p * d, 1);
 /** Pads MaxPool's taps: below every float32 value, and finite, so that one-hot products stay exact. */
 const LOWEST = -3.4028234663852886e38;
@@ -25,8 +26,8 @@ const LOWEST = -3.4028234663852886e38;
 function poolAttrs(ceilSince: number, dilationsSince: number): Record<string, AttrSpec> {
   return {
     auto_pad: { kind: 'string', values: AUTO_PAD },
-    ceil_mode: { kind: 'int', values: [0, 1], opsets: [ceilSince, 21] },
-    dilations: { kind: 'ints', opsets: [dilationsSince, 21] },
+    ceil_mode: { kind: 'int', values: [0, 1], opsets: [ceilSince, MAX_OPSET] },
+    dilations: { kind: 'ints', opsets: [dilationsSince, MAX_OPSET] },
     kernel_shape: { kind: 'ints' },
     pads: { kind: 'ints' },
     strides: { kind: 'ints' },
@@ -164,20 +165,40 @@ function globalAverageGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad 
   return [b.op('Expand', [b.op('Div', [ctx.tensor(dy), divisor]), ctx.shapeOf(x)])];
 }
 
+/** MaxPool: which tap of each window was the maximum (row-major Indices), fed as it was at the base point. */
+function maxPoolKink(ctx: KinkContext): Kink | undefined {
+  const { node } = ctx;
+  if (floatInput(ctx) === undefined || ctx.attr.int('storage_order', 0) !== 0) return undefined;
+  return {
+    capture: (n, b) => {
+      if (n.outputs[1] === undefined || n.outputs[1] === '') n.outputs[1] = b.fresh('kink/indices');
+      return [n.outputs[1]];
+    },
+    inputs: ['int64'],
+    feeds: (captured) => captured,
+    emit: (b, [indices], write) => {
+      // Indices are flat offsets into X, shaped like Y: gathering at them is the pooling, frozen.
+      write('Gather', [b.reshape(node.inputs[0], [-1]), indices], new Map([['axis', { kind: 'int', value: 0 }]]), [node.outputs[0]]);
+      if (node.outputs[1]) write('Identity', [indices], new Map(), [node.outputs[1]]);
+    },
+  };
+}
+
 export const poolOps: OpDef[] = [
   {
     opType: 'MaxPool',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { ...poolAttrs(10, 10), storage_order: { kind: 'int', values: [0, 1] } },
     inputs: [1, 1],
     outputs: [1, 2],
     infer: inferPool,
     differentiable: [0],
     grad: maxPoolGrad,
+    kink: maxPoolKink,
   },
   {
     opType: 'AveragePool',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { ...poolAttrs(10, 19), count_include_pad: { kind: 'int', values: [0, 1] } },
     inputs: [1, 1],
     outputs: [1, 1],
@@ -187,7 +208,7 @@ export const poolOps: OpDef[] = [
   },
   {
     opType: 'GlobalAveragePool',
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [1, 1],
     outputs: [1, 1],

@@ -6,10 +6,11 @@
  * ReduceMax sends the gradient to the positions equal to the maximum, shared equally among ties;
  * ReduceLogSumExp weights it by the softmax exp(x - y), read from the forward output.
  */
-import { floatEqual } from './arithmetic.js';
-import { dimProduct, normAxis, typeOf } from './shape-utils.js';
+import { floatEqual } from './support/kink-rules.js';
+import { dimProduct, normAxis, typeOf } from './support/shape-utils.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
 import { toNumbers } from '../tensor.js';
+import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 /** The reduced axes (sorted, non-negative), or null for "nothing reduced" (empty axes with noop). */
 function reducedAxes(ctx: InferContext | GradContext, rank: number, inputSince: number): number[] | null {
@@ -63,10 +64,10 @@ function reduction(opType: string, inputSince: number, grad: ReduceGrad): OpDef[
     },
   };
   return [
-    { ...common, opsets: [9, inputSince - 1], attributes: { axes: { kind: 'ints' }, keepdims: { kind: 'int', values: [0, 1] } }, inputs: [1, 1] },
+    { ...common, opsets: [MIN_OPSET, inputSince - 1], attributes: { axes: { kind: 'ints' }, keepdims: { kind: 'int', values: [0, 1] } }, inputs: [1, 1] },
     {
       ...common,
-      opsets: [inputSince, 21],
+      opsets: [inputSince, MAX_OPSET],
       attributes: { keepdims: { kind: 'int', values: [0, 1] }, noop_with_empty_axes: { kind: 'int', values: [0, 1] } },
       inputs: [1, 2],
     },
@@ -104,7 +105,7 @@ export const reduceOps: OpDef[] = [
   // Ties share the gradient equally (hit / count); without ties count is 1 and the gradient is exact.
   ...reduction('ReduceMax', 18, (ctx, dy, axes) => {
     const b = ctx.b;
-    const hit = b.cast(floatEqual(ctx, ctx.input(0), keptDims(ctx, ctx.output(0), axes)), ctx.outType(0).dtype ?? 'float32');
+    const hit = b.cast(floatEqual(ctx.b, ctx.opset, ctx.input(0), keptDims(ctx, ctx.output(0), axes)), ctx.outType(0).dtype ?? 'float32');
     const ties = b.reduce('ReduceSum', hit, axes, true);
     if (typeof dy !== 'string') return ctx.scale(b.op('Mul', [hit, b.op('Reciprocal', [ties])]), null, dy.uniform);
     return b.op('Mul', [hit, b.op('Div', [keptDims(ctx, dy, axes), ties])]);

@@ -5,12 +5,11 @@
  * dynamic dim), else the runtime Shape of the input.
  */
 import type { Dim, Shape } from '../ir.js';
-import { rearrangeConstant, smallIntConstant } from './constant-data.js';
-import { constantType, dimProduct, normAxis, typeOf, unknownShape } from './shape-utils.js';
-import { dimDivide, dimTimes } from './symbolic-dims.js';
+import { rearrangeConstant, smallIntConstant } from './support/constant-data.js';
+import { constantType, dimProduct, normAxis, typeOf, unknownShape } from './support/shape-utils.js';
+import { dimDivide, dimTimes } from './support/symbolic-dims.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
-
-const ALL: readonly [number, number] = [9, 21];
+import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 /** g reshaped to the shape of input i (uniform gradients just take the input's shape). */
 function reshapeTo(ctx: GradContext, g: Grad, i: number): Grad {
@@ -111,7 +110,7 @@ function unsqueezeInfer(ctx: InferContext): ValueType[] {
 
 const relayout = (opType: string, infer: OpDef['infer'], attributes: OpDef['attributes'], inputs: readonly [number, number]): OpDef => ({
   opType,
-  opsets: ALL,
+  opsets: ALL_OPSETS,
   attributes,
   inputs,
   outputs: [1, 1],
@@ -139,8 +138,8 @@ function invertPermutation(perm: readonly number[]): number[] {
 export const reshapeOps: OpDef[] = [
   {
     opType: 'Shape',
-    opsets: ALL,
-    attributes: { start: { kind: 'int', opsets: [15, 21] }, end: { kind: 'int', opsets: [15, 21] } },
+    opsets: ALL_OPSETS,
+    attributes: { start: { kind: 'int', opsets: [15, MAX_OPSET] }, end: { kind: 'int', opsets: [15, MAX_OPSET] } },
     inputs: [1, 1],
     outputs: [1, 1],
     infer: (ctx) => {
@@ -155,7 +154,7 @@ export const reshapeOps: OpDef[] = [
   },
   {
     opType: 'Size',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [1, 1],
     outputs: [1, 1],
@@ -165,7 +164,7 @@ export const reshapeOps: OpDef[] = [
     },
     differentiable: [],
   },
-  relayout('Reshape', inferReshape, { allowzero: { kind: 'int', values: [0, 1], opsets: [14, 21] } }, [2, 2]),
+  relayout('Reshape', inferReshape, { allowzero: { kind: 'int', values: [0, 1], opsets: [14, MAX_OPSET] } }, [2, 2]),
   relayout(
     'Flatten',
     (ctx) => {
@@ -179,11 +178,11 @@ export const reshapeOps: OpDef[] = [
     { axis: { kind: 'int' } },
     [1, 1],
   ),
-  relayout('Squeeze', squeezeInfer, { axes: { kind: 'ints', opsets: [9, 12] } }, [1, 2]),
-  relayout('Unsqueeze', unsqueezeInfer, { axes: { kind: 'ints', opsets: [9, 12] } }, [1, 2]),
+  relayout('Squeeze', squeezeInfer, { axes: { kind: 'ints', opsets: [MIN_OPSET, 12] } }, [1, 2]),
+  relayout('Unsqueeze', unsqueezeInfer, { axes: { kind: 'ints', opsets: [MIN_OPSET, 12] } }, [1, 2]),
   {
     opType: 'Transpose',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: { perm: { kind: 'ints' } },
     inputs: [1, 1],
     outputs: [1, 1],
@@ -224,7 +223,7 @@ export const reshapeOps: OpDef[] = [
   },
   {
     opType: 'Expand',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [2, 2],
     outputs: [1, 1],
@@ -249,7 +248,7 @@ export const reshapeOps: OpDef[] = [
   },
   {
     opType: 'Tile',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: {},
     inputs: [2, 2],
     outputs: [1, 1],

@@ -8,11 +8,11 @@
  */
 import type { Dim, Shape } from '../ir.js';
 import { tensorOf, toNumbers } from '../tensor.js';
-import { typeOf } from './shape-utils.js';
+import { typeOf, range } from './support/shape-utils.js';
 import type { AttrSpec, Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
-import { interpolationMatrix, isIdentity, repeatFactor, type AxisResize, type CoordinateMode, type NearestMode } from './interpolation.js';
+import { interpolationMatrix, isIdentity, repeatFactor, type AxisResize, type CoordinateMode, type NearestMode } from './support/interpolation.js';
+import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
 const MODES = ['nearest', 'linear'];
 
 type Reader = Pick<InferContext, 'opset' | 'attr' | 'has' | 'constant' | 'node'>;
@@ -156,20 +156,20 @@ function sumRepeats(ctx: GradContext, g: string, out: Dim[], shape: Shape, repea
 
 const RESIZE_ATTRS: Record<string, AttrSpec> = {
   mode: { kind: 'string', values: MODES },
-  coordinate_transformation_mode: { kind: 'string', values: ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'], opsets: [11, 21] },
-  nearest_mode: { kind: 'string', values: ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'], opsets: [11, 21] },
+  coordinate_transformation_mode: { kind: 'string', values: ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'], opsets: [11, MAX_OPSET] },
+  nearest_mode: { kind: 'string', values: ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'], opsets: [11, MAX_OPSET] },
   // Used by cubic mode and tf_crop_and_resize only, which are refused: any value computes the same.
-  cubic_coeff_a: { kind: 'float', opsets: [11, 21] },
-  extrapolation_value: { kind: 'float', opsets: [11, 21] },
-  exclude_outside: { kind: 'int', values: [0], opsets: [11, 21] },
-  antialias: { kind: 'int', values: [0], opsets: [18, 21] },
-  axes: { kind: 'ints', opsets: [18, 21] },
-  keep_aspect_ratio_policy: { kind: 'string', values: ['stretch'], opsets: [18, 21] },
+  cubic_coeff_a: { kind: 'float', opsets: [11, MAX_OPSET] },
+  extrapolation_value: { kind: 'float', opsets: [11, MAX_OPSET] },
+  exclude_outside: { kind: 'int', values: [0], opsets: [11, MAX_OPSET] },
+  antialias: { kind: 'int', values: [0], opsets: [18, MAX_OPSET] },
+  axes: { kind: 'ints', opsets: [18, MAX_OPSET] },
+  keep_aspect_ratio_policy: { kind: 'string', values: ['stretch'], opsets: [18, MAX_OPSET] },
 };
 
 export const resizeOps: OpDef[] = [
-  { opType: 'Upsample', opsets: [9, 9], attributes: { mode: { kind: 'string', values: MODES } }, inputs: [2, 2], outputs: [1, 1], infer: inferResize, differentiable: [0], grad: resizeGrad },
+  { opType: 'Upsample', opsets: [MIN_OPSET, 9], attributes: { mode: { kind: 'string', values: MODES } }, inputs: [2, 2], outputs: [1, 1], infer: inferResize, differentiable: [0], grad: resizeGrad },
   { opType: 'Resize', opsets: [10, 10], attributes: { mode: { kind: 'string', values: MODES } }, inputs: [2, 2], outputs: [1, 1], infer: inferResize, differentiable: [0], grad: resizeGrad },
   { opType: 'Resize', opsets: [11, 12], attributes: RESIZE_ATTRS, inputs: [3, 4], outputs: [1, 1], infer: inferResize, differentiable: [0], grad: resizeGrad },
-  { opType: 'Resize', opsets: [13, 21], attributes: RESIZE_ATTRS, inputs: [1, 4], outputs: [1, 1], infer: inferResize, differentiable: [0], grad: resizeGrad },
+  { opType: 'Resize', opsets: [13, MAX_OPSET], attributes: RESIZE_ATTRS, inputs: [1, 4], outputs: [1, 1], infer: inferResize, differentiable: [0], grad: resizeGrad },
 ];

@@ -8,11 +8,10 @@ import { isIntegral } from '../dtype.js';
 import type { Dim, Shape } from '../ir.js';
 import { LpcError } from '../../errors.js';
 import { tensorOf, toNumbers } from '../tensor.js';
-import { rearrangeConstant, smallIntConstant } from './constant-data.js';
-import { constantType, dimProduct, normAxis, typeOf } from './shape-utils.js';
+import { rearrangeConstant, smallIntConstant } from './support/constant-data.js';
+import { constantType, dimProduct, normAxis, typeOf } from './support/shape-utils.js';
 import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
-
-const ALL: readonly [number, number] = [9, 21];
+import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 // ---------------------------------------------------------------- Gather
 
@@ -295,11 +294,11 @@ function splitGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undefi
 
 /** Definitions of the Gather, Slice, Concat and Split. */
 export const slicingOps: OpDef[] = [
-  { opType: 'Gather', opsets: ALL, attributes: { axis: { kind: 'int' } }, inputs: [2, 2], outputs: [1, 1], infer: inferGather, differentiable: [0], grad: gatherGrad },
+  { opType: 'Gather', opsets: ALL_OPSETS, attributes: { axis: { kind: 'int' } }, inputs: [2, 2], outputs: [1, 1], infer: inferGather, differentiable: [0], grad: gatherGrad },
   {
     opType: 'Slice',
-    opsets: ALL,
-    attributes: { starts: { kind: 'ints', opsets: [9, 9] }, ends: { kind: 'ints', opsets: [9, 9] }, axes: { kind: 'ints', opsets: [9, 9] } },
+    opsets: ALL_OPSETS,
+    attributes: { starts: { kind: 'ints', opsets: [MIN_OPSET, 9] }, ends: { kind: 'ints', opsets: [MIN_OPSET, 9] }, axes: { kind: 'ints', opsets: [MIN_OPSET, 9] } },
     inputs: [1, 5],
     outputs: [1, 1],
     infer: inferSlice,
@@ -308,7 +307,7 @@ export const slicingOps: OpDef[] = [
   },
   {
     opType: 'Concat',
-    opsets: ALL,
+    opsets: ALL_OPSETS,
     attributes: { axis: { kind: 'int' } },
     inputs: [1, 2 ** 31],
     outputs: [1, 1],
@@ -318,8 +317,8 @@ export const slicingOps: OpDef[] = [
   },
   {
     opType: 'Split',
-    opsets: ALL,
-    attributes: { axis: { kind: 'int' }, split: { kind: 'ints', opsets: [9, 12] }, num_outputs: { kind: 'int', opsets: [18, 21] } },
+    opsets: ALL_OPSETS,
+    attributes: { axis: { kind: 'int' }, split: { kind: 'ints', opsets: [MIN_OPSET, 12] }, num_outputs: { kind: 'int', opsets: [18, MAX_OPSET] } },
     inputs: [1, 2],
     outputs: [1, 2 ** 31],
     infer: inferSplit,

@@ -5,8 +5,9 @@
  *   Softmax:    dx = y * (dy - sum(dy * y))      LogSoftmax: dx = dy - exp(y) * sum(dy)
  * with the sums over the normalised axes, kept as size-1 axes so that they broadcast back.
  */
-import { normAxis, typeOf } from './shape-utils.js';
+import { normAxis, typeOf } from './support/shape-utils.js';
 import type { Grad, GradContext, OpDef } from './types.js';
+import { ALL_OPSETS } from './support/opsets.js';
 
 /** The axes one softmax group spans, for an input of rank `rank`. */
 function groupAxes(ctx: GradContext, rank: number): number[] {
@@ -20,7 +21,7 @@ function groupAxes(ctx: GradContext, rank: number): number[] {
 function softmaxOp(opType: string, grad: (ctx: GradContext, dy: Grad, axes: number[]) => Grad | undefined): OpDef {
   return {
     opType,
-    opsets: [9, 21],
+    opsets: ALL_OPSETS,
     attributes: { axis: { kind: 'int' } },
     inputs: [1, 1],
     outputs: [1, 1],

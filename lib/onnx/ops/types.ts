@@ -111,6 +111,37 @@ export interface GradContext {
 /** Gradients for the node's inputs, by input index; undefined where there is none (zero or not wanted). */
 export type GradRule = (ctx: GradContext, dOutputs: (Grad | undefined)[]) => (Grad | undefined)[];
 
+/** What a kink rule sees of its node (kinks.ts builds it). */
+export interface KinkContext {
+  readonly node: Node;
+  readonly opset: number;
+  readonly attr: AttrReader;
+  /** Element types of input 0 and output 0, when inference knows them. */
+  readonly inDtype: DType | undefined;
+  readonly outDtype: DType | undefined;
+}
+
+/** Appends a node writing the replaced node's outputs (by default all of them) under its name. */
+export type KinkWriter = (opType: string, inputs: string[], attrs?: Map<string, Attribute>, outputs?: string[]) => void;
+
+/**
+ * How gradient checks freeze a piecewise operator's branch selection at the base point (kinks.ts): what to
+ * capture in a run at the base point, the selections made of it, and the node's replacement fed with them.
+ */
+export interface Kink {
+  /** Names of the values to capture, in the capture model (may add an output to the node there). */
+  capture(node: Node, b: GraphBuilder): string[];
+  /** Element types of the selections (extra inputs of the frozen model). */
+  inputs: DType[];
+  /** The selections from the captured values. */
+  feeds(captured: Tensor[]): Tensor[];
+  /** Emits the replacement given the selection inputs' names; `write` makes the node that writes the outputs. */
+  emit(b: GraphBuilder, selections: string[], write: KinkWriter): void;
+}
+
+/** A piecewise operator's kink for one node, or undefined when this node has none to freeze (e.g. integer inputs). */
+export type KinkRule = (ctx: KinkContext) => Kink | undefined;
+
 /**
  * An operator definition. Register it by exporting it from a family file listed in ops/index.ts.
  */
@@ -136,4 +167,9 @@ export interface OpDef {
   settings?: readonly number[];
   /** Gradient rule, required when `differentiable` can be non-empty. */
   grad?: GradRule;
+  /**
+   * For piecewise operators (which side of a ReLU, which input of a Max, which tap of a MaxPool window): the
+   * branch selection gradient checks freeze at the base point, so that finite differences do not cross a kink.
+   */
+  kink?: KinkRule;
 }

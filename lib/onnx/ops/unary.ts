@@ -5,14 +5,14 @@
  */
 import { dtypeCode, isFloat, isIntegral, requireDtype } from '../dtype.js';
 import { times } from './arithmetic.js';
-import { typeOf } from './shape-utils.js';
+import { typeOf } from './support/shape-utils.js';
 import type { Grad, GradContext, OpDef } from './types.js';
 import { toNumbers } from '../tensor.js';
-
-const ALL: readonly [number, number] = [9, 21];
+import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
+import { scalingKink } from './support/kink-rules.js';
 
 /** A same-shape elementwise op with one differentiable input and the derivative rule `grad`. */
-export function elementwise(opType: string, grad: (ctx: GradContext, dy: Grad) => Grad, opsets: readonly [number, number] = ALL, attributes: OpDef['attributes'] = {}): OpDef {
+export function elementwise(opType: string, grad: (ctx: GradContext, dy: Grad) => Grad, opsets: readonly [number, number] = ALL_OPSETS, attributes: OpDef['attributes'] = {}): OpDef {
   return {
     opType,
     opsets,
@@ -49,7 +49,7 @@ export const unaryOps: OpDef[] = [
   elementwise('Reciprocal', (ctx, dy) => chain(ctx, dy, ctx.b.op('Mul', [ctx.output(0), ctx.output(0)]), -1)),
   elementwise('Exp', (ctx, dy) => chain(ctx, dy, ctx.output(0))),
   elementwise('Log', (ctx, dy) => (typeof dy === 'string' ? ctx.b.op('Div', [dy, ctx.input(0)]) : chain(ctx, dy, ctx.b.op('Reciprocal', [ctx.input(0)])))),
-  elementwise('Abs', (ctx, dy) => chain(ctx, dy, ctx.b.op('Sign', [ctx.input(0)]))),
+  { ...elementwise('Abs', (ctx, dy) => chain(ctx, dy, ctx.b.op('Sign', [ctx.input(0)]))), kink: (ctx) => scalingKink(ctx, Math.sign) },
   // erf'(x) = 2/sqrt(pi) exp(-x^2)
   elementwise('Erf', (ctx, dy) => {
     const x = ctx.input(0);
@@ -61,8 +61,8 @@ export const unaryOps: OpDef[] = [
   },
   {
     opType: 'Dropout',
-    opsets: ALL,
-    attributes: { ratio: { kind: 'float', opsets: [9, 11] }, seed: { kind: 'int', opsets: [12, 21] } },
+    opsets: ALL_OPSETS,
+    attributes: { ratio: { kind: 'float', opsets: [MIN_OPSET, 11] }, seed: { kind: 'int', opsets: [12, MAX_OPSET] } },
     inputs: [1, 3],
     outputs: [1, 2],
     infer: (ctx) => {
@@ -78,8 +78,8 @@ export const unaryOps: OpDef[] = [
   },
   {
     opType: 'Cast',
-    opsets: ALL,
-    attributes: { to: { kind: 'int' }, saturate: { kind: 'int', opsets: [19, 21] } },
+    opsets: ALL_OPSETS,
+    attributes: { to: { kind: 'int' }, saturate: { kind: 'int', opsets: [19, MAX_OPSET] } },
     inputs: [1, 1],
     outputs: [1, 1],
     infer: (ctx) => {

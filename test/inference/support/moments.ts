@@ -3,7 +3,7 @@
  * - analytic, for the unadjusted chain on a Gaussian: in the eigenbasis of the precision A every coordinate
  *   u_m is an independent AR(1) with rho_m = 1 - eta lambda_m, so products u_p u_q have lag-l autocorrelation
  *   (rho_p rho_q)^l and N draws carry N (1 - rho_p rho_q) / (1 + rho_p rho_q) draws' worth of information
- *   (DESIGN.md §2: N (1 - rho^2) / (1 + rho^2) for a variance);
+ *   (docs/ARCHITECTURE.md §2.3: N (1 - rho^2) / (1 + rho^2) for a variance);
  * - chain means (batch means with one batch per chain): the chains are independent, so the spread of the
  *   per-chain averages gives the standard error of their mean without any model of the autocorrelation
  *   (used for MALA, whose rejections make it not AR(1)).

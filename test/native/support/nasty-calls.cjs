@@ -5,12 +5,16 @@ const path = require('node:path');
 const b = require('node-gyp-build')(path.resolve(__dirname, '..', '..', '..'));
 
 const results = {};
+const codes = new Set();
+const uncoded = [];
 function attempt(name, fn) {
   try {
     fn();
     results[name] = 'no error';
   } catch (e) {
     results[name] = e instanceof Error ? e.constructor.name : typeof e;
+    if (e && e.code) codes.add(e.code);
+    else uncoded.push(name);
   }
 }
 
@@ -172,4 +176,7 @@ attempt('setThreads(0)', () => b.setThreads(0));
 attempt('setThreads(1e6)', () => b.setThreads(1e6));
 attempt('setThreads("2")', () => b.setThreads('2'));
 
+// The distinct codes the errors carried, and the calls whose errors had none, under keys no call uses.
+results.codes = [...codes].join(',');
+results.uncoded = uncoded.join(',');
 process.stdout.write(JSON.stringify(results));

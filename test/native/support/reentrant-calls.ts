@@ -3,6 +3,7 @@
  * detach (transfer) or shrink a buffer read earlier, or dispose the object being called. Prints, as JSON,
  * how each call ended. Run in a child process by reentrant.test.ts: a crash shows as a signal instead.
  */
+import { LpcError } from '../../../lib/errors.js';
 import { binding } from '../../../lib/native/binding.js';
 import { Chains, Optimizer, Rng, globalNorm } from '../../../lib/native/index.js';
 
@@ -11,9 +12,11 @@ function attempt(name: string, fn: () => unknown): void {
   try {
     fn();
     results[name] = 'no error';
-  } catch (e) {
+  } catch (caught) {
+    // The typed binding wraps what the addon threw in an LpcError LPC_NATIVE: report the addon's own error.
+    const e = caught instanceof LpcError && caught.code === 'LPC_NATIVE' ? caught.cause : caught;
     const code = (e as { code?: unknown }).code;
-    results[name] = e instanceof Error ? e.constructor.name + (typeof code === 'string' ? `:${code}` : '') : typeof e;
+    results[name] = e instanceof Error ? e.constructor.name + (typeof code === 'string' && code !== 'LPC_NATIVE' ? `:${code}` : '') : typeof e;
   }
 }
 

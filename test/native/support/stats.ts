@@ -2,7 +2,7 @@
  * Statistics for sampler tests. Standard errors rest on effective sample sizes: for an AR(1) chain with
  * lag-1 autocorrelation rho, N draws carry N (1 - rho) / (1 + rho) independent draws' worth of
  * information about the mean and N (1 - rho^2) / (1 + rho^2) about the variance (z^2 has
- * autocorrelation rho^2), DESIGN.md §2.
+ * autocorrelation rho^2), docs/ARCHITECTURE.md §2.3.
  */
 
 export function essMean(n: number, rho: number): number {

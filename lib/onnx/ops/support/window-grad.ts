@@ -9,13 +9,13 @@
  * - oneHotKernels / padWith: the window taps as channels (a Conv with one-hot kernels, exact), and
  *   constant padding with a value, in each opset's form.
  */
-import { floatAttr, type AttrInput, type GraphBuilder } from '../builder.js';
-import type { DType } from '../dtype.js';
-import { tensorOf } from '../tensor.js';
-import type { GradContext } from './types.js';
+import { floatAttr, type AttrInput, type GraphBuilder } from '../../builder.js';
+import type { DType } from '../../dtype.js';
+import { tensorOf } from '../../tensor.js';
+import type { GradContext } from '../types.js';
 import type { Windows } from './window-geometry.js';
+import { range } from './shape-utils.js';
 
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
 const product = (v: readonly number[]) => v.reduce((p, d) => p * d, 1);
 
 /** The float type gradient constants take: that of the node's output 0. */

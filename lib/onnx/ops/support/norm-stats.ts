@@ -5,9 +5,9 @@
  * standard deviation from the forward input X, in X's element type, with the population variance the
  * operators are defined with.
  */
-import type { DType } from '../dtype.js';
+import type { DType } from '../../dtype.js';
 import { dimProduct } from './shape-utils.js';
-import type { GradContext } from './types.js';
+import type { GradContext } from '../types.js';
 
 /** The node's float element type (that of input 0, X), which every emitted gradient computes in. */
 export function dataType(ctx: GradContext): DType {

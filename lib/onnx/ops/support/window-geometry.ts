@@ -10,8 +10,8 @@
  *   ConvTranspose: out = s (in - 1) + op + eff - pb - pe; with output_shape (or SAME_*, where out = in s) the
  *     pads total is split with the odd one at the end for SAME_UPPER, at the begin otherwise.
  */
-import type { Dim } from '../ir.js';
-import type { AttrReader } from './types.js';
+import type { Dim } from '../../ir.js';
+import type { AttrReader } from '../types.js';
 
 /** One axis after resolution: output extent, and pads when they are known (static input extent or explicit pads). */
 export interface AxisGeometry {

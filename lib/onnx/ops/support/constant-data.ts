@@ -4,10 +4,10 @@
  * reshaped to [n, 2], reversed by a Slice with step -1, transposed and flattened. Knowing the result lets
  * inference fix the padded shape and the gradient rules read the pads.
  */
-import { isIntegral } from '../dtype.js';
-import { sizeOf, tensorOf, toNumbers, type Tensor } from '../tensor.js';
+import { isIntegral } from '../../dtype.js';
+import { sizeOf, tensorOf, toNumbers, type Tensor } from '../../tensor.js';
 import { isStatic } from './shape-utils.js';
-import type { ValueType } from './types.js';
+import type { ValueType } from '../types.js';
 
 /** Integer constants up to this many elements are evaluated; larger ones are data, not shape arithmetic. */
 export const MAX_CONSTANT_ELEMENTS = 4096;

@@ -2,10 +2,10 @@
  * Typed reads of node attributes with defaults. A missing attribute without a default, or one of the
  * wrong kind, is an invalid model (LPC_INVALID_MODEL naming the node).
  */
-import { LpcError } from '../../errors.js';
-import { describeNode, type Attribute, type Node } from '../ir.js';
-import type { Tensor } from '../tensor.js';
-import type { AttrReader } from './types.js';
+import { LpcError } from '../../../errors.js';
+import { describeNode, type Attribute, type Node } from '../../ir.js';
+import type { Tensor } from '../../tensor.js';
+import type { AttrReader } from '../types.js';
 
 /** An AttrReader over a node's attributes. */
 export function attrReader(node: Node): AttrReader {

@@ -6,7 +6,7 @@
  * its coefficient divides. That is what lets a Reshape with -1 or a Flatten keep a dynamic batch symbolic:
  * ['chains', 16] -> [-1, 1, 4, 4] gives ['chains', 1, 4, 4], and [batch, 784] -> [-1, 28] gives '28*batch'.
  */
-import type { Dim } from '../ir.js';
+import type { Dim } from '../../ir.js';
 
 interface Monomial {
   coefficient: number;

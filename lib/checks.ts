@@ -1,8 +1,10 @@
 /**
- * The small vocabulary of argument checks the native classes use. Each throws a coded LpcError naming the
- * argument, what it must be and what it was; the addon behind them only re-checks memory safety.
+ * The one vocabulary of argument checks every public class and function uses. Each throws a coded LpcError
+ * (errors.ts) naming the argument, what it must be and what it was, and returns the value narrowed to its type;
+ * the native addon behind the classes only re-checks memory safety.
  */
-import { invalidArgument, shapeMismatch } from '../errors.js';
+import type { ImageShape } from './data/image-set.js';
+import { invalidArgument, shapeMismatch } from './errors.js';
 
 /** An integer in [min, max]. */
 export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -28,6 +30,7 @@ export function checkInRange(name: string, value: unknown, min: number, max: num
   return value;
 }
 
+/** true or false. */
 export function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') invalidArgument(name, 'a boolean', value);
   return value;
@@ -65,4 +68,31 @@ export function checkFloatArray(name: string, value: unknown, length: number, wh
   }
   if (value.length !== length) shapeMismatch(name, `an array of length ${what}`, value);
   return value;
+}
+
+/** A positive safe integer (a size or a count). */
+export function checkPositiveInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) invalidArgument(name, 'a positive integer', value);
+  return value;
+}
+
+/** A list of positive integers (may be empty when `allowEmpty`). */
+export function checkSizes(name: string, value: unknown, allowEmpty = true): number[] {
+  if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) invalidArgument(name, `an array of positive integers${allowEmpty ? '' : ' (at least one)'}`, value);
+  return value.map((v, i) => checkPositiveInt(`${name}[${i}]`, v));
+}
+
+/** [channels, height, width] of positive integers. */
+export function checkImageShape(name: string, value: unknown): ImageShape {
+  if (!Array.isArray(value) || value.length !== 3) invalidArgument(name, 'an image shape [channels, height, width]', value);
+  return [checkPositiveInt(`${name}[0]`, value[0]), checkPositiveInt(`${name}[1]`, value[1]), checkPositiveInt(`${name}[2]`, value[2])];
+}
+
+/**
+ * An options object whose keys are all in `known`: a misspelt option would otherwise be ignored silently and
+ * the run would use its default. `who` names the class or function the options are for.
+ */
+export function checkKnownKeys(options: unknown, known: readonly string[], who: string): asserts options is object {
+  if (typeof options !== 'object' || options === null) invalidArgument(`${who} options`, 'an options object', options);
+  for (const key of Object.keys(options)) if (!known.includes(key)) invalidArgument(`${who} options.${key}`, `one of ${known.join(', ')}`, key);
 }

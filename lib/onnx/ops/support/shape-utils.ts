@@ -2,10 +2,10 @@
  * Shape arithmetic on symbolic dims, shared by the operator definitions: broadcasting, axis
  * normalisation, products. A dim is a number, a symbol (equal symbols are equal dims) or null (unknown).
  */
-import { isIntegral } from '../dtype.js';
-import type { Dim, Shape } from '../ir.js';
-import { toNumbers, type Tensor } from '../tensor.js';
-import type { InferContext, ValueType } from './types.js';
+import { isIntegral } from '../../dtype.js';
+import type { Dim, Shape } from '../../ir.js';
+import { toNumbers, type Tensor } from '../../tensor.js';
+import type { InferContext, ValueType } from '../types.js';
 
 /** Integer tensors of rank 0 or 1 up to this many elements carry their contents through inference. */
 export const MAX_VALUE_ELEMENTS = 64;
@@ -101,4 +101,9 @@ export function combineValues(a: Dim[] | undefined, b: Dim[] | undefined, f: (x:
     out.push(typeof x === 'number' && typeof y === 'number' ? f(x, y) : null);
   }
   return out;
+}
+
+/** The integers from, from + 1, ..., from + n - 1 (axes, indices). */
+export function range(n: number, from = 0): number[] {
+  return Array.from({ length: n }, (_, i) => i + from);
 }
