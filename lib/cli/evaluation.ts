@@ -11,7 +11,7 @@ import { DecoderMeans } from '../models/decoder-means.js';
 import { EncoderModel } from '../models/encoder-model.js';
 import { rangeValues, type Decoder, type Encoder } from '../models/networks.js';
 import { Rng } from '../native/rng.js';
-import { imageGridPng } from '../report/image-grid.js';
+import { imageGridPng } from '../data/image-grid.js';
 import type { PointEvaluation } from '../training/metrics-history.js';
 import type { StateRecord } from '../training/state-blob.js';
 

@@ -12,7 +12,7 @@ import type { LikelihoodSpec } from '../likelihoods/spec.js';
 import { DecoderMeans } from '../models/decoder-means.js';
 import { EncoderModel } from '../models/encoder-model.js';
 import { rangeValues, type Decoder, type Encoder } from '../models/networks.js';
-import { imageGridPng } from '../report/image-grid.js';
+import { imageGridPng } from '../data/image-grid.js';
 
 /** Originals shown with their reconstructions: two rows of eight pairs. */
 const RECONSTRUCTED_IMAGES = 16;

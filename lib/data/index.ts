@@ -31,3 +31,4 @@ export { NAMED_VALIDATION_IMAGES, splitValidation, validationCount, type Validat
 export { scaleImages, scaleInto } from './scale.js';
 export { binarize, binarizeImages } from './binarize.js';
 export { type Minibatch, MinibatchLoader, type MinibatchOptions } from './minibatches.js';
+export { type BatchShape, imageGridPng, type ImageGridOptions, writeImageGrid } from './image-grid.js';

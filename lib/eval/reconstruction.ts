@@ -2,7 +2,7 @@
  * Decoder means as images in the data's [0, 1] scale: reconstructions of data from a latent per datapoint
  * (an encoder's mean or a posterior mean), their squared error, and samples z ~ N(0, I) for grids.
  */
-import { imageGridPng, type ImageGridOptions } from '../report/image-grid.js';
+import { imageGridPng, type ImageGridOptions } from '../data/image-grid.js';
 import { shapeMismatch } from '../errors.js';
 import type { EnergyModel } from '../likelihoods/energy-model.js';
 import type { Rng } from '../native/rng.js';

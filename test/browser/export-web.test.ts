@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageGridPng } from '../../lib/report/image-grid.js';
+import { imageGridPng } from '../../lib/data/image-grid.js';
 import { serveSite, type SiteServer } from '../../lib/web/serve-site.js';
 import { runCli, tempFolder } from '../cli/support.js';
 import { TINY } from '../cli/train-support.js';

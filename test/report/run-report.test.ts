@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageGridPng } from '../../lib/report/image-grid.js';
+import { imageGridPng } from '../../lib/data/image-grid.js';
 import { runCharts } from '../../lib/report/run-charts.js';
 import type { RunMetrics } from '../../lib/report/run-metrics.js';
 import { readReportRun, runReportHtml } from '../../lib/report/run-report.js';

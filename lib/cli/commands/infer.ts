@@ -16,7 +16,7 @@ import { inferPosterior, type PosteriorInference } from '../../inference/posteri
 import { EnergyModel } from '../../likelihoods/energy-model.js';
 import { latentShapeOf, rangeValues, type OutputRange } from '../../models/networks.js';
 import { readMaskFile } from '../mask-file.js';
-import { writeImageGrid } from '../../report/image-grid.js';
+import { writeImageGrid } from '../../data/image-grid.js';
 import * as flags from '../options.js';
 import { PRECONDITIONERS } from '../../native/index.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DecoderMeans } from '../../models/decoder-means.js';
 import { latentShapeOf, rangeValues } from '../../models/networks.js';
 import { Rng } from '../../native/rng.js';
-import { writeImageGrid } from '../../report/image-grid.js';
+import { writeImageGrid } from '../../data/image-grid.js';
 import * as flags from '../options.js';
 
 /** The command's options as commander passes them. */

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, LpcError } from '../errors.js';
-import { encodePng } from '../data/png-codec.js';
+import { encodePng } from './png-codec.js';
 
 // The data layer's PixelArray and ValueRange, restated: report sits below every layer that defines images.
 type GridPixels = Uint8Array | Float32Array;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { imageGridPng, writeImageGrid } from '../../lib/report/image-grid.js';
+import { imageGridPng, writeImageGrid } from '../../lib/data/image-grid.js';
 import { expectLpcError } from '../support/expect-error.js';
 
 let dir: string;
