@@ -14,7 +14,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   eval: ['langevin-pc eval runs/lpc', 'langevin-pc eval runs/lpc --split validation --iwae 1000 --json'],
   infer: ['langevin-pc infer decoder.onnx --images digits/ --out inferred'],
   sample: ['langevin-pc sample runs/lpc/decoder.onnx -n 64 --out samples'],
-  'check-grad': ['langevin-pc check-grad decoder.onnx'],
+  'check-grad': ['langevin-pc check-grad decoder.onnx', 'langevin-pc check-grad spatial-decoder.onnx --dims height=4,width=4 --json'],
   report: ['langevin-pc report runs/lpc', 'langevin-pc report runs/lpc runs/vae --out compare.html'],
   'export-web': ['langevin-pc export-web runs/vae --serve', 'langevin-pc export-web --decoder decoder.onnx --latent 16 --out site'],
   info: ['langevin-pc info', 'langevin-pc info --json'],
