@@ -76,4 +76,45 @@ describe('CLI with a spatial-latent decoder', () => {
     expect(refused.stderr).toContain(`[${SIDE}, ${SIDE + 1}]`);
     expect(refused.stderr).toContain(`[${SIDE}, ${SIDE}]`);
   });
+
+  it('eval scores a decoder with open h, w, and with --mask the observed pixels only', async () => {
+    const decoder = await loadDecoder(TORCH_DECODER, { imageShape: [1, SIDE, SIDE], range: '01' });
+    const rng = new Mulberry32(23);
+    // 40 images: the last tenth (4) is the test split eval scores.
+    const n = 40;
+    await using means = await DecoderMeans.create(decoder);
+    const clean = (await means.decode(rng.normals(n * decoder.latentDim))).map((v) => Math.min(1, Math.max(0, v + 0.05 * rng.normal())));
+    const observed = Uint8Array.from({ length: D }, (_, p) => (p % SIDE < SIDE / 2 ? 1 : 0));
+    const images = path.join(tmp.dir, 'eval-images.npy');
+    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: clean });
+    // The same images with junk in the hidden pixels: a masked evaluation must not see it.
+    const junked = path.join(tmp.dir, 'eval-junk.npy');
+    writeNpy(junked, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: clean.map((v, i) => (observed[i % D] === 0 ? 1 - v : v)) });
+    const mask = path.join(tmp.dir, 'eval-mask.npy');
+    writeNpy(mask, { dtype: 'uint8', shape: [SIDE, SIDE], data: observed });
+    const args = (data: string) => ['eval', TORCH_DECODER, '--dataset', data, '--range', '01', '--likelihood', 'gaussian', '--sigma', 'fixed:0.05', '--iwae', '50', '--seed', '3', '--json'];
+
+    const full = await runCli(args(images));
+    expect(full.stderr).toBe('');
+    const whole = JSON.parse(full.stdout);
+    expect(whole).toMatchObject({ images: 4, mask: null, observedPixels: null, negElbo: null, proposal: 'langevin' });
+    expect(Number.isFinite(whole.nll)).toBe(true);
+
+    const masked = JSON.parse((await runCli([...args(images), '--mask', mask])).stdout);
+    expect(masked).toMatchObject({ images: 4, mask, observedPixels: D / 2 });
+    expect(masked.nll).not.toBe(whole.nll);
+    const junk = JSON.parse((await runCli([...args(junked), '--mask', mask])).stdout);
+    expect(junk.nll).toBe(masked.nll);
+    expect(junk.reconMse).toBe(masked.reconMse);
+    // Without the mask the junk is scored.
+    expect(JSON.parse((await runCli(args(junked))).stdout).nll).not.toBe(whole.nll);
+
+    const encoder = await runCli([...args(images), '--mask', mask, '--encoder', TORCH_DECODER]);
+    expect(encoder.code).not.toBe(0);
+    expect(encoder.stderr).toContain('LPC_INVALID_ARGUMENT');
+    const wrong = path.join(tmp.dir, 'eval-wrong.npy');
+    writeNpy(wrong, { dtype: 'uint8', shape: [SIDE + 1, SIDE], data: new Uint8Array(SIDE * (SIDE + 1)) });
+    const refused = await runCli([...args(images), '--mask', wrong]);
+    expect(refused.stderr).toContain('LPC_SHAPE_MISMATCH');
+  });
 });
