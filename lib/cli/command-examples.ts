@@ -11,7 +11,11 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'langevin-pc train --dataset mnist --binarize --algo vae --updates 400 --out runs/vae',
     'langevin-pc train --decoder decoder.onnx --dataset digits/ --epochs 2 --out runs/finetune',
   ],
-  eval: ['langevin-pc eval runs/lpc', 'langevin-pc eval runs/lpc --split validation --iwae 1000 --json'],
+  eval: [
+    'langevin-pc eval runs/lpc',
+    'langevin-pc eval runs/lpc --split validation --iwae 1000 --json',
+    'langevin-pc eval decoder.onnx --dataset damaged/ --mask mask.png --range 01 --likelihood gaussian --sigma fixed:0.05',
+  ],
   infer: ['langevin-pc infer decoder.onnx --images digits/ --out inferred'],
   sample: ['langevin-pc sample runs/lpc/decoder.onnx -n 64 --out samples'],
   'check-grad': ['langevin-pc check-grad decoder.onnx', 'langevin-pc check-grad spatial-decoder.onnx --dims height=4,width=4 --json'],
