@@ -163,4 +163,54 @@ describe('CLI with a spatial-latent decoder', () => {
     // Measured: the predictive mean's error on the hidden half about 1/50 of the prior mean's (0.00045 / 0.024).
     expect(summary.hidden.predictiveMse).toBeLessThan(0.1 * summary.hidden.priorMeanMse);
   });
+
+  it('train --decoder with open h, w: the latent shape is found from the images, and eval and --resume of the run need no flag', async () => {
+    const decoder = await loadDecoder(TORCH_DECODER, { imageShape: [1, SIDE, SIDE], range: '01' });
+    const rng = new Mulberry32(27);
+    // 40 images: 36 to train on, the last tenth (4) the test split.
+    const n = 40;
+    await using means = await DecoderMeans.create(decoder);
+    const images = path.join(tmp.dir, 'train-images.npy');
+    const data = (await means.decode(rng.normals(n * decoder.latentDim))).map((v) => Math.min(1, Math.max(0, v + 0.05 * rng.normal())));
+    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data });
+    const out = path.join(tmp.dir, 'train');
+    const common = ['--threads', '1', '--eval-every', '1000', '--eval-iwae', '10'];
+    const first = await runCli([
+      'train',
+      '--decoder',
+      TORCH_DECODER,
+      '--dataset',
+      images,
+      '--range',
+      '01',
+      '--likelihood',
+      'gaussian',
+      '--sigma',
+      'fixed:0.1',
+      '--batch',
+      '12',
+      '--steps',
+      '5',
+      '--updates',
+      '2',
+      '--out',
+      out,
+      ...common,
+    ]);
+    // Progress goes to stderr; an error would end the run with another code.
+    expect(first.code).toBe(0);
+    // The exported decoder keeps its open spatial dims; the images' size fixes them again.
+    const trained = await loadDecoder(path.join(out, 'decoder.onnx'), { imageShape: [1, SIDE, SIDE], range: '01' });
+    expect(trained.latentShape).toEqual([4, 3, 3]);
+
+    const scored = await runCli(['eval', out, '--iwae', '10', '--json']);
+    expect(scored.stderr).toBe('');
+    const summary = JSON.parse(scored.stdout);
+    expect(summary.images).toBe(4);
+    expect(Number.isFinite(summary.nll) && Number.isFinite(summary.negElbo)).toBe(true);
+
+    const resumed = await runCli(['train', '--resume', '--out', out, '--updates', '4', ...common]);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).updates).toBe(4);
+  });
 });
