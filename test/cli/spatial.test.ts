@@ -209,8 +209,41 @@ describe('CLI with a spatial-latent decoder', () => {
     expect(summary.images).toBe(4);
     expect(Number.isFinite(summary.nll) && Number.isFinite(summary.negElbo)).toBe(true);
 
+    // The shape found is recorded in the run's configuration.
+    expect(JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).config.latentShape).toEqual([4, 3, 3]);
+
     const resumed = await runCli(['train', '--resume', '--out', out, '--updates', '4', ...common]);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).updates).toBe(4);
+  });
+
+  for (const algo of ['lpc', 'vae']) {
+    it(`train --algo ${algo} --arch conv --latent-shape builds fully convolutional networks with a spatial latent; eval and --resume read it from the run`, async () => {
+      const out = path.join(tmp.dir, `conv-${algo}`);
+      const tiny = ['--dataset', 'mnist', '--train-images', '100', '--batch', '25', '--binarize', '--threads', '1', '--eval-images', '10', '--eval-iwae', '10', '--seed', '3'];
+      const lpc = algo === 'lpc' ? ['--steps', '8'] : [];
+      const run = await runCli(['train', '--algo', algo, '--arch', 'conv', '--latent-shape', '2,7,7', '--hidden', '8,8', '--updates', '2', '--out', out, ...tiny, ...lpc]);
+      expect(run.code).toBe(0);
+      const config = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).config;
+      expect(config).toMatchObject({ arch: 'conv', latentShape: [2, 7, 7], latent: 98, hidden: [8, 8] });
+      // The exported decoder takes [batch, 2, 7, 7] latents.
+      const decoder = await loadDecoder(path.join(out, 'decoder.onnx'), { imageShape: [1, 28, 28] });
+      expect(decoder.latentShape).toEqual([2, 7, 7]);
+      const scored = JSON.parse((await runCli(['eval', out, '--images', '10', '--iwae', '10', '--json'])).stdout);
+      expect(Number.isFinite(scored.nll) && Number.isFinite(scored.negElbo)).toBe(true);
+      expect((await runCli(['train', '--resume', '--out', out, '--updates', '3', '--threads', '1'])).code).toBe(0);
+      const changed = await runCli(['train', '--resume', '--out', out, '--updates', '4', '--latent-shape', '8,7,7']);
+      expect(changed.stderr).toContain('LPC_CONFIG_MISMATCH');
+    });
+  }
+
+  it('train refuses --latent-shape with the mlp builder and a --latent that disagrees with it', async () => {
+    const base = ['train', '--dataset', 'mnist', '--train-images', '50', '--updates', '1', '--out', path.join(tmp.dir, 'refused')];
+    const mlp = await runCli([...base, '--latent-shape', '2,7,7']);
+    expect(mlp.stderr).toContain('LPC_INVALID_ARGUMENT');
+    expect(mlp.stderr).toContain('--arch conv');
+    const latent = await runCli([...base, '--arch', 'conv', '--latent-shape', '2,7,7', '--latent', '16']);
+    expect(latent.stderr).toContain('LPC_INVALID_ARGUMENT');
+    expect(latent.stderr).toContain('98');
   });
 });
