@@ -61,6 +61,25 @@ const TABLES = {
         j.results.map((r) => [String(r.batch), String(r.chains), String(r.keptStates), r.peakRssMb.toFixed(0), r.overBaselineMb.toFixed(0)]),
       )}\n\nThe library alone: ${j.baselineRssMb.toFixed(0)} MB. ${machine(j)}.`,
   ],
+  spatial: [
+    'spatial',
+    (j) =>
+      `${table(
+        ['images x chains', 'threads', 'level', 'ms per Langevin step per image', 'gradient graph ms', 'GFLOP per run', 'GFLOP/s', 'Conv 3x3 GFLOP/s', 'ratio to Conv', 'ConvTranspose GFLOP/s'],
+        j.results.map((r) => [
+          `${r.B} x ${r.K}`,
+          String(r.threads),
+          r.optimization,
+          range(r.stepMsPerImage),
+          range(r.graphMs),
+          r.graphGflop.toFixed(2),
+          r.graphGflops.toFixed(1),
+          r.convGflops.toFixed(1),
+          ratio(r.ratioToConv),
+          r.convTransposeGflops.toFixed(1),
+        ]),
+      )}\n\n${machine(j)}; ${j.rounds} interleaved rounds of about ${j.budgetMs} ms per case; a Langevin run of ${j.steps} steps.`,
+  ],
   peers: [
     'peers',
     (j) =>

@@ -7,5 +7,6 @@ export const SUITES = [
   { name: 'threads', script: 'training-threads.mjs', what: 'training updates at one thread and at the machine cores' },
   { name: 'throughput', script: 'training-throughput.mjs', what: 'LPC update cost against T in {1, 5, 20, 50}' },
   { name: 'memory', script: 'training-memory.mjs', what: 'peak RSS of LPC training against batch size and chains' },
+  { name: 'spatial', script: 'spatial-decoder.mjs', what: 'Langevin steps through an 8x upsampling conv decoder (32x32 RGB, 64 channels): time per image, GFLOP/s against the Conv ceiling' },
   { name: 'peers', script: 'peers/peers.mjs', what: 'PyTorch side by side at one thread', needs: 'python3-torch and libopenblas0-pthread (bench/peers/install.sh)' },
 ];

@@ -69,14 +69,16 @@ export function readRunFolder(dir: string): RunFolder {
 /** Opens the networks of a run folder for data of `imageShape` (checked against the run's). */
 export async function openRunFolder(run: RunFolder, f: EvalModelFlags, imageShape: ImageShape): Promise<EvalTarget> {
   const { dir, checkpoint, config } = run;
-  for (const flag of ['layout', 'range', 'latent', 'decoderTensor', 'encoderOutput', 'encoderLayout', 'encoderTensors'] as const) {
+  for (const flag of ['layout', 'range', 'latent', 'latentShape', 'decoderTensor', 'encoderOutput', 'encoderLayout', 'encoderTensors'] as const) {
     if (f[flag] !== undefined)
       throw new LpcError('LPC_INVALID_ARGUMENT', `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} describes a decoder or encoder file; a run folder records how to read its networks`);
   }
   if (config.imageShape.join() !== imageShape.join()) {
     throw new LpcError('LPC_SHAPE_MISMATCH', `the run in ${dir} was trained on images [${config.imageShape.join(', ')}]; the evaluation data have [${imageShape.join(', ')}]`);
   }
-  const decoder = await loadDecoder(checkpoint.decoder, { imageShape, layout: config.layout ?? undefined, range: config.range, latentDim: config.latent });
+  // Runs before the latent shape was recorded find an open one from the images again.
+  const latentShape = config.latentShape == null ? {} : { latentShape: config.latentShape };
+  const decoder = await loadDecoder(checkpoint.decoder, { imageShape, layout: config.layout ?? undefined, range: config.range, latentDim: config.latent, ...latentShape });
   let encoder: Encoder | null = null;
   if (f.encoder !== undefined) encoder = await flags.openEncoder(f.encoder, f, imageShape, decoder.latentDim);
   else if (checkpoint.encoder !== null)

@@ -52,16 +52,19 @@ export interface EvaluateNetworksOptions {
   iwae: number;
   seed: bigint;
   threads?: number;
+  /** Observed pixels, [C*H*W] or [N*C*H*W] 0/1: score those only (no encoder then). */
+  mask?: Uint8Array;
 }
 
 /** Runs evaluateModel on frozen copies of the networks. */
 export async function evaluateNetworks(decoder: Decoder, encoder: Encoder | null, images: ImageSet, options: EvaluateNetworksOptions): Promise<EvaluationResult> {
   const threads = options.threads === undefined ? {} : { threads: options.threads };
-  const energy = await EnergyModel.create(decoder, { likelihood: options.likelihood, ...threads });
+  const mask = options.mask === undefined ? {} : { mask: options.mask };
+  const energy = await EnergyModel.create(decoder, { likelihood: options.likelihood, masked: options.mask !== undefined, ...threads });
   let encoderModel: EncoderModel | null = null;
   try {
     encoderModel = encoder === null ? null : await EncoderModel.create(encoder, threads);
-    return await evaluateModel(energy, images, { iwaeSamples: options.iwae, seed: options.seed, ...(encoderModel === null ? {} : { encoder: encoderModel }) });
+    return await evaluateModel(energy, images, { iwaeSamples: options.iwae, seed: options.seed, ...mask, ...(encoderModel === null ? {} : { encoder: encoderModel }) });
   } finally {
     await energy.dispose();
     await encoderModel?.dispose();

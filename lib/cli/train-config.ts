@@ -44,6 +44,11 @@ export interface TrainConfig {
   arch: 'mlp' | 'conv';
   hidden: number[] | null;
   latent: number;
+  /**
+   * [C, h, w] of a spatial latent: given (--latent-shape, built by the conv builder's spatial networks) or found
+   * from the images for a pretrained decoder with open h, w; null for a flat latent. Absent in older runs.
+   */
+  latentShape?: number[] | null;
   decoder: string | null;
   decoderSha256: string | null;
   layout: ImageLayout | null;

@@ -102,6 +102,15 @@ export const TRAIN_FLAGS = [
     help: `latent size of built networks (default ${D.latent}); with --decoder only when the model leaves it open`,
   }),
   row({
+    key: 'latentShape',
+    flag: '--latent-shape',
+    arg: 'C,h,w',
+    parse: (t) => flags.parseLatentShape(t)!,
+    algos: 'all',
+    resumable: false,
+    help: 'a spatial latent: with --arch conv, fully convolutional networks with a [C, h, w] latent (the image side h times a power of two); with --decoder, the shape of its open latent input (default: found from the images)',
+  }),
+  row({
     key: 'decoder',
     flag: '--decoder',
     arg: 'model.onnx',

@@ -94,17 +94,24 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
   const config = buildConfig(merged, { dataset, train, validation, evalSet, algo, decoder, encoder, likelihood, binarize, lpc });
   const arch = config.arch;
   const hidden = config.hidden;
-  const { latent, range, layout } = decoder;
+  const { latent, range, layout, latentShape } = decoder;
+  const shape = latentShape === null ? {} : { latentShape };
+  const output = range === '01' ? 'sigmoid' : 'tanh';
+  // A spatial latent is built by the conv builder's fully convolutional networks; --hidden gives their channels.
   const decoderSpec: DecoderSpec =
     decoder.bytes !== null
-      ? { kind: 'onnx', source: decoder.bytes, options: { imageShape, layout: layout ?? undefined, range, latentDim: latent } }
-      : { kind: arch, options: { latentDim: latent, imageShape, output: range === '01' ? 'sigmoid' : 'tanh', ...(hidden === null ? {} : { hidden }) } };
+      ? { kind: 'onnx', source: decoder.bytes, options: { imageShape, layout: layout ?? undefined, range, latentDim: latent, ...shape } }
+      : latentShape !== null
+        ? { kind: 'conv-spatial', options: { latentShape, imageShape, output, ...(hidden === null ? {} : { channels: hidden }) } }
+        : { kind: arch, options: { latentDim: latent, imageShape, output, ...(hidden === null ? {} : { hidden }) } };
   const encoderOptions: LoadEncoderOptions | null = hasEncoder ? { imageShape, latentDim: latent, layout: merged.encoderLayout ?? undefined, encoderOutput: merged.encoderOutput ?? undefined } : null;
   const encoderSpec: EncoderSpec | undefined = !hasEncoder
     ? undefined
     : encoder.bytes !== null
       ? { kind: 'onnx', source: encoder.bytes, options: encoderOptions ?? {} }
-      : { kind: arch, options: { latentDim: latent, imageShape, ...(hidden === null ? {} : { hidden }) } };
+      : latentShape !== null && decoder.bytes === null
+        ? { kind: 'conv-spatial', options: { latentShape, imageShape, ...(hidden === null ? {} : { channels: hidden }) } }
+        : { kind: arch, options: { latentDim: latent, imageShape, ...(hidden === null ? {} : { hidden }) } };
   const common = {
     decoder: decoderSpec,
     likelihood,
@@ -152,7 +159,7 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
     },
     likelihood,
     trainer,
-    decoderOptions: { imageShape: imageShape as ImageShape, layout: config.layout ?? undefined, range, latentDim: latent },
+    decoderOptions: { imageShape: imageShape as ImageShape, layout: config.layout ?? undefined, range, latentDim: latent, ...shape },
     encoderOptions,
     updatesPerEpoch,
     totalUpdates: config.updates ?? (config.epochs ?? TRAIN_DEFAULTS.epochs) * updatesPerEpoch,
@@ -164,6 +171,8 @@ interface ResolvedDecoder {
   bytes: Uint8Array | null;
   sha256: string | null;
   latent: number;
+  /** [C, h, w] of a spatial latent (given, or found from the images for a pretrained decoder); null when flat. */
+  latentShape: number[] | null;
   range: OutputRange;
   layout: ImageLayout | null;
 }
@@ -173,13 +182,26 @@ async function resolveDecoder(merged: GivenConfig, given: GivenConfig, checkpoin
   for (const key of ['layout', 'range'] as const) {
     if (merged.decoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --decoder (it describes a pretrained decoder)', given[key]);
   }
+  const givenShape = merged.latentShape ?? null;
   if (merged.decoder == null) {
-    return { bytes: null, sha256: null, latent: merged.latent ?? TRAIN_DEFAULTS.latent, range: merged.likelihood === 'discretized' ? '11' : '01', layout: merged.layout ?? null };
+    const range = merged.likelihood === 'discretized' ? '11' : '01';
+    if (givenShape === null) return { bytes: null, sha256: null, latent: merged.latent ?? TRAIN_DEFAULTS.latent, latentShape: null, range, layout: merged.layout ?? null };
+    if ((merged.arch ?? TRAIN_DEFAULTS.arch) !== 'conv') invalidArgument('--latent-shape', 'given with --arch conv (fully convolutional networks) or --decoder', givenShape.join(','));
+    const latent = givenShape.reduce((p, d) => p * d, 1);
+    if (merged.latent != null && merged.latent !== latent) invalidArgument('--latent', `${latent} (the values of --latent-shape ${givenShape.join(',')}) or not given`, merged.latent);
+    return { bytes: null, sha256: null, latent, latentShape: [...givenShape], range, layout: null };
   }
   const fromFile = given.decoder !== undefined || checkpoint === null;
   const bytes = fromFile ? flags.readModelFile(merged.decoder, 'decoder') : checkpoint.decoder;
-  const decoder = await flags.openDecoder(merged.decoder, { layout: merged.layout ?? undefined, range: merged.range, latent: merged.latent?.toString() }, imageShape, bytes);
-  return { bytes, sha256: fromFile ? bytesDigest(bytes) : (merged.decoderSha256 ?? null), latent: decoder.latentDim, range: decoder.range, layout: decoder.layout };
+  const decoder = await flags.openDecoder(
+    merged.decoder,
+    { layout: merged.layout ?? undefined, range: merged.range, latent: merged.latent?.toString(), latentShape: givenShape?.join(',') },
+    imageShape,
+    bytes,
+  );
+  // A latent of rank > 1 is recorded (found from the images when the decoder leaves h, w open).
+  const latentShape = decoder.latentShape !== undefined && decoder.latentShape.length > 1 ? [...decoder.latentShape] : null;
+  return { bytes, sha256: fromFile ? bytesDigest(bytes) : (merged.decoderSha256 ?? null), latent: decoder.latentDim, latentShape, range: decoder.range, layout: decoder.layout };
 }
 
 /** A pretrained encoder's bytes and digest (both null when the encoder is built, or there is none). */
@@ -234,6 +256,7 @@ function buildConfig(merged: GivenConfig, parts: ConfigParts): TrainConfig {
     arch,
     hidden: merged.hidden ?? (arch === 'mlp' ? [...TRAIN_DEFAULTS.hidden] : null),
     latent: decoder.latent,
+    latentShape: decoder.latentShape,
     decoder: merged.decoder == null ? null : path.resolve(merged.decoder),
     decoderSha256: decoder.sha256,
     layout: decoder.bytes === null ? null : decoder.layout,

@@ -3,12 +3,17 @@
  * importance-sampled NLL under each available proposal (the encoder's q, the Langevin fit started from it, or
  * for an encoder-free model the Langevin fit from the prior), and the reconstruction error. Every number is in
  * nats per image (or a per-pixel MSE in the [0, 1] scale), averaged over images with its standard error.
+ *
+ * With a mask (inverse problems) every number is about the observed pixels: log p(x_obs) = log of the integral
+ * of p(x_obs | z) p(z) over z, and the reconstruction error per observed pixel. Hidden pixels are NaN in x, so
+ * no proposal can read them; an encoder would, and is refused.
  */
 import { rangeValues } from '../models/networks.js';
 import { scaleImages } from '../data/scale.js';
 import type { ImageSet } from '../data/image-set.js';
 import { invalidArgument, LpcError, shapeMismatch } from '../errors.js';
 import { LangevinSampler } from '../inference/langevin-sampler.js';
+import { hidePixels } from '../inference/masks.js';
 import type { LangevinOptions } from '../inference/options.js';
 import type { EnergyModel } from '../likelihoods/energy-model.js';
 import type { EncoderModel } from '../models/encoder-model.js';
@@ -43,6 +48,11 @@ export interface EvaluateOptions {
   chunkSize?: number;
   /** Seed of every draw (importance samples, ELBO draws, Langevin noise unless `langevin` has its own). Default 0. */
   seed?: number | bigint;
+  /**
+   * Observed pixels (nonzero), [C*H*W] for every image or [N*C*H*W]: the numbers are about these only. Needs a
+   * model created with `masked: true` and no encoder.
+   */
+  mask?: Uint8Array;
 }
 
 /** Which proposal an importance-sampled NLL came from. */
@@ -89,6 +99,8 @@ export interface EvaluationResult {
   readonly reconMse: number;
   /** False when the numbers are cross-entropies of grey values under a Bernoulli likelihood. */
   readonly normalised: boolean;
+  /** With a mask: the mean number of observed pixels per image (what the NLL is about); null without. */
+  readonly observedPixels: number | null;
 }
 
 /**
@@ -104,6 +116,8 @@ export async function evaluateModel(model: EnergyModel, images: ImageSet, option
   const set = scaleImages(images, rangeValues(model.range));
   const N = set.count;
   const D = model.dataSize;
+  const all = o.mask === undefined ? set.images : hidePixels(set.images, o.mask);
+  const observed = observedCounts(all, N, D);
   const seed = o.seed;
   const iwRng = new Rng({ seed, stream: 1 });
   const elboRng = new Rng({ seed, stream: 2 });
@@ -114,7 +128,7 @@ export async function evaluateModel(model: EnergyModel, images: ImageSet, option
   const mse = new Float64Array(N);
   for (let first = 0; first < N; first += o.batchSize) {
     const B = Math.min(o.batchSize, N - first);
-    const x = set.images.subarray(first * D, (first + B) * D);
+    const x = all.subarray(first * D, (first + B) * D);
     const proposals: GaussianProposal[] = [];
     const restarts: number[] = [];
     let reconLatent: Float32Array;
@@ -144,7 +158,9 @@ export async function evaluateModel(model: EnergyModel, images: ImageSet, option
       perKind[i].ess.set(iw.ess, first);
       perKind[i].restarts += restarts[i];
     }
-    mse.set((await reconstruct(model, x, B, reconLatent)).mse, first);
+    // reconstruct() divides by every pixel; with a mask only the observed ones carry an error.
+    const recon = (await reconstruct(model, x, B, reconLatent)).mse;
+    for (let b = 0; b < B; b++) mse[first + b] = observed[first + b] === 0 ? 0 : (recon[b] * D) / observed[first + b];
   }
   const reports = kinds.map((kind, i): ProposalReport => {
     const { logp, se, ess, restarts } = perKind[i];
@@ -174,8 +190,16 @@ export async function evaluateModel(model: EnergyModel, images: ImageSet, option
     proposal: best.kind,
     proposals: reports,
     reconMse: meanAndStdErr(mse).mean,
-    normalised: isNormalised(model.likelihood, set.images, set.range),
+    normalised: isNormalised(model.likelihood, o.mask === undefined ? set.images : all.filter((v) => !Number.isNaN(v)), set.range),
+    observedPixels: o.mask === undefined ? null : meanAndStdErr(observed).mean,
   };
+}
+
+/** Observed (non-NaN) pixels of each of the N images of x. */
+function observedCounts(x: Float32Array, N: number, D: number): Float64Array {
+  const counts = new Float64Array(N);
+  for (let n = 0; n < N; n++) for (let i = n * D; i < (n + 1) * D; i++) if (!Number.isNaN(x[i])) counts[n]++;
+  return counts;
 }
 
 interface Resolved {
@@ -187,6 +211,7 @@ interface Resolved {
   inflation: number;
   chunkSize: number | undefined;
   seed: bigint;
+  mask: Uint8Array | undefined;
 }
 
 function resolve(model: EnergyModel, images: ImageSet, options: EvaluateOptions): Resolved {
@@ -201,6 +226,14 @@ function resolve(model: EnergyModel, images: ImageSet, options: EvaluateOptions)
   const encoder = options.encoder;
   if (encoder !== undefined && (encoder.latentDim !== model.latentDim || encoder.dataSize !== model.dataSize)) {
     shapeMismatch('options.encoder', `an encoder of ${model.dataSize} values to ${model.latentDim} latents (the decoder's)`, `one of ${encoder.dataSize} to ${encoder.latentDim}`);
+  }
+  const mask = options.mask;
+  if (mask !== undefined) {
+    const D = model.dataSize;
+    if (!(mask instanceof Uint8Array) || (mask.length !== D && mask.length !== images.count * D))
+      shapeMismatch('options.mask', `a Uint8Array of ${D} values (all images) or ${images.count * D} (one mask per image)`, mask);
+    if (!model.masked) invalidArgument('options.mask', 'used with a model created with masked: true (EnergyModel.create(decoder, { likelihood, masked: true }))', 'an unmasked model');
+    if (encoder !== undefined) throw new LpcError('LPC_INVALID_ARGUMENT', 'options.mask and options.encoder: the encoder would read the hidden pixels; evaluate masked images without an encoder');
   }
   const seed = checkU64('seed', options.seed ?? 0);
   let langevin = options.langevin ?? DEFAULT_EVAL_LANGEVIN;
@@ -219,5 +252,6 @@ function resolve(model: EnergyModel, images: ImageSet, options: EvaluateOptions)
     inflation,
     chunkSize: options.chunkSize === undefined ? undefined : checkInteger('options.chunkSize', options.chunkSize, 1, 2 ** 31 - 1),
     seed,
+    mask,
   };
 }

@@ -32,6 +32,11 @@
  * decoder a wrong Resize, a flipped Conv kernel or a Relu passing every gradient give >= 680 rtol on z and
  * the parameters upstream, and a Gemm rule 1% off 8.6 rtol on z (whose derivatives are small against the
  * noise: its allowance is ~0.1% of |an|) and >= 20 rtol on its parameters (check-grad.test.ts).
+ * Open input dims get sizes before anything is built (open-dims.ts): given ones, the batch size for leading
+ * axes, otherwise the smallest size the model runs at. Non-batch dims are fixed in the graph, because Conv and
+ * pooling gradients need static extents; batch dims stay open, as the energy graphs' chains axis does, so the
+ * check covers the gradient graph's dynamic-batch form. The result names the sizes used.
+ *
  * The rule this replaced allowed 32 u sum|r y| / h, about 100 times the measured noise, and passed the
  * wrong Resize at 0.99 of its tolerance.
  *
@@ -47,6 +52,7 @@ import { feedInputs, INPUT_DOMAINS, makeInputs } from './check-grad-inputs.js';
 import { checkNodes, type CheckStatus, type NodeCheck } from './check-grad-nodes.js';
 import { isFloat } from './dtype.js';
 import { inferTypes } from './infer.js';
+import { chooseDims, fixDims, openDims } from './open-dims.js';
 import { freezeKinks, type FrozenKinks } from './kinks.js';
 import { kinkedOps } from './ops/index.js';
 import type { Model } from './ir.js';
@@ -61,8 +67,10 @@ import { centralDifference, NOISE_GAIN_6, noiseLevel, STENCIL, WEIGHTS_4, WEIGHT
 export interface GradCheckOptions {
   /** What to check: graph inputs, parameters or both (default 'all'). */
   wrt?: 'inputs' | 'params' | 'all';
-  /** The size given to symbolic dims such as a dynamic batch (default 2). */
+  /** The size of open batch dims (the leading axis of an input; default 2). */
   batch?: number;
+  /** Sizes of open dims by name (see open-dims.ts); open dims not given get the batch size or the smallest size the model runs at. */
+  dims?: Record<string, number>;
   /** Seed of inputs, projections and directions (default 0). */
   seed?: number;
   /** Random directions per tensor (default 3). */
@@ -130,6 +138,8 @@ export interface GradCheckResult {
   nonFinite?: string;
   /** The float outputs whose random projection was differentiated. */
   outputs: string[];
+  /** The size each open input dim was fixed to, by name. */
+  dims: Record<string, number>;
   tensors: TensorCheck[];
   /** How the tolerance is applied, for printing. */
   rule: string;
@@ -155,7 +165,15 @@ const PERTURBATION_FLOOR = 0.1;
  * const result = await checkGradients(readModel(bytes), { wrt: 'all', batch: 3 });
  * if (!result.ok) console.log(result.tensors.filter((t) => t.maxRelErr > result.tolerance));
  */
-export async function checkGradients(model: Model, options: GradCheckOptions = {}): Promise<GradCheckResult> {
+export async function checkGradients(open: Model, options: GradCheckOptions = {}): Promise<GradCheckResult> {
+  // Conv and pooling gradients need static extents: the check runs at fixed sizes of the open dims. Batch dims
+  // stay open, as the energy graphs' chains axis does, and are drawn at their size (one size for all of them).
+  const dims = await chooseDims(open, { batch: options.batch ?? 2, given: options.dims, inputs: options.inputs });
+  const batches = openDims(open).filter((d) => d.batch);
+  const batch = batches.length === 0 ? (options.batch ?? 2) : dims[batches[0].name];
+  const fixed = openDims(open).filter((d) => !d.batch || dims[d.name] !== batch);
+  let model = fixDims(open, Object.fromEntries(fixed.map((d) => [d.name, dims[d.name]])));
+  options = { ...options, batch };
   const wrtKind = options.wrt ?? 'all';
   if (options.perturbParams === true) model = perturbParameters(model, options);
   const types = inferTypes(model, { strict: () => false });
@@ -181,14 +199,14 @@ export async function checkGradients(model: Model, options: GradCheckOptions = {
   let result: GradCheckResult;
   let declaredFeeds: Record<string, Tensor>;
   try {
-    ({ result, declaredFeeds } = await compare(precision, kinks, params, inputNames, paramNames, outputs, built, model, types, options));
+    ({ result, declaredFeeds } = await compare(precision, kinks, params, inputNames, paramNames, outputs, built, model, types, dims, options));
   } finally {
     if (precision.capture !== precision.forward) await precision.capture.release();
     await precision.forward.release();
     await precision.gradient.release();
   }
   if (options.perNode === true && result.status !== 'non-finite') {
-    const nodeOptions: GradCheckOptions = { ...options, wrt: 'inputs', perNode: false, perturbParams: false, paramOptions: undefined };
+    const nodeOptions: GradCheckOptions = { ...options, wrt: 'inputs', perNode: false, perturbParams: false, paramOptions: undefined, dims: undefined };
     result.nodes = await checkNodes(model, types, declaredFeeds, async (one, inputs) => {
       const r = await checkGradients(one, { ...nodeOptions, inputs });
       return { status: r.status, maxRelErr: Number.isFinite(r.maxRelErr) ? r.maxRelErr : null };
@@ -238,6 +256,7 @@ async function compare(
   built: ReturnType<typeof buildGradientModel>,
   model: Model,
   types: ReturnType<typeof inferTypes>,
+  dims: Record<string, number>,
   options: GradCheckOptions,
 ): Promise<{ result: GradCheckResult; declaredFeeds: Record<string, Tensor> }> {
   const rng = new Mulberry32(options.seed ?? 0);
@@ -250,6 +269,7 @@ async function compare(
     precisionFallback: precision.fallback,
     perturbedParams: options.perturbParams === true,
     outputs,
+    dims,
     rule: describeRule(precision.name, options.directions ?? 3),
   };
   // Feeds are held in the precision of the check, so that perturbations are exact to that precision.

@@ -25,6 +25,7 @@ export { buildGradientModel, inputGradName, paramGradName, upstreamName, type Gr
 export { rewriteSoftplus } from './autodiff/rewrite.js';
 export { findOp, requireOp, supportedOps, MAX_OPSET, MIN_OPSET } from './ops/index.js';
 export type { Grad, GradContext, GradRule, InferContext, OpDef, ValueType } from './ops/types.js';
+export { chooseDims, fixDims, formatSizes, openDims, sizedDims, type DimChoice, type OpenDim } from './open-dims.js';
 export { checkGradients, type DirectionCheck, type GradCheckOptions, type GradCheckResult, type TensorCheck } from './check-grad.js';
 export { exportModel, type ParameterValues } from './export.js';
 export { createSession, fromOrt, runSession, toOrt, type SessionOptions } from './runtime.js';

@@ -8,6 +8,7 @@ import { checkGradients, type GradCheckOptions, type GradCheckResult } from '../
 import { inputFromValues, readInputsDir } from '../../onnx/check-grad-inputs.js';
 import { readModel } from '../../onnx/convert.js';
 import { cutGraph } from '../../onnx/cut-graph.js';
+import { formatSizes } from '../../onnx/open-dims.js';
 import { inferTypes } from '../../onnx/infer.js';
 import type { Model } from '../../onnx/ir.js';
 import type { Tensor } from '../../onnx/tensor.js';
@@ -19,6 +20,8 @@ export interface CheckGradCliOptions {
   outputs?: string;
   wrt?: string;
   batch?: string | number;
+  /** Sizes of open dims, 'name=size,...'. */
+  dims?: string;
   seed?: string | number;
   json?: boolean;
   /** `name=v1,v2,...` per input (repeatable). */
@@ -44,15 +47,16 @@ function positiveInt(name: string, value: string | number | undefined, fallback:
  * @example
  * const code = await runCheckGrad('decoder.onnx', { wrt: 'params', json: true }, (s) => process.stdout.write(s));
  */
-export async function runCheckGrad(path: string, options: CheckGradCliOptions, write: (text: string) => void, extra: Omit<GradCheckOptions, 'wrt' | 'batch' | 'seed'> = {}): Promise<number> {
+export async function runCheckGrad(path: string, options: CheckGradCliOptions, write: (text: string) => void, extra: Omit<GradCheckOptions, 'wrt' | 'batch' | 'seed' | 'dims'> = {}): Promise<number> {
   const wrt = options.wrt ?? 'all';
   if (wrt !== 'inputs' && wrt !== 'params' && wrt !== 'all') invalidArgument('--wrt', "'inputs', 'params' or 'all'", wrt);
   const batch = positiveInt('--batch', options.batch, 2, 1);
   const seed = positiveInt('--seed', options.seed, 0, 0);
+  const dims = parseDims(options.dims);
   const read = readModel(readModelFile(path, 'model'));
   const model = options.outputs === undefined ? read : cutGraph(read, parseNames(options.outputs));
   const inputs = givenInputs(model, options, batch);
-  const result = await checkGradients(model, { ...extra, wrt, batch, seed, inputs, perturbParams: options.perturbParams === true, perNode: options.perNode === true });
+  const result = await checkGradients(model, { ...extra, wrt, batch, seed, dims, inputs, perturbParams: options.perturbParams === true, perNode: options.perNode === true });
   write(options.json ? `${JSON.stringify(toJson(result))}\n` : formatReport(path, result));
   return result.status === 'ok' ? 0 : result.status === 'wrong' ? 1 : 2;
 }
@@ -69,6 +73,19 @@ function givenInputs(model: Model, options: CheckGradCliOptions, batch: number):
     inputs[match[1]] = inputFromValues(model, types, match[1], values, batch);
   }
   return inputs;
+}
+
+/** 'height=4,width=4' as { height: 4, width: 4 }; the model checks the names. */
+function parseDims(text: string | undefined): Record<string, number> | undefined {
+  if (text === undefined) return undefined;
+  const sizes: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const m = /^\s*([^=\s][^=]*?)\s*=\s*(\d+)\s*$/.exec(part);
+    if (m === null || Number(m[2]) < 1) invalidArgument('--dims', "a list 'name=size,...' with sizes >= 1", text);
+    if (sizes[m[1]] !== undefined) invalidArgument('--dims', 'a list naming each dim once', text);
+    sizes[m[1]] = Number(m[2]);
+  }
+  return sizes;
 }
 
 function parseNames(value: string): string[] {
@@ -90,6 +107,7 @@ function toJson(r: GradCheckResult) {
     ...(r.nonFinite === undefined ? {} : { nonFinite: r.nonFinite }),
     rule: r.rule,
     outputs: r.outputs,
+    dims: r.dims,
     tensors: r.tensors.map((t) => ({
       name: t.name,
       kind: t.kind,
@@ -104,7 +122,7 @@ function toJson(r: GradCheckResult) {
 
 function formatReport(path: string, r: GradCheckResult): string {
   const width = Math.max(6, ...r.tensors.map((t) => t.name.length));
-  const lines = [`check-grad ${path}: ${r.tensors.length} tensors, outputs ${r.outputs.join(', ')}, ${r.precision}`];
+  const lines = [`check-grad ${path}: ${r.tensors.length} tensors, outputs ${r.outputs.join(', ')}, ${r.precision}, open dims ${formatSizes(r.dims)}`];
   if (r.precisionFallback !== null) lines.push(`  float32, not float64: ${r.precisionFallback}`);
   if (r.inputDomain !== null) lines.push(`  inputs drawn ${r.inputDomain}`);
   if (r.perturbedParams) lines.push('  parameters perturbed (--perturb-params)');
@@ -135,7 +153,8 @@ export function register(program: Command): void {
     .argument('<model>', 'path of the .onnx file')
     .option('--outputs <names>', 'differentiate these tensors (comma-separated), with the graph cut there (e.g. before a uint8 picture output)')
     .option('--wrt <what>', 'what to differentiate: inputs, params or all', 'all')
-    .option('--batch <n>', 'size of dynamic dimensions', '2')
+    .option('--batch <n>', 'size of open batch dims (the leading axis of an input)', '2')
+    .option('--dims <list>', "sizes of open dims by name, 'name=size,...' (default: the smallest sizes the model runs at)")
     .option('--seed <n>', 'seed of inputs, projections and directions', '0')
     .option('--input <name=values>', 'values of an input (integers for integer inputs; one value fills it), repeatable', (v: string, all: string[] = []) => [...all, v])
     .option('--inputs <dir>', 'a folder of input_0.pb, input_1.pb, ... TensorProto files (as ONNX test data sets ship)')

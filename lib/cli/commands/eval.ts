@@ -2,7 +2,9 @@
  * `langevin-pc eval <DIR|decoder.onnx>`: scores a trained model on the first N test images: the test ELBO
  * (with an encoder), the importance-sampled NLL (IWAE-K), the reconstruction error, and the Fréchet distance
  * between samples and test images under the dataset's shipped feature classifier (not Inception FID). A run
- * folder supplies its dataset, binarisation, likelihood and learned sigma; flags override them.
+ * folder supplies its dataset, binarisation, likelihood and learned sigma; flags override them. With --mask
+ * the NLL and reconstruction error are those of the observed pixels (an encoder would read the hidden ones, so
+ * none is used).
  */
 import type { Command } from 'commander';
 import type { ImageSet } from '../../data/image-set.js';
@@ -14,6 +16,7 @@ import { sliceImages } from '../../data/image-set.js';
 import { EVALUATION_SPLITS, type EvaluationSplit, evaluationImages, evaluationSplit, loadCliDataset } from '../datasets.js';
 import { isRunFolder, openModelFile, openRunFolder, readRunFolder, type EvalModelFlags, type EvalTarget } from '../eval-target.js';
 import { decoderSamples, describeLikelihood, evaluateNetworks, evaluationEstimates, evaluationLikelihood } from '../evaluation.js';
+import { readMaskFile } from '../mask-file.js';
 import * as flags from '../options.js';
 
 /** eval's options as commander passes them. */
@@ -23,6 +26,7 @@ export interface EvalCliOptions extends EvalModelFlags {
   split?: string;
   seed?: string;
   threads?: string;
+  mask?: string;
   json?: boolean;
 }
 
@@ -44,6 +48,10 @@ export interface EvalSummary {
   fd: number | null;
   fdNetwork: string | null;
   fdReason: string | null;
+  /** The --mask file: the numbers are about its observed pixels; null without. */
+  mask: string | null;
+  /** With a mask: the mean number of observed pixels per image. */
+  observedPixels: number | null;
   /** False when negElbo and nll are BCE + KL on grey values, not normalised likelihoods. */
   normalised: boolean;
   units: string;
@@ -74,17 +82,24 @@ async function runEval(target: string, options: EvalCliOptions, write: (text: st
   const dataset = loadCliDataset(options.dataset ?? run?.config.dataset ?? 'mnist', { validation: split === 'validation' });
   const scored = evaluationSplit(dataset, split);
   const binarize = options.binarize ?? run?.config.binarize ?? false;
+  if (options.mask !== undefined && options.encoder !== undefined)
+    throw new LpcError('LPC_INVALID_ARGUMENT', '--mask and --encoder: the encoder would read the hidden pixels; evaluate masked images without an encoder');
   const model: EvalTarget = run === null ? await openModelFile(target, options, scored.shape) : await openRunFolder(run, options, scored.shape);
   const fixed = evaluationLikelihood(model.likelihood, model.logSigma);
   if (fixed.spec === undefined) throw new LpcError('LPC_INVALID_ARGUMENT', `--sigma: ${fixed.note}`);
   const images = evaluationImages(scored, count, binarize);
-  const result = await evaluateNetworks(model.decoder, model.encoder, images, { likelihood: fixed.spec, iwae, seed, threads });
+  const mask = options.mask === undefined ? undefined : readMaskFile(options.mask, images.count, images.shape);
+  // A run's encoder would read the hidden pixels: a masked evaluation proposes from Langevin runs alone.
+  const encoder = mask === undefined ? model.encoder : null;
+  const result = await evaluateNetworks(model.decoder, encoder, images, { likelihood: fixed.spec, iwae, seed, threads, ...(mask === undefined ? {} : { mask }) });
   const fd = await frechet(model, dataset.featureDataset, dataset.name, sliceImages(scored, 0, images.count), seed, threads);
   const summary: EvalSummary = {
     images: result.images,
     split,
     ...evaluationEstimates(result),
     ...fd,
+    mask: options.mask ?? null,
+    observedPixels: result.observedPixels,
     normalised: result.normalised,
     units: result.normalised ? 'nats per image' : 'nats per image, BCE + KL (Bernoulli on grey values: not a normalised likelihood; pass --binarize for an NLL)',
     proposal: result.proposal,
@@ -119,6 +134,7 @@ async function frechet(
 function formatSummary(s: EvalSummary, result: EvaluationResult): string {
   const nllName = s.normalised ? 'NLL' : 'BCE + KL bound';
   const lines = [`${s.images} ${s.split} images of ${s.dataset}${s.binarized ? ' (binarised, fixed seed)' : ''}, likelihood ${s.likelihood}`];
+  if (s.mask !== null) lines.push(`mask ${s.mask}: NLL and recon MSE of the observed pixels only (${(s.observedPixels ?? 0).toFixed(1)} per image); no encoder`);
   if (s.negElbo !== null) lines.push(`-ELBO       ${s.negElbo.toFixed(2)} ± ${(s.negElboStdErr ?? 0).toFixed(2)} nats per image${s.normalised ? '' : ' (BCE + KL)'}`);
   lines.push(`${nllName.padEnd(10)} ${s.nll.toFixed(2)} ± ${s.nllStdErr.toFixed(2)} nats per image (importance sampling, K = ${s.nllK}, proposal ${s.proposal})`);
   for (const p of result.proposals) if (p.kind !== s.proposal) lines.push(`           ${p.nll.toFixed(2)} with proposal ${p.kind}`);
@@ -139,7 +155,8 @@ export function register(program: Command): void {
     .option('--encoder <model.onnx>', "an encoder for the ELBO and the encoder proposal (default: the run's)")
     .option('--iwae <K>', `importance samples per image (default ${EVAL_DEFAULTS.iwae})`)
     .option('--images <n>', `the first n images of the split (default ${EVAL_DEFAULTS.images})`)
-    .option('--split <split>', 'validation (the held-out end of the training split, as train --validation holds it out) or test (default test)');
+    .option('--split <split>', 'validation (the held-out end of the training split, as train --validation holds it out) or test (default test)')
+    .option('--mask <file>', 'score the observed pixels only: a PNG or NPY, [H, W] for all images or [n, H, W], nonzero = observed (no encoder is used)');
   flags.addLikelihoodOptions(command);
   flags.addDecoderOptions(command);
   flags.addEncoderOptions(command);

@@ -68,22 +68,37 @@ export class LinearGaussian {
     return p;
   }
 
-  /** log p(x) per image, float64. */
-  logMarginal(x: Float32Array, B: number): Float64Array {
+  /**
+   * log p(x) per image, float64; with `observed` ([D], nonzero = observed) log p(x_obs), the marginal of the
+   * observed pixels: N(c_o, W_o W_o^T + sigma^2 I), whose columns keep disjoint supports.
+   */
+  logMarginal(x: Float32Array, B: number, observed?: Uint8Array): Float64Array {
     const { D, d, sigma } = this;
     const s2 = sigma * sigma;
-    const p = this.projections(x, B);
+    const seen = (i: number) => observed === undefined || observed[i] !== 0;
+    const colSq = new Float64Array(d);
+    let pixels = 0;
+    for (let i = 0; i < D; i++) {
+      if (!seen(i)) continue;
+      pixels++;
+      for (let j = 0; j < d; j++) colSq[j] += this.W[i * d + j] ** 2;
+    }
     const out = new Float64Array(B);
     for (let b = 0; b < B; b++) {
-      let rr = 0;
-      for (let i = 0; i < D; i++) rr += (x[b * D + i] - this.c[i]) ** 2;
-      let quad = rr;
-      let logDet = 2 * D * Math.log(sigma);
-      for (let j = 0; j < d; j++) {
-        quad -= p[b * d + j] ** 2 / (s2 + this.s2[j]);
-        logDet += Math.log1p(this.s2[j] / s2);
+      const p = new Float64Array(d);
+      let quad = 0;
+      for (let i = 0; i < D; i++) {
+        if (!seen(i)) continue;
+        const r = x[b * D + i] - this.c[i];
+        quad += r * r;
+        for (let j = 0; j < d; j++) p[j] += this.W[i * d + j] * r;
       }
-      out[b] = -0.5 * D * LOG_2PI - 0.5 * logDet - (0.5 * quad) / s2;
+      let logDet = 2 * pixels * Math.log(sigma);
+      for (let j = 0; j < d; j++) {
+        quad -= p[j] ** 2 / (s2 + colSq[j]);
+        logDet += Math.log1p(colSq[j] / s2);
+      }
+      out[b] = -0.5 * pixels * LOG_2PI - 0.5 * logDet - (0.5 * quad) / s2;
     }
     return out;
   }
@@ -153,9 +168,9 @@ export class LinearGaussian {
     return loadDecoder(model, { imageShape: this.imageShape, range: '01' });
   }
 
-  /** The Gaussian energy model of the decoder, frozen. */
-  async energyModel(): Promise<EnergyModel> {
-    return EnergyModel.create(await this.decoder(), { likelihood: { kind: 'gaussian', sigma: { mode: 'fixed', sigma: this.sigma } }, threads: 1 });
+  /** The Gaussian energy model of the decoder, frozen; `masked` reads NaN pixels as hidden. */
+  async energyModel(masked = false): Promise<EnergyModel> {
+    return EnergyModel.create(await this.decoder(), { likelihood: { kind: 'gaussian', sigma: { mode: 'fixed', sigma: this.sigma } }, threads: 1, masked });
   }
 
   /**
