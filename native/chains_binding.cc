@@ -99,8 +99,7 @@ ChainsBinding::ChainsBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     float* eta = stepSizes_.data("chains.stepSizes");
     for (std::size_t c = 0; c < n; ++c) eta[c] = stepSize;
     if (device == "cuda") {
-      useCuda_ = cuda::usable();
-      deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
+      device_.request_cuda();
     }
     account(info.Env());
   });
@@ -159,14 +158,7 @@ Napi::Value ChainsBinding::StepSizes(const Napi::CallbackInfo&) {
   return stepSizes_.view();
 }
 
-Napi::Value ChainsBinding::Device(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  if (useCuda_ && !cuda::usable()) {
-    useCuda_ = false;  // another object's CUDA call failed
-    deviceReason_ = cuda::failure_reason();
-  }
-  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, deviceReason_)}});
-}
+Napi::Value ChainsBinding::Device(const Napi::CallbackInfo& info) { return device_.report(info.Env()); }
 
 // step(grad, energy | undefined, stepSize | undefined) -> number of chains restarted.
 Napi::Value ChainsBinding::Step(const Napi::CallbackInfo& info) {
@@ -187,14 +179,13 @@ Napi::Value ChainsBinding::Step(const Napi::CallbackInfo& info) {
   float* out = other();
   ThreadPool& pool = Addon::of(info.Env()).pool();
   std::size_t restarted;
-  if (useCuda_ && cuda::usable()) {
+  if (device_.on_gpu()) {
     restarted = core_->step_with(pool, z, out, g, energy, eta, [&](const StepKernelArgs& a) {
       try {
         cuda::langevin_update(a);
       } catch (const std::exception& e) {
         // The GPU failed mid-run (e.g. the device was lost); nothing was written: redo the step on the CPU.
-        useCuda_ = false;
-        deviceReason_ = cuda_failed("Chains.step", e);
+        device_.fail("Chains.step", e);
         pool.parallel_for(a.n, 1, [&](std::size_t r0, std::size_t r1) { langevin_update_rows(a, r0, r1); });
       }
     });

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "chains_core.h"
+#include "cuda_fallback.h"
 #include "js_buffer.h"
 
 namespace lpc {
@@ -73,8 +74,7 @@ class ChainsBinding : public Napi::ObjectWrap<ChainsBinding> {
   int cur_ = 0;
   js::JsFloatBuffer proposal_;  // MALA proposal, allocated by the first propose()
   js::JsFloatBuffer stepSizes_;  // per-chain base step sizes, writable from JavaScript
-  bool useCuda_ = false;
-  std::string deviceReason_;
+  js::DeviceChoice device_;
   int64_t externalBytes_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "cuda_api.h"
+#include "js_result.h"
 
 namespace lpc {
 namespace js {
@@ -16,6 +17,26 @@ std::string cuda_failed(const char* what, const std::exception& e) {
   const std::string reason = std::string("CUDA failed in ") + what + ", now on the CPU: " + e.what();
   cuda::mark_failed(reason);
   return reason;
+}
+
+void DeviceChoice::request_cuda() {
+  cuda_ = cuda::usable();
+  reason_ = cuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
+}
+
+bool DeviceChoice::on_gpu() const { return cuda_ && cuda::usable(); }
+
+void DeviceChoice::fail(const char* what, const std::exception& e) {
+  cuda_ = false;
+  reason_ = cuda_failed(what, e);
+}
+
+Napi::Value DeviceChoice::report(Napi::Env env) {
+  if (cuda_ && !cuda::usable()) {
+    cuda_ = false;  // another object's CUDA call failed
+    reason_ = cuda::failure_reason();
+  }
+  return record(env, {{"device", Napi::String::New(env, cuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, reason_)}});
 }
 
 void warn_cuda_fallback(Napi::Env env) {

@@ -74,8 +74,7 @@ OptimizerBinding::OptimizerBinding(const Napi::CallbackInfo& info) : Napi::Objec
     const std::string device = string(property(o, "device"), "options.device");
     if (device != "cpu" && device != "cuda") throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
-      useCuda_ = cuda::usable();
-      deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
+      device_.request_cuda();
     }
     const std::vector<TypedView> params = float32_list(items, "params", nullptr);
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -141,8 +140,7 @@ bool OptimizerBinding::step_on_gpu(const OptCoeffs& c, const std::vector<float*>
       cuda::optimizer_update(kind_, c, p[i].data(), gs[i], s0[i].empty() ? nullptr : s0[i].data(), s1[i].empty() ? nullptr : s1[i].data(), lengths_[i]);
     }
   } catch (const std::exception& e) {
-    useCuda_ = false;
-    deviceReason_ = cuda_failed("Optimizer.step", e);
+    device_.fail("Optimizer.step", e);
     return false;
   }
   for (std::size_t i = 0; i < count; ++i) {
@@ -182,7 +180,7 @@ Napi::Value OptimizerBinding::Step(const Napi::CallbackInfo& info) {
   }
   if (t_ < kMaxSteps) ++t_;  // saturates: the bias corrections are 1 long before
   const OptCoeffs c = coeffs(scale);
-  const bool onGpu = useCuda_ && cuda::usable() && step_on_gpu(c, ps, gs);
+  const bool onGpu = device_.on_gpu() && step_on_gpu(c, ps, gs);
   if (!onGpu) {
     for (std::size_t i = 0; i < ps.size(); ++i) {
       float* s0 = s0_[i].empty() ? nullptr : s0_[i].data();
@@ -203,14 +201,7 @@ Napi::Value OptimizerBinding::SetLearningRate(const Napi::CallbackInfo& info) {
 
 Napi::Value OptimizerBinding::StepCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(t_)); }
 
-Napi::Value OptimizerBinding::Device(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  if (useCuda_ && !cuda::usable()) {
-    useCuda_ = false;  // another object's CUDA call failed
-    deviceReason_ = cuda::failure_reason();
-  }
-  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, deviceReason_)}});
-}
+Napi::Value OptimizerBinding::Device(const Napi::CallbackInfo& info) { return device_.report(info.Env()); }
 
 // getState() -> {t, lr, s0: Float32Array[], s1: Float32Array[]} (copies; empty arrays where a kind keeps no
 // such buffer).

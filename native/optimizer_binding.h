@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda_fallback.h"
 #include "optim.h"
 
 namespace lpc {
@@ -56,8 +57,7 @@ class OptimizerBinding : public Napi::ObjectWrap<OptimizerBinding> {
   std::vector<Napi::Reference<Napi::Float32Array>> params_;
   std::vector<std::size_t> lengths_;
   std::vector<std::vector<float>> s0_, s1_;  // sgd: momentum buffers (s0); adam: m (s0), v (s1)
-  bool useCuda_ = false;
-  std::string deviceReason_;
+  js::DeviceChoice device_;
   int64_t externalBytes_ = 0;  // reported to the engine (moment buffers), see ChainsBinding::account
 };
 

@@ -42,8 +42,7 @@ RngBinding::RngBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RngBin
     const std::string device = string(property(o, "device"), "options.device");
     if (device != "cpu" && device != "cuda") throw ArgRangeError("options.device: expected 'cpu' or 'cuda'; got '" + device + "'");
     if (device == "cuda") {
-      useCuda_ = cuda::usable();
-      deviceReason_ = useCuda_ ? "" : cuda::status().available ? cuda::failure_reason() : cuda::status().reason;
+      device_.request_cuda();
     }
   });
 }
@@ -73,13 +72,12 @@ Napi::Value RngBinding::Normal(const Napi::CallbackInfo& info) {
   const DrawSite site = claim(out.length);
   auto* o = static_cast<float*>(out.data);
   bool done = false;
-  if (useCuda_ && cuda::usable()) {
+  if (device_.on_gpu()) {
     try {
       cuda::normals(site, 0, out.length, o);
       done = true;
     } catch (const std::exception& e) {
-      useCuda_ = false;
-      deviceReason_ = cuda_failed("Rng.normal", e);
+      device_.fail("Rng.normal", e);
     }
   }
   if (!done) {
@@ -108,14 +106,7 @@ Napi::Value RngBinding::SetState(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value RngBinding::Device(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  if (useCuda_ && !cuda::usable()) {
-    useCuda_ = false;  // another object's CUDA call failed
-    deviceReason_ = cuda::failure_reason();
-  }
-  return record(env, {{"device", Napi::String::New(env, useCuda_ ? "cuda" : "cpu")}, {"reason", Napi::String::New(env, deviceReason_)}});
-}
+Napi::Value RngBinding::Device(const Napi::CallbackInfo& info) { return device_.report(info.Env()); }
 
 Napi::Value RngBinding::Dispose(const Napi::CallbackInfo& info) {
   alive_ = false;

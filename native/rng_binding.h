@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include "cuda_fallback.h"
 #include "random.h"
 
 namespace lpc {
@@ -33,8 +34,7 @@ class RngBinding : public Napi::ObjectWrap<RngBinding> {
 
   bool alive_ = true;
   uint64_t seed_ = 0, stream_ = 0, counter_ = 0;
-  bool useCuda_ = false;
-  std::string deviceReason_;
+  js::DeviceChoice device_;
 };
 
 }  // namespace lpc
