@@ -5,6 +5,7 @@
  * here as text; the networks' description is inlined as JSON so that only the models and onnxruntime-web's
  * files are fetched.
  */
+import { escapeHtml } from '../report/report-html.js';
 import { ORT_WEB_FILES } from './ort-web-files.js';
 import type { SiteModelInfo } from './site-models.js';
 
@@ -21,7 +22,7 @@ export function explorerHtml(info: SiteModelInfo, title: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>${escapeText(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em auto; max-width: 1100px; padding: 0 1em; color: #222; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.1em; }
@@ -37,7 +38,7 @@ canvas.image { width: 224px; height: 224px; image-rendering: pixelated; border: 
 </style>
 </head>
 <body>
-<h1>${escapeText(title)}</h1>
+<h1>${escapeHtml(title)}</h1>
 <p class="note">Move the sliders, or drag the point in the slice through two latent dimensions; the decoder's mean image follows. Status: <span id="status">loading the networks</span></p>
 <div class="row">
   <div><h2>Decoded image</h2><canvas id="decoded" class="image"></canvas>
@@ -56,10 +57,6 @@ ${PAGE_SCRIPT.replace('LATENT_LIMIT', String(LATENT_LIMIT))}
 </body>
 </html>
 `;
-}
-
-function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 const ENCODER_SECTION = `<h2>Encode an image</h2>
