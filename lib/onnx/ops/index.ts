@@ -56,10 +56,7 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   resizeOps, // Resize Upsample
 ];
 
-/** The lowest default-domain opset the toolkit handles. */
-export const MIN_OPSET = 9;
-/** The highest default-domain opset the toolkit handles. */
-export const MAX_OPSET = 21;
+export { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 const registry = new Map<string, OpDef[]>();
 for (const family of FAMILIES) {
@@ -73,7 +70,6 @@ for (const family of FAMILIES) {
   }
 }
 
-/** The operator types in the registry, sorted. */
 /** The operators whose definitions declare a kink (branch selections frozen by gradient checks), sorted. */
 export function kinkedOps(): string[] {
   return [...registry.entries()]
@@ -82,6 +78,7 @@ export function kinkedOps(): string[] {
     .sort();
 }
 
+/** The operator types in the registry, sorted. */
 export function supportedOps(): string[] {
   return [...registry.keys()].sort();
 }
