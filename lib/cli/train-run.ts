@@ -14,7 +14,8 @@ import type { EvaluationResult } from '../eval/evaluate.js';
 import { LpcError } from '../errors.js';
 import { loadDecoder } from '../models/load-decoder.js';
 import { loadEncoder } from '../models/load-encoder.js';
-import { MetricsHistory, type HistoryPoint, type UpdateTraces } from '../training/metrics-history.js';
+import type { BestEvaluation, RunMetrics } from '../report/run-metrics.js';
+import { MetricsHistory, type HistoryPoint } from '../training/metrics-history.js';
 import { RUN_FILES, type RunCheckpoint, RunDirectory, type TrainingSnapshot } from '../training/run-directory.js';
 import { evaluateNetworks, evaluationLikelihood, learnedLogSigma, missingEvaluation, pointEvaluation, samplesPng } from './evaluation.js';
 import { InterruptGuard } from './interrupt.js';
@@ -26,36 +27,8 @@ import { type DatasetSummary, resolveTrainPlan, type TrainPlan } from './train-p
 import { progressMode, TrainProgress } from './train-progress.js';
 import { writeEvaluationPictures, writeTrainReport } from './train-report.js';
 
-/** What metrics.json (and `train --json`) holds. */
-export interface TrainMetrics {
-  config: TrainConfig;
-  /** The data: split sizes, the training images used, binarisation. */
-  dataset: DatasetSummary;
-  /** The split the history's evaluations scored. */
-  evalSplit: EvaluationSplit;
-  /**
-   * With --validation, the evaluation with the lowest validation NLL (its networks are in DIR/best/); null
-   * without --validation or before any NLL.
-   */
-  best: BestEvaluation | null;
-  /** Updates done. */
-  updates: number;
-  /** Epochs done (fractional). */
-  epochs: number;
-  /** Wall-clock seconds spent in training updates (evaluations and checkpoints not counted). */
-  seconds: number;
-  /** True when the run stopped at a SIGINT before its end. */
-  interrupted: boolean;
-  /** One point per evaluation; the last one scores the final networks. */
-  history: HistoryPoint[];
-  traces: UpdateTraces;
-}
-
-/** The best validation evaluation of a run. */
-export interface BestEvaluation {
-  updates: number;
-  nll: number;
-}
+/** What metrics.json (and `train --json`) holds: RunMetrics with the CLI's configuration and data summary. */
+export type TrainMetrics = RunMetrics<TrainConfig, DatasetSummary, EvaluationSplit>;
 
 /** Where train writes. */
 export interface TrainIo {

@@ -1,23 +1,42 @@
 /**
- * The part of a run folder's metrics.json that reports read, checked on the way in: `train` writes it (the
- * TrainMetrics of lib/cli/train-run.ts); this layer restates only what it draws, so that it stays below the CLI.
+ * The shape of a run folder's metrics.json, written once: `train` writes it (lib/cli/train-run.ts's
+ * TrainMetrics fills in the configuration and data types, which belong to the CLI), and reports read it,
+ * checked on the way in.
  */
 import { LpcError } from '../errors.js';
 import type { HistoryPoint, UpdateTraces } from '../training/metrics-history.js';
 
-/** What a report reads of metrics.json. */
-export interface RunMetrics {
-  /** The training configuration (drawn as a table, whatever its fields). */
-  config: object;
-  /** The data: split sizes, images used, binarisation. */
-  dataset: object;
-  /** The split the evaluations scored: 'validation' or 'test'. */
-  evalSplit: string;
-  best: { updates: number; nll: number } | null;
+/** The best validation evaluation of a run. */
+export interface BestEvaluation {
   updates: number;
+  nll: number;
+}
+
+/**
+ * What metrics.json holds. A report draws the configuration and the data as tables whatever their fields;
+ * `train` writes them with its own types.
+ */
+export interface RunMetrics<Config extends object = object, Dataset extends object = object, Split extends string = string> {
+  /** The training configuration. */
+  config: Config;
+  /** The data: split sizes, the training images used, binarisation. */
+  dataset: Dataset;
+  /** The split the history's evaluations scored: 'validation' or 'test'. */
+  evalSplit: Split;
+  /**
+   * With --validation, the evaluation with the lowest validation NLL (its networks are in DIR/best/); null
+   * without --validation or before any NLL.
+   */
+  best: BestEvaluation | null;
+  /** Updates done. */
+  updates: number;
+  /** Epochs done (fractional). */
   epochs: number;
+  /** Wall-clock seconds spent in training updates (evaluations and checkpoints not counted). */
   seconds: number;
+  /** True when the run stopped at a SIGINT before its end. */
   interrupted: boolean;
+  /** One point per evaluation; the last one scores the final networks. */
   history: HistoryPoint[];
   traces: UpdateTraces;
 }
