@@ -89,10 +89,23 @@ export function checkImageShape(name: string, value: unknown): ImageShape {
 }
 
 /**
- * An options object whose keys are all in `known`: a misspelt option would otherwise be ignored silently and
- * the run would use its default. `who` names the class or function the options are for.
+ * Every key of an options type, written as `{ a: true, b: true } satisfies OptionKeys<Options>` so that the
+ * compiler refuses a list that misses a key or names one the type does not have.
  */
-export function checkKnownKeys(options: unknown, known: readonly string[], who: string): asserts options is object {
+export type OptionKeys<T> = Record<keyof T, true>;
+
+/**
+ * An options object whose keys are all in `known` (a list, or an OptionKeys record): a misspelt option would
+ * otherwise be ignored silently and the run would use its default. `who` names the class or function the
+ * options are for.
+ */
+export function checkKnownKeys(options: unknown, known: readonly string[] | Readonly<Record<string, true>>, who: string): asserts options is object {
   if (typeof options !== 'object' || options === null) invalidArgument(`${who} options`, 'an options object', options);
-  for (const key of Object.keys(options)) if (!known.includes(key)) invalidArgument(`${who} options.${key}`, `one of ${known.join(', ')}`, key);
+  const names = Array.isArray(known) ? (known as readonly string[]) : Object.keys(known);
+  for (const key of Object.keys(options)) if (!names.includes(key)) invalidArgument(`${who} options.${key}`, `one of ${names.join(', ')}`, key);
+}
+
+/** Like checkKnownKeys, for options that may be left out (undefined stands for {}). */
+export function checkOptionalKeys(options: unknown, known: readonly string[] | Readonly<Record<string, true>>, who: string): void {
+  if (options !== undefined) checkKnownKeys(options, known, who);
 }

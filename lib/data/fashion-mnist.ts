@@ -5,6 +5,7 @@
 import type { ReadArrayOptions } from './file-bytes.js';
 import type { Dataset } from './image-set.js';
 import { loadIdxDataset } from './idx-dataset.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Where the Debian package dataset-fashion-mnist puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -20,6 +21,9 @@ export interface FashionMnistOptions extends ReadArrayOptions {
   /** Folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default: $LPC_FASHION_MNIST_DIR, else FASHION_MNIST_DIR). */
   directory?: string;
 }
+
+/** Every key of FashionMnistOptions (a misspelt option is refused, not ignored). */
+const FASHION_MNIST_KEYS = { directory: true, maxBytes: true } satisfies OptionKeys<FashionMnistOptions>;
 
 const INSTALL_HINT =
   'Install the Debian package dataset-fashion-mnist (apt-get update && apt-get install -y dataset-fashion-mnist), ' +
@@ -40,6 +44,7 @@ export function fashionMnistDirectory(): string {
  * const x = scaleImages(fashion.test, UNIT_RANGE); // Float32Array values in [0, 1]
  */
 export function loadFashionMnist(options: FashionMnistOptions = {}): Dataset<Uint8Array> {
+  checkKnownKeys(options, FASHION_MNIST_KEYS, 'loadFashionMnist');
   const directory = options.directory ?? fashionMnistDirectory();
-  return loadIdxDataset({ name: 'fashion-mnist', directory, classNames: FASHION_MNIST_CLASSES, installHint: INSTALL_HINT }, options);
+  return loadIdxDataset({ name: 'fashion-mnist', directory, classNames: FASHION_MNIST_CLASSES, installHint: INSTALL_HINT }, { maxBytes: options.maxBytes });
 }

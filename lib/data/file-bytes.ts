@@ -7,6 +7,7 @@ import { kMaxLength } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { invalidArgument, LpcError } from '../errors.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Default ceiling on the data bytes of one file (4 GiB); callers may raise it. */
 export const DEFAULT_MAX_BYTES = 4 * 2 ** 30;
@@ -17,8 +18,12 @@ export interface ReadArrayOptions {
   maxBytes?: number;
 }
 
+/** Every key of ReadArrayOptions (a misspelt option is refused, not ignored). */
+const READ_ARRAY_KEYS = { maxBytes: true } satisfies OptionKeys<ReadArrayOptions>;
+
 /** The data-size limit an options object asks for, checked. */
 export function maxBytesOf(options: ReadArrayOptions): number {
+  checkKnownKeys(options, READ_ARRAY_KEYS, 'read options');
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (typeof maxBytes !== 'number' || !(maxBytes > 0)) invalidArgument('options.maxBytes', 'a positive number of bytes', maxBytes);
   return maxBytes;

@@ -6,6 +6,7 @@ import { LpcError } from '../errors.js';
 import { BYTE_RANGE, createImageSet, type ImageSet, type LabelArray, type PixelArray, type ValueRange } from './image-set.js';
 import { nhwcToNchw, type ImageLayout } from './layout.js';
 import type { NdArray } from './nd-array.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** How imageSetFromArray reads an array's axes, names it and declares its range. */
 export interface ImageSetFromArrayOptions {
@@ -21,6 +22,9 @@ export interface ImageSetFromArrayOptions {
   labels?: LabelArray | null;
 }
 
+/** Every key of ImageSetFromArrayOptions (a misspelt option is refused, not ignored). */
+const FROM_ARRAY_KEYS = { name: true, layout: true, range: true, labels: true } satisfies OptionKeys<ImageSetFromArrayOptions>;
+
 /**
  * Builds an ImageSet from an array. NHWC input is transposed into a new NCHW array; uint8 and float32
  * NCHW data are used as they are (no copy).
@@ -29,6 +33,7 @@ export interface ImageSetFromArrayOptions {
  * const set = imageSetFromArray(readNpy('cifar.npy'), { name: 'cifar' }); // [n,32,32,3] -> shape [3,32,32]
  */
 export function imageSetFromArray(array: NdArray, options: ImageSetFromArrayOptions = {}): ImageSet {
+  checkKnownKeys(options, FROM_ARRAY_KEYS, 'imageSetFromArray');
   const name = options.name ?? 'images';
   const { shape } = array;
   let layout: ImageLayout;

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { LpcError } from '../errors.js';
 import { corruptData, decodedBytes, elementCount, maxBytesOf, readFileBytes, type ReadArrayOptions } from './file-bytes.js';
 import { checkArray, DTYPE_ARRAYS, DTYPE_BYTES, type Dtype, type NdArray } from './nd-array.js';
+import { checkKnownKeys } from '../checks.js';
 
 const TYPE_CODES: Readonly<Record<number, Dtype>> = {
   0x08: 'uint8',
@@ -124,6 +125,7 @@ export function encodeIdx(array: NdArray): Buffer {
  * Writes an array as an IDX file, gzipped when `gzip` is true (default: when the name ends in .gz).
  */
 export function writeIdx(file: string, array: NdArray, options: { gzip?: boolean } = {}): void {
+  checkKnownKeys(options, ['gzip'], 'writeIdx');
   const bytes = encodeIdx(array);
   writeFileSync(file, (options.gzip ?? file.endsWith('.gz')) ? gzipSync(bytes) : bytes);
 }

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, LpcError } from '../errors.js';
 import { encodePng } from './png-codec.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 // The data layer's PixelArray and ValueRange, restated: report sits below every layer that defines images.
 type GridPixels = Uint8Array | Float32Array;
@@ -30,6 +31,9 @@ export interface ImageGridOptions {
   pairGap?: number;
 }
 
+/** Every key of ImageGridOptions (a misspelt option is refused, not ignored). */
+const IMAGE_GRID_KEYS = { columns: true, padding: true, background: true, range: true, pairs: true, pairGap: true } satisfies OptionKeys<ImageGridOptions>;
+
 /**
  * The PNG bytes of a grid of images.
  *
@@ -37,6 +41,7 @@ export interface ImageGridOptions {
  * const png = imageGridPng(x, [64, 1, 28, 28], { columns: 8, pairs: reconstructions });
  */
 export function imageGridPng(images: GridPixels, shape: BatchShape, options: ImageGridOptions = {}): Buffer {
+  checkKnownKeys(options, IMAGE_GRID_KEYS, 'imageGridPng');
   const [n, c, h, w] = checkShape(images, shape, 'images');
   if (options.pairs !== undefined) checkShape(options.pairs, shape, 'options.pairs');
   const requestedColumns = options.columns ?? Math.ceil(Math.sqrt(n));

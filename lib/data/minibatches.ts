@@ -8,6 +8,7 @@ import { threshold } from './binarize.js';
 import { imageSize, type ImageSet, UNIT_RANGE, type ValueRange } from './image-set.js';
 import { checkRandomSource, drawPermutation, type RandomSource } from './random-source.js';
 import { byteTable, scaleInto } from './scale.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** How a MinibatchLoader orders, converts and batches a set. */
 export interface MinibatchOptions {
@@ -24,6 +25,9 @@ export interface MinibatchOptions {
   /** Binarise each batch afresh (dynamic binarisation); needs range [0, 1]. */
   binarize?: boolean;
 }
+
+/** Every key of MinibatchOptions (a misspelt option is refused, not ignored). */
+const MINIBATCH_KEYS = { batchSize: true, source: true, shuffle: true, dropLast: true, range: true, binarize: true } satisfies OptionKeys<MinibatchOptions>;
 
 /**
  * One minibatch: views into the loader's buffers, valid until the next batch is drawn. Consume it
@@ -67,6 +71,7 @@ export class MinibatchLoader {
 
   /** A loader over `set`; throws LPC_INVALID_ARGUMENT for a bad option, or for a missing source when shuffling or binarising. */
   constructor(set: ImageSet, options: MinibatchOptions) {
+    checkKnownKeys(options, MINIBATCH_KEYS, 'MinibatchLoader');
     const { batchSize } = options;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) invalidArgument('batchSize', 'a positive integer', batchSize);
     this.options = { shuffle: options.shuffle ?? true, dropLast: options.dropLast ?? false, binarize: options.binarize ?? false };

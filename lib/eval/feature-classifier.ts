@@ -13,6 +13,7 @@ import { GraphBuilder } from '../onnx/builder.js';
 import { Graph, Model } from '../onnx/ir.js';
 import { makeTensor } from '../onnx/tensor.js';
 import { Rng } from '../native/index.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Layer widths of the shipped classifiers: 784 pixels, hidden 256 and 128 (the features), 10 classes. */
 export const FEATURE_CLASSIFIER_SIZES: readonly number[] = Object.freeze([784, 256, 128, 10]);
@@ -34,6 +35,9 @@ export interface FeatureClassifierOptions {
   seed?: number | bigint;
 }
 
+/** Every key of FeatureClassifierOptions (a misspelt option is refused, not ignored). */
+const FEATURE_CLASSIFIER_KEYS = { sizes: true, imageShape: true, seed: true } satisfies OptionKeys<FeatureClassifierOptions>;
+
 /**
  * A freshly initialised classifier: weights fc<i>.weight [out, in] (Gemm transB = 1, as PyTorch exports
  * Linear) drawn N(0, 2 / fan_in) before a ReLU (He) and N(0, 1 / fan_in) for the logits; biases zero.
@@ -43,6 +47,7 @@ export interface FeatureClassifierOptions {
  * model.graph.outputs.map((o) => o.name); // ['features', 'logits']
  */
 export function buildFeatureClassifier(options: FeatureClassifierOptions = {}): Model {
+  checkKnownKeys(options, FEATURE_CLASSIFIER_KEYS, 'buildFeatureClassifier');
   const sizes = [...(options.sizes ?? FEATURE_CLASSIFIER_SIZES)];
   const shape = options.imageShape ?? ([1, 28, 28] as const);
   if (sizes.length < 3 || !sizes.every((s) => Number.isSafeInteger(s) && s > 0)) {

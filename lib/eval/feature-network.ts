@@ -10,6 +10,7 @@ import { createSession, runSession } from '../onnx/runtime.js';
 import { makeTensor } from '../onnx/tensor.js';
 import { CLASSIFIER_IO, NETWORK_NAME_KEY } from './feature-classifier.js';
 import { featureStatistics, type FeatureStatistics } from './feature-statistics.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /**
  * Images for a feature network: an ImageSet of the network's image shape (any declared range; it is mapped
@@ -24,6 +25,9 @@ export interface FeatureNetworkOptions {
   /** Images per onnxruntime run (default 1000: ~3 MB of input, a few MB of activations). */
   chunk?: number;
 }
+
+/** Every key of FeatureNetworkOptions (a misspelt option is refused, not ignored). */
+const FEATURE_NETWORK_KEYS = { threads: true, chunk: true } satisfies OptionKeys<FeatureNetworkOptions>;
 
 /** Accuracy and mean negative log-likelihood of a labelled set. */
 export interface ClassifierScore {
@@ -70,6 +74,7 @@ export class FeatureNetwork {
    * `features` [batch, d] and `logits` [batch, classes] with static c, h, w, d, classes.
    */
   static async load(bytes: Uint8Array, options: FeatureNetworkOptions = {}): Promise<FeatureNetwork> {
+    checkKnownKeys(options, FEATURE_NETWORK_KEYS, 'FeatureNetwork.load');
     const chunk = options.chunk ?? 1000;
     if (!Number.isSafeInteger(chunk) || chunk < 1) invalidArgument('chunk', 'a positive integer', chunk);
     const model = readModel(bytes);

@@ -10,6 +10,7 @@ import type { FeatureNetwork, NetworkImages } from './feature-network.js';
 import type { FeatureStatistics } from './feature-statistics.js';
 import { frechetDistanceOfMoments } from './frechet-distance.js';
 import { type FeatureDataset, sharedFeatureClassifier } from './shipped-classifiers.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Which feature network judges the images: a shipped dataset's classifier, or one you opened. */
 export interface FrechetDistanceOptions {
@@ -18,6 +19,9 @@ export interface FrechetDistanceOptions {
   /** Use this network instead (e.g. one trained with trainFeatureClassifier). */
   network?: FeatureNetwork;
 }
+
+/** Every key of FrechetDistanceOptions (a misspelt option is refused, not ignored). */
+const FRECHET_KEYS = { dataset: true, network: true } satisfies OptionKeys<FrechetDistanceOptions>;
 
 /** The distance, its parts, and what it was measured with. */
 export interface FrechetDistanceResult {
@@ -53,6 +57,7 @@ export type FrechetInput = NetworkImages | FeatureStatistics;
  * console.log(`fd ${fd.toFixed(2)} (${network}; not Inception FID)`);
  */
 export async function frechetDistance(real: FrechetInput, generated: FrechetInput, options: FrechetDistanceOptions): Promise<FrechetDistanceResult> {
+  checkKnownKeys(options, FRECHET_KEYS, 'frechetDistance');
   if (typeof options !== 'object' || options === null || (options.dataset === undefined) === (options.network === undefined)) {
     invalidArgument('options', 'an object with exactly one of dataset and network', options);
   }

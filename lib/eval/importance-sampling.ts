@@ -8,7 +8,8 @@
  */
 import { LpcError } from '../errors.js';
 import { logSumExpRows } from '../native/reductions.js';
-import { forEachProposalChunk, type DrawOptions, type LikelihoodFunction } from './proposal-draws.js';
+import { DRAW_OPTION_KEYS, forEachProposalChunk, type DrawOptions, type LikelihoodFunction } from './proposal-draws.js';
+import { checkKnownKeys } from '../checks.js';
 import type { GaussianProposal } from './proposal.js';
 
 /** Per-datapoint results of importance sampling. */
@@ -37,6 +38,7 @@ export interface ImportanceSampleResult {
  * iw.logLikelihood[0]; // log p(x_0) in nats (negate for the NLL)
  */
 export async function importanceSampledLogLikelihood(model: LikelihoodFunction, x: Float32Array, batch: number, proposal: GaussianProposal, options: DrawOptions): Promise<ImportanceSampleResult> {
+  checkKnownKeys(options, DRAW_OPTION_KEYS, 'importanceSampledLogLikelihood');
   const lse = new Float64Array(batch).fill(-Infinity); // log sum w over the chunks so far
   const lse2 = new Float64Array(batch).fill(-Infinity); // log sum w^2
   let logw = new Float64Array(0);

@@ -10,7 +10,7 @@ export { checkProposal, inflateProposal, klToStandardNormal, proposalFromVarianc
 export { MarginalBernoulli, type MarginalBernoulliOptions, type MarginalBernoulliScore } from './marginal-bernoulli.js';
 export { checkEvaluable, isBinary, isNormalised } from './units.js';
 export { evaluateModel, type EvaluateOptions, type EvaluationResult, type ProposalKind, type ProposalReport } from './evaluate.js';
-export { DEFAULT_EVAL_KEEP, DEFAULT_EVAL_LANGEVIN, DEFAULT_INFLATION, langevinProposal, type LangevinProposal } from './langevin-proposal.js';
+export { DEFAULT_EVAL_KEEP, DEFAULT_EVAL_LANGEVIN, DEFAULT_INFLATION, langevinProposal, type LangevinProposal, type LangevinProposalOptions } from './langevin-proposal.js';
 export { reconstruct, sampleGridPng, sampleImages, type Reconstruction } from './reconstruction.js';
 export { meanAndStdErr } from './statistics.js';
 export { buildFeatureClassifier, CLASSIFIER_IO, FEATURE_CLASSIFIER_OPSET, FEATURE_CLASSIFIER_SIZES, type FeatureClassifierOptions, NETWORK_NAME_KEY, withNllHead } from './feature-classifier.js';

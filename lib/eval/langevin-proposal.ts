@@ -9,6 +9,7 @@ import type { EncoderInit, LangevinSampler } from '../inference/langevin-sampler
 import type { KeepOptions, LangevinOptions } from '../inference/options.js';
 import { fitDiagonalGaussian, type DiagonalGaussian } from '../inference/summaries.js';
 import { inflateProposal, proposalFromVariance, type GaussianProposal } from './proposal.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /**
  * The factor the fitted variances are multiplied by. Measured in bench/eval-inflation.mjs (bench/RESULTS.md): on
@@ -53,6 +54,17 @@ export interface LangevinProposal {
   readonly acceptRate: number | null;
 }
 
+/** Options of langevinProposal. */
+export interface LangevinProposalOptions {
+  /** The fitted variances are multiplied by this, so that the proposal covers the posterior's tails. Default DEFAULT_INFLATION. */
+  inflation?: number;
+  /** Start the chains from an encoder's q instead of the prior. */
+  init?: EncoderInit;
+}
+
+/** Every key of LangevinProposalOptions (a misspelt option is refused, not ignored). */
+const LANGEVIN_PROPOSAL_KEYS = { inflation: true, init: true } satisfies OptionKeys<LangevinProposalOptions>;
+
 /**
  * Runs `sampler` (which must keep at least two states per datapoint) on x ([B, dataSize]), from the prior or
  * from `init` (an encoder's q), and returns the inflated diagonal Gaussian fitted to each datapoint's kept
@@ -63,7 +75,8 @@ export interface LangevinProposal {
  * const { proposal } = await langevinProposal(sampler, x);
  * const iw = await importanceSampledLogLikelihood(energyModel, x, batch, proposal, { samples: 1000, rng });
  */
-export async function langevinProposal(sampler: LangevinSampler, x: Float32Array, options: { inflation?: number; init?: EncoderInit } = {}): Promise<LangevinProposal> {
+export async function langevinProposal(sampler: LangevinSampler, x: Float32Array, options: LangevinProposalOptions = {}): Promise<LangevinProposal> {
+  checkKnownKeys(options, LANGEVIN_PROPOSAL_KEYS, 'langevinProposal');
   const keep = sampler.options.keep;
   if (keep === null || keep.perChain * sampler.options.chains < 2) {
     throw new LpcError(

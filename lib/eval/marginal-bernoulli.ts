@@ -8,6 +8,7 @@ import { scaleImages } from '../data/scale.js';
 import { invalidArgument, shapeMismatch } from '../errors.js';
 import { meanAndStdErr } from './statistics.js';
 import { isBinary } from './units.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Options of MarginalBernoulli.fit. */
 export interface MarginalBernoulliOptions {
@@ -18,6 +19,9 @@ export interface MarginalBernoulliOptions {
    */
   smoothing?: number;
 }
+
+/** Every key of MarginalBernoulliOptions (a misspelt option is refused, not ignored). */
+const MARGINAL_KEYS = { smoothing: true } satisfies OptionKeys<MarginalBernoulliOptions>;
 
 /** The baseline's test numbers. */
 export interface MarginalBernoulliScore {
@@ -60,6 +64,7 @@ export class MarginalBernoulli {
    * expected binarisation, the mean of dynamically binarised copies).
    */
   static fit(train: ImageSet, options: MarginalBernoulliOptions = {}): MarginalBernoulli {
+    checkKnownKeys(options, MARGINAL_KEYS, 'MarginalBernoulli.fit');
     const a = options.smoothing ?? 1;
     if (typeof a !== 'number' || !Number.isFinite(a) || a < 0) invalidArgument('options.smoothing', 'a finite number >= 0', a);
     const set = toUnit(train, 'train');

@@ -5,7 +5,7 @@
  */
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 import { Rng } from '../native/rng.js';
-import { checkInteger } from '../checks.js';
+import { checkInteger, type OptionKeys } from '../checks.js';
 import { checkProposal, HALF_LOG_2PI, type GaussianProposal } from './proposal.js';
 
 /**
@@ -34,6 +34,9 @@ export interface DrawOptions {
   /** The generator of the draws (advanced). */
   rng: Rng;
 }
+
+/** Every key of DrawOptions (a misspelt option is refused, not ignored). */
+export const DRAW_OPTION_KEYS = { samples: true, chunkSize: true, rng: true } satisfies OptionKeys<DrawOptions>;
 
 /** One chunk of draws: samples first .. first + size - 1 of every datapoint. */
 export interface ProposalChunk {

@@ -14,6 +14,7 @@ import { createSession, runSession } from '../onnx/runtime.js';
 import { makeTensor, type Tensor } from '../onnx/tensor.js';
 import { buildFeatureClassifier, CLASSIFIER_IO, FEATURE_CLASSIFIER_SIZES, NETWORK_NAME_KEY, withNllHead } from './feature-classifier.js';
 import { randomShift } from './random-shift.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Settings of trainFeatureClassifier. */
 export interface TrainFeatureClassifierOptions {
@@ -38,6 +39,20 @@ export interface TrainFeatureClassifierOptions {
   /** Called after each epoch. */
   onEpoch?: (report: EpochReport) => void;
 }
+
+/** Every key of TrainFeatureClassifierOptions (a misspelt option is refused, not ignored). */
+const TRAIN_CLASSIFIER_KEYS = {
+  epochs: true,
+  batchSize: true,
+  learningRate: true,
+  seed: true,
+  sizes: true,
+  maxShift: true,
+  threads: true,
+  name: true,
+  description: true,
+  onEpoch: true,
+} satisfies OptionKeys<TrainFeatureClassifierOptions>;
 
 /** One epoch's training numbers. */
 export interface EpochReport {
@@ -64,6 +79,7 @@ export interface TrainedFeatureClassifier {
  * writeFileSync('classifier.onnx', onnx);
  */
 export async function trainFeatureClassifier(train: ImageSet, options: TrainFeatureClassifierOptions): Promise<TrainedFeatureClassifier> {
+  checkKnownKeys(options, TRAIN_CLASSIFIER_KEYS, 'trainFeatureClassifier');
   const { epochs } = options;
   if (!Number.isSafeInteger(epochs) || epochs < 0) invalidArgument('epochs', 'a non-negative integer', epochs);
   const batchSize = options.batchSize ?? 128;

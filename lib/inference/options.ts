@@ -4,10 +4,10 @@
  */
 import { LpcError, invalidArgument } from '../errors.js';
 import type { MalaOptions, Preconditioner } from '../native/chains.js';
-import { resolveChainSettings, type ChainSettings } from '../native/chain-settings.js';
+import { CHAIN_SETTING_KEYS, resolveChainSettings, type ChainSettings, type ChainSettingsOptions } from '../native/chain-settings.js';
 import type { Device } from '../native/index.js';
 import { Rng } from '../native/rng.js';
-import { checkInteger, checkKnownKeys, checkOneOf, checkPositive } from '../checks.js';
+import { checkInteger, checkKnownKeys, checkOneOf, checkPositive, type OptionKeys } from '../checks.js';
 
 /** Which kernel the chains use. */
 export type SamplerKind = 'ula' | 'mala';
@@ -28,8 +28,12 @@ export interface KeepOptions {
  */
 export type MalaSettings = MalaOptions;
 
-/** Settings of a LangevinSampler; `steps` and `stepSize` are required. */
-export interface LangevinOptions {
+/**
+ * Settings of a LangevinSampler; `steps` and `stepSize` are required. The chain settings (preconditioner,
+ * beta1, beta2, eps, gMax, momentum, maxConsecutiveRestarts, device, mala) mean what they mean for Chains and
+ * have its defaults (CHAIN_DEFAULTS); momentum needs sampler 'ula', and mala settings sampler 'mala'.
+ */
+export interface LangevinOptions extends Omit<ChainSettingsOptions, 'stream' | 'seed'> {
   /** T, Langevin steps per run: T + 1 evaluations of all chains (one per step, one at z_T or, for MALA, z_0). */
   steps: number;
   /** eta, the step size of every chain at the start of a run. */
@@ -38,28 +42,8 @@ export interface LangevinOptions {
   chains?: number;
   /** 'ula' (unadjusted, Euler-Maruyama) or 'mala' (Metropolis-adjusted). Default 'ula'. */
   sampler?: SamplerKind;
-  /** One of PRECONDITIONERS. Default CHAIN_DEFAULTS.preconditioner ('none'). */
-  preconditioner?: Preconditioner;
-  /** adam only, ula only: drift along the bias-corrected first moment. Default false. */
-  momentum?: boolean;
-  /** First-moment decay (adam with momentum). Default CHAIN_DEFAULTS.beta1. */
-  beta1?: number;
-  /** Second-moment decay. Default CHAIN_DEFAULTS.beta2[preconditioner]. */
-  beta2?: number;
-  /** Added to sqrt(v^) before inverting. Default CHAIN_DEFAULTS.eps. */
-  eps?: number;
-  /** Upper clamp on the preconditioner G (Infinity allowed). Default DEFAULT_G_MAX. */
-  gMax?: number;
-  /** MALA settings; only with sampler 'mala'. */
-  mala?: MalaSettings;
   /** Keep states after a burn-in, thinned; without it a run returns the final states only. */
   keep?: KeepOptions;
-  /**
-   * A chain that fails this many times in a row (ULA: non-finite energy or gradient although its step was
-   * halved each time; MALA: non-finite proposals during the warm-up) raises LPC_DIVERGED. Default
-   * CHAIN_DEFAULTS.maxConsecutiveRestarts (10: a chain gives up after its step size was divided by 2^10).
-   */
-  maxConsecutiveRestarts?: number;
   /**
    * Seed of the chains' noise. Run r of a sampler uses Philox key `seed` and stream SAMPLER_STREAM_BASE + r,
    * so successive runs (minibatches) differ and a new sampler with the same seed repeats them. Default 0.
@@ -67,8 +51,6 @@ export interface LangevinOptions {
   seed?: bigint | number;
   /** Draw each run's 64-bit chain seed from this generator instead (it is advanced; not disposed). */
   rng?: Rng;
-  /** 'cuda' runs the unadjusted step on the GPU when one is usable. Default 'cpu'. */
-  device?: Device;
 }
 
 /**
@@ -96,32 +78,16 @@ export interface ResolvedLangevinOptions {
   chain: Omit<ChainSettings, 'seed' | 'stream'>;
 }
 
-/** The option keys LangevinOptions has (a misspelt one is refused, not ignored). */
-const KNOWN_KEYS: readonly (keyof LangevinOptions)[] = [
-  'steps',
-  'stepSize',
-  'chains',
-  'sampler',
-  'preconditioner',
-  'momentum',
-  'beta1',
-  'beta2',
-  'eps',
-  'gMax',
-  'mala',
-  'keep',
-  'maxConsecutiveRestarts',
-  'seed',
-  'rng',
-  'device',
-];
+/** Every key of LangevinOptions (a misspelt one is refused, not ignored). */
+const { stream: _notAnOption, seed: _ownSeed, ...SHARED_CHAIN_KEYS } = CHAIN_SETTING_KEYS;
+export const LANGEVIN_OPTION_KEYS = { ...SHARED_CHAIN_KEYS, seed: true, steps: true, stepSize: true, chains: true, sampler: true, keep: true, rng: true } satisfies OptionKeys<LangevinOptions>;
 
 /** Checks `options` and fills in defaults; throws LPC_INVALID_ARGUMENT naming the first bad option. */
 export function resolveOptions(options: LangevinOptions): ResolvedLangevinOptions {
   if (typeof options !== 'object' || options === null) {
     invalidArgument('options', 'an object with at least steps and stepSize', options);
   }
-  checkKnownKeys(options, KNOWN_KEYS, 'LangevinSampler');
+  checkKnownKeys(options, LANGEVIN_OPTION_KEYS, 'LangevinSampler');
   const steps = checkInteger('steps', options.steps, 1, 2 ** 31 - 1);
   const stepSize = checkPositive('stepSize', options.stepSize);
   const chains = checkInteger('chains', options.chains ?? 1, 1, 2 ** 31 - 1);

@@ -14,10 +14,10 @@
  */
 import { invalidArgument, shapeMismatch } from '../errors.js';
 import type { EnergyFunction } from '../likelihoods/energy-function.js';
-import { checkInteger } from '../checks.js';
+import { checkInteger, checkKnownKeys, type OptionKeys } from '../checks.js';
 import { LangevinSampler } from './langevin-sampler.js';
 import { hidePixels } from './masks.js';
-import type { LangevinOptions } from './options.js';
+import { LANGEVIN_OPTION_KEYS, type LangevinOptions } from './options.js';
 
 /** What inferPosterior needs: an energy function that also gives the decoder's mean images (EnergyModel is one). */
 export interface DecodingEnergy extends EnergyFunction {
@@ -44,6 +44,10 @@ export interface PosteriorInferenceOptions extends Omit<LangevinOptions, 'rng'> 
   /** Also decode every kept state: the posterior predictive mean and each image's final samples. Default false. */
   predictive?: boolean;
 }
+
+/** Every key of PosteriorInferenceOptions (a misspelt one is refused, not ignored). */
+const { rng: _noRng, ...SAMPLER_KEYS } = LANGEVIN_OPTION_KEYS;
+const POSTERIOR_KEYS = { ...SAMPLER_KEYS, batch: true, energyGap: true, mask: true, predictive: true } satisfies OptionKeys<PosteriorInferenceOptions>;
 
 /** What inferPosterior returns; image i is row i everywhere. */
 export interface PosteriorInference {
@@ -95,7 +99,7 @@ export function defaultKeep(steps: number): { burnIn: number; thin: number } {
  * result.reconstructions; // [n, C*H*W]
  */
 export async function inferPosterior(energy: DecodingEnergy, images: Float32Array, options: PosteriorInferenceOptions): Promise<PosteriorInference> {
-  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an object with at least steps and stepSize', options);
+  checkKnownKeys(options, POSTERIOR_KEYS, 'inferPosterior');
   const { batch: batchOption, energyGap: gapOption, mask, predictive: wantPredictive, ...sampling } = options;
   const batch = checkInteger('batch', batchOption ?? 64, 1, 2 ** 31 - 1);
   const size = energy.dataSize;

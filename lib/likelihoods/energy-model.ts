@@ -15,6 +15,7 @@ import { buildEnergyGraph, type EnergyGraph } from './energy-graph.js';
 import type { EnergyEvaluation, EnergyFunction } from './energy-function.js';
 import { energyRunModel, runOutputs, type EnergyRun } from './energy-runs.js';
 import type { LikelihoodSpec } from './spec.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Options of EnergyModel.create. */
 export interface EnergyModelOptions {
@@ -30,6 +31,9 @@ export interface EnergyModelOptions {
   /** Intra-op threads of each onnxruntime session (default: onnxruntime's choice). */
   threads?: number;
 }
+
+/** Every key of EnergyModelOptions (a misspelt option is refused, not ignored). */
+const ENERGY_MODEL_KEYS = { likelihood: true, masked: true, trainable: true, threads: true } satisfies OptionKeys<EnergyModelOptions>;
 
 /** Energies, latent and parameter gradients, and -log p(x|z), from one run. */
 export interface FullEvaluation extends EnergyEvaluation {
@@ -105,7 +109,7 @@ export class EnergyModel extends SessionOwner<EnergyRun> implements EnergyFuncti
 
   /** Builds the energy graph and creates the sampling session (other sessions are created on first use). */
   static async create(decoder: Decoder, options: EnergyModelOptions): Promise<EnergyModel> {
-    if (typeof options !== 'object' || options === null) invalidArgument('options', '{ likelihood, trainable?, threads? }', options);
+    checkKnownKeys(options, ENERGY_MODEL_KEYS, 'EnergyModel.create');
     if (options.trainable !== undefined && typeof options.trainable !== 'boolean') invalidArgument('options.trainable', 'a boolean', options.trainable);
     if (options.masked !== undefined && typeof options.masked !== 'boolean') invalidArgument('options.masked', 'a boolean', options.masked);
     if (options.threads !== undefined && (!Number.isSafeInteger(options.threads) || options.threads < 1)) invalidArgument('options.threads', 'a positive integer', options.threads);

@@ -10,6 +10,7 @@ import { imageElements, latentShapeOf, type Decoder, type OutputRange } from './
 import { SessionOwner } from './session-owner.js';
 import type { Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /**
  * The decoder's graph as loading understood it (a Sigmoid appended to a logits output, for one), its parameters
@@ -32,6 +33,9 @@ export interface DecoderMeansOptions {
   /** Intra-op threads of the session (default: onnxruntime's choice). */
   threads?: number;
 }
+
+/** Every key of DecoderMeansOptions (a misspelt option is refused, not ignored). */
+const DECODER_MEANS_KEYS = { threads: true } satisfies OptionKeys<DecoderMeansOptions>;
 
 /**
  * Decodes latents to mean images in the decoder's range ([0, 1] for sigmoid decoders, [-1, 1] for tanh).
@@ -65,6 +69,7 @@ export class DecoderMeans extends SessionOwner<'decode'> {
 
   /** Creates the session. */
   static async create(decoder: Decoder, options: DecoderMeansOptions = {}): Promise<DecoderMeans> {
+    checkKnownKeys(options, DECODER_MEANS_KEYS, 'DecoderMeans.create');
     if (typeof decoder !== 'object' || decoder === null || typeof decoder.latentInput !== 'string') invalidArgument('decoder', 'a Decoder (from a builder or loadDecoder)', decoder);
     if (options.threads !== undefined && (!Number.isSafeInteger(options.threads) || options.threads < 1)) invalidArgument('options.threads', 'a positive integer', options.threads);
     const means = new DecoderMeans(decoder, options);

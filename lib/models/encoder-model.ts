@@ -13,6 +13,7 @@ import { buildEncoderGraph } from './encoder-graph.js';
 import { GraphRunner } from './graph-runner.js';
 import { imageElements, type Encoder, type ParameterGradients } from './networks.js';
 import { SessionOwner } from './session-owner.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Options of EncoderModel.create. */
 export interface EncoderModelOptions {
@@ -21,6 +22,9 @@ export interface EncoderModelOptions {
   /** Intra-op threads of each onnxruntime session (default: onnxruntime's choice). */
   threads?: number;
 }
+
+/** Every key of EncoderModelOptions (a misspelt option is refused, not ignored). */
+const ENCODER_MODEL_KEYS = { trainable: true, threads: true } satisfies OptionKeys<EncoderModelOptions>;
 
 /** The encoder's output for a batch, [batch, d] each. */
 export interface EncoderOutput {
@@ -76,7 +80,7 @@ export class EncoderModel extends SessionOwner<EncoderRun> {
 
   /** Normalises the encoder's graph and creates its forward session. */
   static async create(encoder: Encoder, options: EncoderModelOptions = {}): Promise<EncoderModel> {
-    if (typeof options !== 'object' || options === null) invalidArgument('options', '{ trainable?, threads? }', options);
+    checkKnownKeys(options, ENCODER_MODEL_KEYS, 'EncoderModel.create');
     if (options.trainable !== undefined && typeof options.trainable !== 'boolean') invalidArgument('options.trainable', 'a boolean', options.trainable);
     if (options.threads !== undefined && (!Number.isSafeInteger(options.threads) || options.threads < 1)) invalidArgument('options.threads', 'a positive integer', options.threads);
     const model = new EncoderModel(encoder, options);

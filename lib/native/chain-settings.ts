@@ -4,9 +4,9 @@
  * same options here when it is built, so that a bad setting fails before any run, and hands the result to
  * Chains. The preconditioner and device lists live beside the binding's types (binding.ts).
  */
-import { checkBoolean, checkInRange, checkInteger, checkKnownKeys, checkOneOf, checkPositive, checkU64 } from '../checks.js';
+import { checkBoolean, checkInRange, checkInteger, checkKnownKeys, checkOneOf, checkPositive, checkU64, type OptionKeys } from '../checks.js';
 import { invalidArgument } from '../errors.js';
-import { DEVICES, PRECONDITIONERS, type NativeChainsOptions, type NativePreconditioner } from './binding.js';
+import { DEVICES, PRECONDITIONERS, type NativeChainsOptions, type NativeDevice, type NativePreconditioner } from './binding.js';
 
 /**
  * Default clamp on the preconditioner G, chosen from measurements (bench/gmax.mjs; bench/RESULTS.md,
@@ -43,20 +43,61 @@ export const MOMENTUM_PRECONDITIONER: NativePreconditioner = 'adam';
 /** The upper bound of maxConsecutiveRestarts: a step halved 1000 times is below every float. */
 const MAX_RESTARTS = 1000;
 
-/** The chain settings a user may give (every one optional). */
-export interface ChainSettingsOptions {
-  preconditioner?: NativePreconditioner;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  gMax?: number;
-  momentum?: boolean;
-  seed?: bigint | number;
-  stream?: bigint | number;
-  device?: (typeof DEVICES)[number];
-  maxConsecutiveRestarts?: number;
-  mala?: { warmup?: number; adapt?: boolean; targetAccept?: number; adaptRate?: number };
+/** Options of MALA (propose/accept); the unadjusted step() ignores them. */
+export interface MalaOptions {
+  /**
+   * Steps (accept() calls) during which the preconditioner keeps learning from gradients and step sizes
+   * adapt; after them both are frozen and every step is an exact MALA kernel. Default MALA_DEFAULTS.warmup: frozen
+   * from the start (with a preconditioner, G stays 1 until it has seen a gradient, so use a warm-up).
+   */
+  warmup?: number;
+  /** Adapt each chain's step size toward `targetAccept` during warm-up. Default MALA_DEFAULTS.adapt. */
+  adapt?: boolean;
+  /** Acceptance probability the adaptation aims at. Default MALA_DEFAULTS.targetAccept. */
+  targetAccept?: number;
+  /** Change of log(step size) per unit of (acceptance probability - target). Default MALA_DEFAULTS.adaptRate. */
+  adaptRate?: number;
 }
+
+/** The chain settings a user may give (every one optional); Chains and LangevinSampler take them. */
+export interface ChainSettingsOptions {
+  /** One of PRECONDITIONERS: 'none' (G = 1), 'rmsprop' (pSGLD), 'adam'. Default CHAIN_DEFAULTS.preconditioner. */
+  preconditioner?: NativePreconditioner;
+  /** First-moment decay (adam with momentum). Default CHAIN_DEFAULTS.beta1. */
+  beta1?: number;
+  /** Second-moment decay. Default CHAIN_DEFAULTS.beta2[preconditioner]. */
+  beta2?: number;
+  /** Added to sqrt(v^) before inverting. Default CHAIN_DEFAULTS.eps. */
+  eps?: number;
+  /** Upper clamp on G (Infinity allowed). Default DEFAULT_G_MAX. */
+  gMax?: number;
+  /** adam only: drift along the bias-corrected first moment m^ instead of g. Default false. */
+  momentum?: boolean;
+  /** Seed of the chains' noise (Philox key). Default CHAIN_DEFAULTS.seed. */
+  seed?: bigint | number;
+  /** Stream id under the seed, to keep several chain sets independent. Default CHAIN_DEFAULTS.stream. */
+  stream?: bigint | number;
+  /** 'cuda' runs step() on the GPU when one is usable (see cudaStatus()). Default CHAIN_DEFAULTS.device. */
+  device?: NativeDevice;
+  /** step() throws LPC_DIVERGED when a chain restarts this many times in a row. Default CHAIN_DEFAULTS.maxConsecutiveRestarts. */
+  maxConsecutiveRestarts?: number;
+  mala?: MalaOptions;
+}
+
+/** Every key of ChainSettingsOptions, so that a misspelt setting is refused instead of ignored. */
+export const CHAIN_SETTING_KEYS = {
+  preconditioner: true,
+  beta1: true,
+  beta2: true,
+  eps: true,
+  gMax: true,
+  momentum: true,
+  seed: true,
+  stream: true,
+  device: true,
+  maxConsecutiveRestarts: true,
+  mala: true,
+} satisfies OptionKeys<ChainSettingsOptions>;
 
 /** The settings with every default filled in, as the addon takes them, plus the restart limit. */
 export type ChainSettings = Omit<NativeChainsOptions, 'n' | 'd' | 'stepSize'> & { maxConsecutiveRestarts: number };

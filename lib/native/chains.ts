@@ -8,60 +8,24 @@
  * MALA (optional): propose() / accept() with Metropolis-Hastings on the Langevin proposal densities.
  */
 import { checkChainsState } from './chains-state.js';
-import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativeDevice, type NativePreconditioner } from './binding.js';
-import { resolveChainSettings } from './chain-settings.js';
+import { binding, type NativeChains, type NativeChainsState, type NativeChainsStats, type NativePreconditioner } from './binding.js';
+import { CHAIN_SETTING_KEYS, resolveChainSettings, type ChainSettingsOptions, type MalaOptions } from './chain-settings.js';
 import { NativeHandle } from './handle.js';
-import { checkBoolean, checkFloat32, checkInteger, checkKnownKeys, checkPositive, checkU64 } from '../checks.js';
-import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
+import { checkBoolean, checkFloat32, checkInteger, checkKnownKeys, checkPositive, type OptionKeys } from '../checks.js';
+import { LpcError, shapeMismatch } from '../errors.js';
 
 /** How Langevin steps are scaled per coordinate: one of PRECONDITIONERS ('none', 'rmsprop' (pSGLD), 'adam'). */
 export type Preconditioner = NativePreconditioner;
+export type { ChainSettingsOptions, MalaOptions };
 
-/** Options of MALA (propose/accept); the unadjusted step() ignores them. */
-export interface MalaOptions {
-  /**
-   * Steps (accept() calls) during which the preconditioner keeps learning from gradients and step sizes
-   * adapt; after them both are frozen and every step is an exact MALA kernel. Default MALA_DEFAULTS.warmup: frozen
-   * from the start (with a preconditioner, G stays 1 until it has seen a gradient, so use a warm-up).
-   */
-  warmup?: number;
-  /** Adapt each chain's step size toward `targetAccept` during warm-up. Default MALA_DEFAULTS.adapt. */
-  adapt?: boolean;
-  /** Acceptance probability the adaptation aims at. Default MALA_DEFAULTS.targetAccept. */
-  targetAccept?: number;
-  /** Change of log(step size) per unit of (acceptance probability - target). Default MALA_DEFAULTS.adaptRate. */
-  adaptRate?: number;
-}
-
-/** Settings of a Chains: sizes, step size, preconditioner, seed, device and MALA. */
-export interface ChainsOptions {
+/** Settings of a Chains: sizes and step size, plus the chain settings (preconditioner, seed, device, MALA). */
+export interface ChainsOptions extends ChainSettingsOptions {
   /** Number of chains N = B*K (datapoints times chains per datapoint). */
   n: number;
   /** Latent dimensions d. */
   d: number;
   /** Initial step size eta of every chain (also settable per chain through `stepSizes`). */
   stepSize: number;
-  /** One of PRECONDITIONERS: 'none' (G = 1), 'rmsprop' (pSGLD), 'adam'. Default CHAIN_DEFAULTS.preconditioner. */
-  preconditioner?: Preconditioner;
-  /** First-moment decay (adam with momentum). Default CHAIN_DEFAULTS.beta1. */
-  beta1?: number;
-  /** Second-moment decay. Default CHAIN_DEFAULTS.beta2[preconditioner]. */
-  beta2?: number;
-  /** Added to sqrt(v^) before inverting. Default CHAIN_DEFAULTS.eps. */
-  eps?: number;
-  /** Upper clamp on G (Infinity allowed). Default DEFAULT_G_MAX. */
-  gMax?: number;
-  /** adam only: drift along the bias-corrected first moment m^ instead of g. Default false. */
-  momentum?: boolean;
-  /** Seed of the chains' noise (Philox key). Default CHAIN_DEFAULTS.seed. */
-  seed?: bigint | number;
-  /** Stream id under the seed, to keep several chain sets independent. Default CHAIN_DEFAULTS.stream. */
-  stream?: bigint | number;
-  /** 'cuda' runs step() on the GPU when one is usable (see cudaStatus()). Default CHAIN_DEFAULTS.device. */
-  device?: NativeDevice;
-  /** step() throws LPC_DIVERGED when a chain restarts this many times in a row. Default CHAIN_DEFAULTS.maxConsecutiveRestarts. */
-  maxConsecutiveRestarts?: number;
-  mala?: MalaOptions;
 }
 
 /** Per-call options of Chains.step(). */
@@ -72,6 +36,9 @@ export interface StepOptions {
   stepSize?: number;
 }
 
+/** Every key of StepOptions (a misspelt option is refused, not ignored). */
+const STEP_KEYS = { energy: true, stepSize: true } satisfies OptionKeys<StepOptions>;
+
 /** Counters since the last reset() or init (fresh copies), as the addon returns them. */
 export type ChainsStats = NativeChainsStats;
 
@@ -79,22 +46,7 @@ export type ChainsStats = NativeChainsStats;
 export type ChainsState = NativeChainsState;
 
 /** The option keys Chains knows (a misspelt one is refused, not ignored). */
-const CHAINS_KEYS: readonly (keyof ChainsOptions)[] = [
-  'n',
-  'd',
-  'stepSize',
-  'preconditioner',
-  'beta1',
-  'beta2',
-  'eps',
-  'gMax',
-  'momentum',
-  'seed',
-  'stream',
-  'device',
-  'maxConsecutiveRestarts',
-  'mala',
-];
+const CHAINS_KEYS = { n: true, d: true, stepSize: true, ...CHAIN_SETTING_KEYS } satisfies OptionKeys<ChainsOptions>;
 
 /**
  * N Langevin chains of d dims.
@@ -195,6 +147,7 @@ export class Chains extends NativeHandle<NativeChains> {
    * times in a row (its last finite state is kept in z).
    */
   step(grad: Float32Array, options: StepOptions = {}): number {
+    checkKnownKeys(options, STEP_KEYS, 'Chains.step');
     checkFloat32('grad', grad, this.n * this.d, `n*d = ${this.n * this.d}`);
     if (options.energy !== undefined) checkFloat32('energy', options.energy, this.n, `n = ${this.n}`);
     const stepSize = options.stepSize === undefined ? undefined : checkPositive('stepSize', options.stepSize);

@@ -8,6 +8,7 @@ import { LpcError } from '../errors.js';
 import { dtypeCode, type DType } from './dtype.js';
 import type { Attribute, Dim, Model, Node } from './ir.js';
 import { int64Vector, scalarTensor, type Tensor } from './tensor.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** An attribute value: plain integers, strings and lists become int/ints/string/strings; floats need floatAttr(). */
 export type AttrInput = number | string | readonly number[] | readonly string[] | Tensor | Attribute;
@@ -30,6 +31,9 @@ export interface NodeOptions {
   name?: string;
   domain?: string;
 }
+
+/** Every key of NodeOptions (a misspelt option is refused, not ignored). */
+const NODE_OPTION_KEYS = { outputs: true, name: true, domain: true } satisfies OptionKeys<NodeOptions>;
 
 /**
  * Appends to a model's graph (see the file comment).
@@ -90,6 +94,7 @@ export class GraphBuilder {
 
   /** Appends a node and returns its output names. */
   node(opType: string, inputs: readonly string[], attrs: Record<string, AttrInput> = {}, options: NodeOptions = {}): string[] {
+    checkKnownKeys(options, NODE_OPTION_KEYS, 'GraphBuilder.node');
     const name = options.name !== undefined ? this.claim(options.name) : this.fresh(`${this.prefix}${opType}`);
     const outputs = typeof options.outputs === 'object' ? options.outputs.map((o) => this.claim(o)) : Array.from({ length: options.outputs ?? 1 }, () => this.fresh(`${name}_output`));
     return this.append(opType, inputs, attrs, name, outputs, options.domain ?? '');

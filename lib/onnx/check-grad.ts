@@ -60,8 +60,9 @@ import { ParameterSet, promoteParameters, type ParameterOptions } from './params
 import { toFloat64 } from './precision.js';
 import { Mulberry32 } from './mulberry32.js';
 import { createSession, runSession } from './runtime.js';
-import { makeTensor, sizeOf, type Tensor } from './tensor.js';
+import { makeTensor, type Tensor } from './tensor.js';
 import { centralDifference, NOISE_GAIN_6, noiseLevel, STENCIL, WEIGHTS_4, WEIGHTS_6 } from './finite-diff.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Options of checkGradients. */
 export interface GradCheckOptions {
@@ -91,6 +92,21 @@ export interface GradCheckOptions {
   /** Gradient rule overrides, passed to the autodiff (tests inject wrong rules with it). */
   overrides?: GradientRequest['overrides'];
 }
+
+/** Every key of GradCheckOptions (a misspelt option is refused, not ignored). */
+const GRAD_CHECK_KEYS = {
+  wrt: true,
+  batch: true,
+  dims: true,
+  seed: true,
+  directions: true,
+  precision: true,
+  inputs: true,
+  perturbParams: true,
+  perNode: true,
+  paramOptions: true,
+  overrides: true,
+} satisfies OptionKeys<GradCheckOptions>;
 
 /** The check of one input or parameter. */
 export interface TensorCheck {
@@ -166,6 +182,7 @@ const PERTURBATION_FLOOR = 0.1;
  * if (!result.ok) console.log(result.tensors.filter((t) => t.maxRelErr > result.tolerance));
  */
 export async function checkGradients(open: Model, options: GradCheckOptions = {}): Promise<GradCheckResult> {
+  checkKnownKeys(options, GRAD_CHECK_KEYS, 'checkGradients');
   // Conv and pooling gradients need static extents: the check runs at fixed sizes of the open dims. Batch dims
   // stay open, as the energy graphs' chains axis does, and are drawn at their size (one size for all of them).
   const dims = await chooseDims(open, { batch: options.batch ?? 2, given: options.dims, inputs: options.inputs });

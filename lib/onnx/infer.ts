@@ -16,6 +16,7 @@ import { makeInferContext, type TypeMap } from './infer-context.js';
 import { weightInitializers } from './weights.js';
 import { formatDims, tensorOf, type Tensor } from './tensor.js';
 import { sortNodes } from './topo.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 export { makeInferContext, type TypeMap } from './infer-context.js';
 
@@ -27,6 +28,9 @@ export interface InferOptions {
    */
   strict?: (node: Node) => boolean;
 }
+
+/** Every key of InferOptions (a misspelt option is refused, not ignored). */
+const INFER_KEYS = { strict: true } satisfies OptionKeys<InferOptions>;
 
 /** Throws LPC_UNSUPPORTED_OP when the model's default opset is outside what the registry handles. */
 function checkOpset(model: Model): void {
@@ -44,6 +48,7 @@ function checkOpset(model: Model): void {
  * types.get('energy'); // { dtype: 'float32', shape: ['batch_size'] }
  */
 export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
+  checkKnownKeys(options, INFER_KEYS, 'inferTypes');
   checkOpset(model);
   const strict = options.strict ?? (() => true);
   const g = model.graph;

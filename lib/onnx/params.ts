@@ -9,6 +9,7 @@ import { LpcError } from '../errors.js';
 import type { Model } from './ir.js';
 import { formatDims, type Tensor } from './tensor.js';
 import { weightInitializers } from './weights.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** One parameter: its values (always float32 here, whatever the file stores) and shape. */
 export interface Parameter {
@@ -28,6 +29,9 @@ export interface ParameterOptions {
   include?: (name: string, t: Tensor) => boolean;
 }
 
+/** Every key of ParameterOptions (a misspelt option is refused, not ignored). */
+const PARAMETER_KEYS = { include: true } satisfies OptionKeys<ParameterOptions>;
+
 /** The shape part of the default rule: float32/float64 initializers of rank 1 or more. */
 export function isTrainableInitializer(_name: string, t: Tensor): boolean {
   return (t.dtype === 'float32' || t.dtype === 'float64') && t.dims.length > 0;
@@ -46,6 +50,7 @@ export class ParameterSet {
 
   /** The parameters of a model, in initializer order (values are copied). */
   static fromModel(model: Model, options: ParameterOptions = {}): ParameterSet {
+    checkKnownKeys(options, PARAMETER_KEYS, 'ParameterSet.fromModel');
     let include = options.include;
     if (include === undefined) {
       const weights = weightInitializers(model);

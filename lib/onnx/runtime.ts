@@ -8,6 +8,7 @@ import { writeModel } from './convert.js';
 import type { DType } from './dtype.js';
 import type { Model } from './ir.js';
 import { makeTensor, type Tensor } from './tensor.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Options of createSession. */
 export interface SessionOptions {
@@ -17,8 +18,12 @@ export interface SessionOptions {
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
+/** Every key of SessionOptions (a misspelt option is refused, not ignored). */
+const SESSION_KEYS = { threads: true, optimization: true } satisfies OptionKeys<SessionOptions>;
+
 /** Creates an onnxruntime session for a model (IR or .onnx bytes). Failures become LPC_INVALID_MODEL. */
 export async function createSession(model: Model | Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+  checkKnownKeys(options, SESSION_KEYS, 'createSession');
   const bytes = model instanceof Uint8Array ? model : writeModel(model);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: options.optimization ?? 'all',

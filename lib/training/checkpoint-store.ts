@@ -30,6 +30,7 @@ import {
   sha256Hex,
 } from './checkpoint-manifest.js';
 import { fsyncDirectory, writeFileDurably } from './durable-files.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** The content of one checkpoint file: bytes as they are, or a string stored as UTF-8. */
 export type CheckpointContent = Uint8Array | string;
@@ -43,6 +44,9 @@ export interface CheckpointStoreOptions {
    */
   keep?: number;
 }
+
+/** Every key of CheckpointStoreOptions (a misspelt option is refused, not ignored). */
+const CHECKPOINT_STORE_KEYS = { keep: true } satisfies OptionKeys<CheckpointStoreOptions>;
 
 /**
  * A directory of checkpoint generations.
@@ -66,6 +70,7 @@ export class CheckpointStore {
 
   /** A store in `dir` (created by the first write()) keeping `options.keep` complete generations (default 2). */
   constructor(dir: string, options: CheckpointStoreOptions = {}) {
+    checkKnownKeys(options, CHECKPOINT_STORE_KEYS, 'CheckpointStore');
     if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a non-empty directory path', dir);
     const keep = options.keep ?? 2;
     if (!Number.isSafeInteger(keep) || keep < 1) invalidArgument('options.keep', 'an integer >= 1', keep);

@@ -3,6 +3,7 @@
  * so a worker thread can post them unchanged.
  */
 import type { ImageSet } from '../data/image-set.js';
+import type { OptionKeys } from '../checks.js';
 
 /** One optimiser update. */
 export interface UpdateEvent {
@@ -66,3 +67,6 @@ export interface RunOptions {
   /** Stops the run at the next update boundary (the update in progress completes). */
   signal?: AbortSignal;
 }
+
+/** Every key of RunOptions (a misspelt option is refused, not ignored). */
+export const RUN_OPTION_KEYS = { data: true, batchSize: true, epochs: true, updates: true, dropLast: true, signal: true } satisfies OptionKeys<RunOptions>;

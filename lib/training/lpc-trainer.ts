@@ -8,7 +8,7 @@ import { invalidArgument } from '../errors.js';
 import { LangevinSampler } from '../inference/langevin-sampler.js';
 import type { LangevinOptions } from '../inference/options.js';
 import type { Encoder } from '../models/networks.js';
-import { checkKnownKeys, checkOneOf } from '../checks.js';
+import { checkKnownKeys, checkOneOf, type OptionKeys } from '../checks.js';
 import type { EncoderObjective } from './encoder-objectives.js';
 import { encoderStepGradients } from './encoder-step.js';
 import { FusedEncoderStep } from './fused-encoder-step.js';
@@ -37,7 +37,7 @@ export interface LpcTrainerOptions extends TrainerOptions {
   thin?: number;
 }
 
-const LPC_KEYS = [...TRAINER_OPTION_KEYS, 'langevin', 'encoder', 'init', 'encoderObjective', 'thetaGrad', 'burnIn', 'thin'];
+const LPC_KEYS = { ...TRAINER_OPTION_KEYS, langevin: true, encoder: true, init: true, encoderObjective: true, thetaGrad: true, burnIn: true, thin: true } satisfies OptionKeys<LpcTrainerOptions>;
 
 /**
  * Trains a decoder (and optionally an encoder) with Langevin PC.

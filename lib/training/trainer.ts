@@ -14,9 +14,9 @@ import { exportDecoder, exportEncoder } from '../models/export.js';
 import { rangeValues, type Decoder, type Encoder } from '../models/networks.js';
 import { Optimizer, type OptimizerOptions } from '../native/optimizer.js';
 import { setThreads } from '../native/runtime.js';
-import { checkBoolean, checkInteger, checkKnownKeys, checkU64 } from '../checks.js';
+import { checkBoolean, checkInteger, checkKnownKeys, checkU64, type OptionKeys } from '../checks.js';
 import { BatchCursor } from './batch-cursor.js';
-import type { EpochEvent, RunOptions, TrainEvent, UpdateEvent } from './events.js';
+import { RUN_OPTION_KEYS, type EpochEvent, type RunOptions, type TrainEvent, type UpdateEvent } from './events.js';
 import { isNetworkSpec, resolveDecoder, resolveEncoder, type DecoderSpec, type EncoderSpec } from './network-spec.js';
 import { initKeys, TrainingStreams } from './random-streams.js';
 import type { StateRecord } from './state-blob.js';
@@ -52,8 +52,17 @@ export interface TrainerOptions {
   validation?: boolean;
 }
 
-/** Keys of TrainerOptions, for the subclasses' unknown-option check. */
-export const TRAINER_OPTION_KEYS = ['decoder', 'likelihood', 'optimizer', 'encoderOptimizer', 'binarize', 'seed', 'threads', 'validation'] as const;
+/** Every key of TrainerOptions, for the subclasses' unknown-option check. */
+export const TRAINER_OPTION_KEYS = {
+  decoder: true,
+  likelihood: true,
+  optimizer: true,
+  encoderOptimizer: true,
+  binarize: true,
+  seed: true,
+  threads: true,
+  validation: true,
+} satisfies OptionKeys<TrainerOptions>;
 
 /** What a subclass's update returns (the base adds counters and timing). */
 export interface UpdateOutcome {
@@ -340,7 +349,7 @@ export abstract class Trainer {
 
 /** Checks run options; returns the limits (Infinity for the one not given). */
 function checkRunOptions(options: RunOptions): { epochs: number; updates: number } {
-  if (typeof options !== 'object' || options === null) invalidArgument('run options', '{ data, batchSize, epochs?, updates?, dropLast?, signal? }', options);
+  checkKnownKeys(options, RUN_OPTION_KEYS, 'run');
   checkImageSet(options.data);
   checkInteger('batchSize', options.batchSize, 1);
   if (options.epochs === undefined && options.updates === undefined) invalidArgument('epochs', 'given (or updates): a run needs a limit', undefined);

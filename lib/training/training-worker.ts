@@ -7,10 +7,11 @@
 import { Worker } from 'node:worker_threads';
 import type { ImageSet } from '../data/image-set.js';
 import { invalidArgument, LpcError } from '../errors.js';
-import type { RunOptions, TrainEvent, UpdateEvent } from './events.js';
+import { RUN_OPTION_KEYS, type RunOptions, type TrainEvent, type UpdateEvent } from './events.js';
 import { isNetworkSpec } from './network-spec.js';
 import type { StateRecord } from './state-blob.js';
 import { fromWorkerError, type ExportedNetworks, type WorkerMessage, type WorkerRequest, type WorkerStart, type WorkerTrainerConfig } from './worker-protocol.js';
+import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 /** Options of TrainingWorker.start. */
 export interface TrainingWorkerOptions {
@@ -21,11 +22,17 @@ export interface TrainingWorkerOptions {
   entry?: string | URL;
 }
 
+/** Every key of TrainingWorkerOptions (a misspelt option is refused, not ignored). */
+const WORKER_KEYS = { entry: true } satisfies OptionKeys<TrainingWorkerOptions>;
+
 /** run() options of a worker: also `stateEvery`. */
 export interface WorkerRunOptions extends RunOptions {
   /** Attach the trainer's state (getState()) to every stateEvery-th update event, for checkpoints. */
   stateEvery?: number;
 }
+
+/** Every key of WorkerRunOptions (a misspelt option is refused, not ignored). */
+const WORKER_RUN_KEYS = { ...RUN_OPTION_KEYS, stateEvery: true } satisfies OptionKeys<WorkerRunOptions>;
 
 /** An update event from a worker, with the state after it when asked for by `stateEvery`. */
 export type WorkerUpdateEvent = UpdateEvent & { readonly state?: StateRecord };
@@ -71,6 +78,7 @@ export class TrainingWorker {
 
   /** Starts a worker thread and builds the trainer there; rejects with the trainer's own error if that fails. */
   static async start(config: WorkerTrainerConfig, options: TrainingWorkerOptions = {}): Promise<TrainingWorker> {
+    checkKnownKeys(options, WORKER_KEYS, 'TrainingWorker.start');
     checkConfig(config);
     const flag = new SharedArrayBuffer(4);
     const workerData: WorkerStart = { config, abortFlag: flag };
@@ -91,6 +99,7 @@ export class TrainingWorker {
    * stops the worker at its next update boundary (leaving the loop waits for that).
    */
   async *run(options: WorkerRunOptions): AsyncGenerator<WorkerTrainEvent, void, undefined> {
+    checkKnownKeys(options, WORKER_RUN_KEYS, 'TrainingWorker.run');
     const { signal, stateEvery, ...run } = options;
     if (stateEvery !== undefined && (!Number.isSafeInteger(stateEvery) || stateEvery < 1)) invalidArgument('stateEvery', 'a positive integer', stateEvery);
     if (signal !== undefined && !(signal instanceof AbortSignal)) invalidArgument('signal', 'an AbortSignal', signal);

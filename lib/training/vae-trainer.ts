@@ -4,7 +4,7 @@
  */
 import { invalidArgument } from '../errors.js';
 import type { Encoder } from '../models/networks.js';
-import { checkInteger, checkKnownKeys } from '../checks.js';
+import { checkInteger, checkKnownKeys, type OptionKeys } from '../checks.js';
 import type { EncoderSpec } from './network-spec.js';
 import { createTrainerCore, Trainer, TRAINER_OPTION_KEYS, type TrainerCore, type TrainerOptions, type UpdateOutcome } from './trainer.js';
 import { vaeGradients } from './vae-objective.js';
@@ -18,7 +18,7 @@ export interface VaeTrainerOptions extends TrainerOptions {
   iwae?: number;
 }
 
-const VAE_KEYS = [...TRAINER_OPTION_KEYS, 'encoder', 'iwae'];
+const VAE_KEYS = { ...TRAINER_OPTION_KEYS, encoder: true, iwae: true } satisfies OptionKeys<VaeTrainerOptions>;
 
 /**
  * Trains a decoder and an encoder as a VAE.

@@ -114,6 +114,8 @@ describe('TrainingWorker', () => {
       await expect(worker.setState({})).rejects.toMatchObject({ code: 'LPC_CHECKPOINT' });
       const wrongShape = { ...data(), shape: [1, 14, 56] as const };
       await expect(worker.run({ data: wrongShape, batchSize: 50, updates: 5 }).next()).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT' });
+      const misspelt = { data: data(), batchSize: 50, updates: 5, stateEvry: 2 } as never;
+      await expect(worker.run(misspelt).next()).rejects.toMatchObject({ code: 'LPC_INVALID_ARGUMENT', message: expect.stringMatching(/TrainingWorker\.run options\.stateEvry/) });
     } finally {
       await worker.close();
     }
