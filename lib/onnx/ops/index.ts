@@ -34,6 +34,8 @@ import { reshapeOps } from './reshape.js';
 import { resizeOps } from './resize.js';
 import { slicingOps } from './slicing.js';
 import { softmaxOps } from './softmax.js';
+import { spaceDepthOps } from './space-depth.js';
+import { triluOps } from './trilu.js';
 import type { OpDef } from './types.js';
 import { unaryOps } from './unary.js';
 
@@ -54,6 +56,8 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   poolOps, // MaxPool AveragePool GlobalAveragePool
   padOps, // Pad
   resizeOps, // Resize Upsample
+  spaceDepthOps, // DepthToSpace SpaceToDepth
+  triluOps, // Trilu
 ];
 
 export { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
