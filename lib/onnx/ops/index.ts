@@ -29,6 +29,7 @@ import { logicOps } from './logic.js';
 import { normalizationOps } from './normalization.js';
 import { padOps } from './pad.js';
 import { poolOps } from './pool.js';
+import { rangeOps } from './range.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { resizeOps } from './resize.js';
@@ -58,6 +59,7 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   resizeOps, // Resize Upsample
   spaceDepthOps, // DepthToSpace SpaceToDepth
   triluOps, // Trilu
+  rangeOps, // Range
 ];
 
 export { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
