@@ -52,7 +52,7 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
   softmaxOps, // Softmax LogSoftmax
   batchNormOps, // BatchNormalization
-  normalizationOps, // InstanceNormalization LayerNormalization
+  normalizationOps, // InstanceNormalization LayerNormalization GroupNormalization
   convOps, // Conv ConvTranspose
   poolOps, // MaxPool AveragePool GlobalAveragePool
   padOps, // Pad
