@@ -24,6 +24,7 @@ import { arithmeticOps } from './arithmetic.js';
 import { batchNormOps } from './batchnorm.js';
 import { constantOps } from './constants.js';
 import { convOps } from './conv.js';
+import { einsumOps } from './einsum.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
 import { normalizationOps } from './normalization.js';
@@ -60,6 +61,7 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   spaceDepthOps, // DepthToSpace SpaceToDepth
   triluOps, // Trilu
   rangeOps, // Range
+  einsumOps, // Einsum
 ];
 
 export { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
