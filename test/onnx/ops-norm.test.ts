@@ -4,7 +4,7 @@ import { inferTypes } from '../../lib/onnx/infer.js';
 import type { Dim } from '../../lib/onnx/ir.js';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
-import { int64Vector, makeTensor, scalarTensor } from '../../lib/onnx/tensor.js';
+import { int64Vector, makeTensor, scalarTensor, type Tensor } from '../../lib/onnx/tensor.js';
 import { expectGradOk, opModel, randn } from './support.js';
 
 describe('InstanceNormalization gradients (float32: onnxruntime has no double kernel)', () => {
@@ -138,3 +138,68 @@ describe('a summed objective (a uniform upstream gradient) reaching a normalisat
 function positiveVar() {
   return makeTensor('float32', [2], Float32Array.of(0.7, 1.6));
 }
+
+/** GroupNormalization from its definition, in float64: per-group (opset 18) or per-channel (21) scale and bias. */
+function groupNorm(x: Tensor, groups: number, scale: Tensor, bias: Tensor, epsilon: number, perChannel: boolean): number[] {
+  const [n, c] = x.dims;
+  const m = (x.data.length / n / c) * (c / groups);
+  const v = Array.from(x.data as Float32Array);
+  const out = new Array<number>(v.length);
+  for (let row = 0; row < n * groups; row++) {
+    const part = v.slice(row * m, (row + 1) * m);
+    const mean = part.reduce((s, t) => s + t, 0) / m;
+    const variance = part.reduce((s, t) => s + (t - mean) ** 2, 0) / m;
+    for (let k = 0; k < m; k++) {
+      const g = row % groups;
+      const ch = g * (c / groups) + Math.floor(k / (m / (c / groups)));
+      const i = perChannel ? ch : g;
+      out[row * m + k] = ((part[k] - mean) / Math.sqrt(variance + Math.fround(epsilon))) * scale.data[i] + bias.data[i];
+    }
+  }
+  return out;
+}
+
+describe('GroupNormalization (opset 18: scale and bias per group; 21: per channel)', () => {
+  // [label, opset, X shape, num_groups, attributes]
+  const cases: [string, number, Dim[], number, Record<string, AttrInput>][] = [
+    ['[N, C, H, W], 2 groups of 2 channels', 18, [2, 4, 3, 2], 2, {}],
+    ['[N, C, L], one group (LayerNorm over C and L), epsilon 1e-2', 18, [2, 3, 4], 1, { epsilon: floatAttr(1e-2) }],
+    ['[N, C, H, W], 2 groups of 2 channels', 21, [2, 4, 3, 2], 2, {}],
+    ['[N, C, L], a group per channel (InstanceNorm), stash_type 1', 21, [2, 3, 5], 3, { stash_type: 1 }],
+    ['a dynamic batch, 3 groups of 2 channels, epsilon 1e-3', 21, ['n', 6, 2, 2], 3, { epsilon: floatAttr(1e-3) }],
+  ];
+  for (const [label, opset, shape, groups, attrs] of cases) {
+    it(`${label} at opset ${opset}: forward against float64, X, scale and bias`, async () => {
+      const c = shape[1] as number;
+      const width = opset >= 21 ? c : groups;
+      const [scale, bias] = [randn([width], 2), randn([width], 3)];
+      const m = opModel(opset, (b) => {
+        const x = b.input('x', 'float32', shape);
+        b.output(b.op('GroupNormalization', [x, b.initializer('scale', scale), b.initializer('bias', bias)], { num_groups: groups, ...attrs }), 'y');
+      });
+      const concrete = shape.map((d) => (typeof d === 'number' ? d : 2));
+      const x = randn(concrete, 4, 2);
+      const y = (await runSession(await createSession(m), { x })).y;
+      const epsilon = attrs.epsilon === undefined ? 1e-5 : (attrs.epsilon as { value: number }).value;
+      const want = groupNorm(x, groups, scale, bias, epsilon, opset >= 21);
+      want.forEach((v, i) => expect((y.data as Float32Array)[i]).toBeCloseTo(v, 4));
+      expect(inferTypes(m).get('y')?.shape).toEqual(shape);
+      // From opset 21 the statistics are computed in the stash type, float32, even for float64 X, so the
+      // check runs in float32 there; opset 18 computes in X's type and onnxruntime has double kernels for it.
+      const result = await expectGradOk(m, { batch: 2, precision: opset >= 21 ? 'float32' : 'auto' });
+      expect(result.precision).toBe(opset >= 21 ? 'float32' : 'float64');
+      expect(result.tensors.map((t) => t.name)).toEqual(['x', 'scale', 'bias']);
+    });
+  }
+
+  it("refuses scale and bias of the other opset's shape, and num_groups that does not divide C", () => {
+    const model = (opset: number, width: number, groups = 2) =>
+      opModel(opset, (b) => {
+        const x = b.input('x', 'float32', [2, 4, 3]);
+        b.output(b.op('GroupNormalization', [x, b.input('s', 'float32', [width]), b.input('b', 'float32', [width])], { num_groups: groups }), 'y');
+      });
+    expect(() => inferTypes(model(18, 4))).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('[num_groups] = [2]') }));
+    expect(() => inferTypes(model(21, 2))).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('[C] = [4]') }));
+    expect(() => inferTypes(model(21, 4, 3))).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringContaining('num_groups 3 does not divide the channel count 4') }));
+  });
+});

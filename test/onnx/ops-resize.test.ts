@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
-import type { AttrInput, GraphBuilder } from '../../lib/onnx/builder.js';
+import { floatAttr, type AttrInput, type GraphBuilder } from '../../lib/onnx/builder.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import { tensorOf } from '../../lib/onnx/tensor.js';
 import * as R from './fixtures/reference.js';
@@ -152,6 +152,48 @@ for (const coordinate of ['half_pixel', 'pytorch_half_pixel', 'align_corners', '
   }
 }
 
+// Cubic mode (onnxruntime implements it on the last two axes of a 2-D or 4-D input): every coordinate
+// transform, growing and shrinking, edge taps clamped or excluded, PyTorch's a = -0.75 and TensorFlow's -0.5.
+for (const coordinate of ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'] as const) {
+  for (const [excludeOutside, cubicA] of [
+    [false, undefined],
+    [true, -0.5],
+  ] as const) {
+    for (const scales of [
+      [1, 1, 2, 1.6],
+      [1, 1, 0.6, 1.5],
+    ]) {
+      const attrs: Record<string, AttrInput> = { mode: 'cubic', coordinate_transformation_mode: coordinate };
+      if (excludeOutside) attrs.exclude_outside = 1;
+      if (cubicA !== undefined) attrs.cubic_coeff_a = floatAttr(cubicA);
+      const out = [2, 2, Math.floor(4 * scales[2]), Math.floor(5 * scales[3])];
+      const label = `cubic ${coordinate}${excludeOutside ? ', exclude_outside' : ''}${cubicA !== undefined ? `, a ${cubicA}` : ''}, scales [${scales.join(', ')}]`;
+      CASES.push({ label, opset: 13, x: X, attrs, scales, spec: { mode: 'cubic', coordinate, scales, excludeOutside, cubicA }, out });
+    }
+  }
+}
+CASES.push(
+  {
+    label: 'bicubic, align_corners=False at opset 11 (sizes), as PyTorch exports it',
+    opset: 11,
+    x: X,
+    attrs: { mode: 'cubic', coordinate_transformation_mode: 'pytorch_half_pixel', cubic_coeff_a: floatAttr(-0.75) },
+    sizes: [2, 2, 7, 3],
+    spec: { mode: 'cubic', coordinate: 'pytorch_half_pixel' },
+    out: [2, 2, 7, 3],
+  },
+  { label: 'cubic on a 2-D input at opset 18', opset: 18, x: [4, 5], attrs: { mode: 'cubic' }, scales: [2, 1.4], spec: { mode: 'cubic', coordinate: 'half_pixel', scales: [2, 1.4] }, out: [8, 7] },
+  {
+    label: 'cubic with axes at opset 19, dynamic batch',
+    opset: 19,
+    x: ['N', 2, 4, 5],
+    attrs: { mode: 'cubic', axes: [2, 3] },
+    scales: [1.5, 2],
+    spec: { mode: 'cubic', coordinate: 'half_pixel', scales: [1, 1, 1.5, 2] },
+    out: [2, 2, 6, 10],
+  },
+);
+
 describe('Resize and Upsample', () => {
   for (const c of CASES) {
     it(`${c.label}: forward, inferred shape and gradient`, async () => {
@@ -177,7 +219,6 @@ describe('Resize and Upsample', () => {
 describe('Resize refusals', () => {
   const base: Case = { label: '', opset: 13, x: X, attrs: {}, scales: [1, 1, 2, 2], spec: { mode: 'nearest', coordinate: 'half_pixel' }, out: [] };
   for (const [attrs, named] of [
-    [{ mode: 'cubic' }, /mode="cubic"/],
     [{ coordinate_transformation_mode: 'tf_crop_and_resize' }, /coordinate_transformation_mode="tf_crop_and_resize"/],
     [{ coordinate_transformation_mode: 'half_pixel_symmetric' }, /half_pixel_symmetric/],
   ] as const) {
@@ -185,6 +226,11 @@ describe('Resize refusals', () => {
       expect(() => inferTypes(resizeModel({ ...base, opset: 19, attrs }))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(named) }));
     });
   }
+  it('refuses cubic mode at opset 10, which has no such mode', () => {
+    expect(() => inferTypes(resizeModel({ ...base, opset: 10, attrs: { mode: 'cubic' } }))).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/mode="cubic"/) }),
+    );
+  });
   it('refuses antialias 1 and keep_aspect_ratio_policy not_larger', () => {
     expect(() => inferTypes(resizeModel({ ...base, opset: 18, attrs: { mode: 'linear', antialias: 1 } }))).toThrow(/antialias=1/);
     expect(() => inferTypes(resizeModel({ ...base, opset: 18, attrs: { keep_aspect_ratio_policy: 'not_larger' } }))).toThrow(/keep_aspect_ratio_policy="not_larger"/);

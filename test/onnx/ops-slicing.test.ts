@@ -1,7 +1,9 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
+import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { tensorOf } from '../../lib/onnx/tensor.js';
 import type { Dim } from '../../lib/onnx/ir.js';
-import { expectGradOk, opModel } from './support.js';
+import { expectGradOk, opModel, randn } from './support.js';
 
 describe('Gather gradients', () => {
   const cases: [string, number, number[], number[]][] = [
@@ -11,7 +13,8 @@ describe('Gather gradients', () => {
     ['a scalar index', 1, [], [2]],
   ];
   for (const [label, axis, idxShape, idx] of cases) {
-    for (const opset of [9, 13]) {
+    // Below 16 the gradient goes through a OneHot MatMul, from 16 through ScatterElements(reduction 'add').
+    for (const opset of [9, 13, 15, 16, 18]) {
       it(`${label} at opset ${opset}`, async () => {
         const m = opModel(opset, (b) => {
           const x = b.input('x', 'float32', [3, 4, 2]);
@@ -20,6 +23,35 @@ describe('Gather gradients', () => {
         await expectGradOk(m);
       });
     }
+  }
+  for (const opset of [15, 16]) {
+    it(`repeated and negative indices into the same rows accumulate at opset ${opset}`, async () => {
+      const m = opModel(opset, (b) => {
+        const x = b.input('x', 'float32', [4, 3]);
+        b.output(b.op('Gather', [x, b.constant(tensorOf('int64', [2, 3], [1, -3, 3, -1, 1, 1]))], { axis: 0 }), 'y');
+      });
+      const { model } = buildGradientModel(m, { vjp: ['y'], inputs: ['x'] });
+      const ops = model.graph.nodes.map((n) => n.opType);
+      expect(ops).toContain(opset >= 16 ? 'ScatterElements' : 'OneHot');
+      expect(ops).not.toContain(opset >= 16 ? 'OneHot' : 'ScatterElements');
+      // With the upstream gradient 1 everywhere, row r of dx counts how often r was gathered (-3 is row 1, -1 row 3).
+      const session = await createSession(model);
+      const out = await runSession(session, { x: randn([4, 3], 1), 'grad_in/y': tensorOf('float32', [2, 3, 3], new Array<number>(18).fill(1)) });
+      const dx = Array.from(out['grad_x'].data as Float32Array);
+      expect(dx).toEqual([0, 0, 0, 4, 4, 4, 0, 0, 0, 2, 2, 2]);
+      await expectGradOk(m);
+    });
+  }
+  for (const opset of [13, 16, 21]) {
+    it(`an embedding: rows of a [V, D] parameter gathered by int32 token ids fed at run time, opset ${opset}`, async () => {
+      const m = opModel(opset, (b) => {
+        const ids = b.input('ids', 'int32', ['n', 5]);
+        const table = b.initializer('embedding.weight', randn([7, 4], 3));
+        b.output(b.op('Gather', [table, ids], { axis: 0 }), 'y');
+      });
+      const result = await expectGradOk(m, { inputs: { ids: tensorOf('int32', [2, 5], [0, 6, 6, 2, -1, 3, 3, 3, 0, 5]) } });
+      expect(result.tensors.map((t) => t.name)).toEqual(['embedding.weight']);
+    });
   }
   it('with a dynamic leading dim and indices fed at run time', async () => {
     const m = opModel(13, (b) => {

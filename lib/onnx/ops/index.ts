@@ -24,16 +24,20 @@ import { arithmeticOps } from './arithmetic.js';
 import { batchNormOps } from './batchnorm.js';
 import { constantOps } from './constants.js';
 import { convOps } from './conv.js';
+import { einsumOps } from './einsum.js';
 import { linalgOps } from './linalg.js';
 import { logicOps } from './logic.js';
 import { normalizationOps } from './normalization.js';
 import { padOps } from './pad.js';
 import { poolOps } from './pool.js';
+import { rangeOps } from './range.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { resizeOps } from './resize.js';
 import { slicingOps } from './slicing.js';
 import { softmaxOps } from './softmax.js';
+import { spaceDepthOps } from './space-depth.js';
+import { triluOps } from './trilu.js';
 import type { OpDef } from './types.js';
 import { unaryOps } from './unary.js';
 
@@ -49,11 +53,15 @@ const FAMILIES: readonly (readonly OpDef[])[] = [
   reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
   softmaxOps, // Softmax LogSoftmax
   batchNormOps, // BatchNormalization
-  normalizationOps, // InstanceNormalization LayerNormalization
+  normalizationOps, // InstanceNormalization LayerNormalization GroupNormalization
   convOps, // Conv ConvTranspose
   poolOps, // MaxPool AveragePool GlobalAveragePool
   padOps, // Pad
   resizeOps, // Resize Upsample
+  spaceDepthOps, // DepthToSpace SpaceToDepth
+  triluOps, // Trilu
+  rangeOps, // Range
+  einsumOps, // Einsum
 ];
 
 export { MAX_OPSET, MIN_OPSET } from './support/opsets.js';

@@ -1,7 +1,7 @@
 /**
  * Resize (opset 10: scales; 11-12: roi, scales, sizes; 13+: optional inputs; 18+: axes, antialias 0,
- * keep_aspect_ratio_policy stretch) and Upsample (opset 9), in modes nearest and linear with the
- * coordinate transforms PyTorch exports (see interpolation.ts). Each axis is resized by a constant matrix
+ * keep_aspect_ratio_policy stretch) and Upsample (opset 9), in modes nearest and linear, and from opset 11
+ * cubic (cubic_coeff_a, exclude_outside), with the coordinate transforms PyTorch exports (see interpolation.ts). Each axis is resized by a constant matrix
  * A [out, in], so the gradient applies A^T along every resized axis: a MatMul (through a Transpose for axes
  * other than the last two), or, for nearest upsampling by an integer factor, a Reshape and a ReduceSum over
  * the repeats. Resized axes need static extents; scales and sizes must be constants.
@@ -14,6 +14,8 @@ import { interpolationMatrix, isIdentity, repeatFactor, type AxisResize, type Co
 import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 const MODES = ['nearest', 'linear'];
+/** Cubic mode came with Resize-11. */
+const MODES_11 = [...MODES, 'cubic'];
 
 type Reader = Pick<InferContext, 'opset' | 'attr' | 'has' | 'constant' | 'node'>;
 type Fail = (message: string) => never;
@@ -22,9 +24,11 @@ type Fail = (message: string) => never;
 interface Plan {
   out: Dim[];
   scales: (number | undefined)[];
-  mode: 'nearest' | 'linear';
+  mode: 'nearest' | 'linear' | 'cubic';
   coordinate: CoordinateMode;
   nearest: NearestMode;
+  cubicA: number;
+  excludeOutside: boolean;
   /** The scales or sizes input when it is given but not a known constant. */
   unknown?: string;
 }
@@ -48,6 +52,8 @@ function plan(ctx: Reader, shape: Shape, fail: Fail): Plan {
     mode: ctx.attr.string('mode', 'nearest') as Plan['mode'],
     coordinate: legacy ? 'asymmetric' : (ctx.attr.string('coordinate_transformation_mode', 'half_pixel') as CoordinateMode),
     nearest: legacy ? 'simple' : (ctx.attr.string('nearest_mode', 'round_prefer_floor') as NearestMode),
+    cubicA: legacy ? -0.75 : Math.fround(ctx.attr.float('cubic_coeff_a', -0.75)),
+    excludeOutside: !legacy && ctx.attr.int('exclude_outside', 0) === 1,
   };
   if (scales === null) p.unknown = ctx.node.inputs[legacy ? 1 : 2];
   if (sizes === null) p.unknown = ctx.node.inputs[3];
@@ -106,7 +112,7 @@ function resizeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
     if (p.scales[a] === 1 && p.out[a] === d) return;
     const [inLen, outLen, scale] = [d, p.out[a], p.scales[a]];
     if (typeof inLen !== 'number' || typeof outLen !== 'number' || scale === undefined) ctx.unsupported(`${ctx.node.opType} gradients need static extents on resized axis ${a}`);
-    const axis: AxisResize = { inLen, outLen, scale, mode: p.mode, coordinate: p.coordinate, nearest: p.nearest };
+    const axis: AxisResize = { inLen, outLen, scale, mode: p.mode, coordinate: p.coordinate, nearest: p.nearest, cubicA: p.cubicA, excludeOutside: p.excludeOutside };
     const m = interpolationMatrix(axis);
     if (isIdentity(m, inLen, outLen)) return;
     const f = repeatFactor(m, inLen, outLen);
@@ -155,13 +161,13 @@ function sumRepeats(ctx: GradContext, g: string, out: Dim[], shape: Shape, repea
 }
 
 const RESIZE_ATTRS: Record<string, AttrSpec> = {
-  mode: { kind: 'string', values: MODES },
+  mode: { kind: 'string', values: MODES_11 },
   coordinate_transformation_mode: { kind: 'string', values: ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'], opsets: [11, MAX_OPSET] },
   nearest_mode: { kind: 'string', values: ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'], opsets: [11, MAX_OPSET] },
-  // Used by cubic mode and tf_crop_and_resize only, which are refused: any value computes the same.
   cubic_coeff_a: { kind: 'float', opsets: [11, MAX_OPSET] },
+  // Used by tf_crop_and_resize only, which is refused: any value computes the same.
   extrapolation_value: { kind: 'float', opsets: [11, MAX_OPSET] },
-  exclude_outside: { kind: 'int', values: [0], opsets: [11, MAX_OPSET] },
+  exclude_outside: { kind: 'int', values: [0, 1], opsets: [11, MAX_OPSET] },
   antialias: { kind: 'int', values: [0], opsets: [18, MAX_OPSET] },
   axes: { kind: 'ints', opsets: [18, MAX_OPSET] },
   keep_aspect_ratio_policy: { kind: 'string', values: ['stretch'], opsets: [18, MAX_OPSET] },

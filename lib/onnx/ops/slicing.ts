@@ -1,7 +1,8 @@
 /**
  * Gather, Slice, Concat and Split. On integer shape vectors they carry known values (so shape subgraphs
- * fold); on float paths their gradients scatter back with standard operators: Gather through a OneHot
- * MatMul (duplicates accumulate), Slice through Pad (unit steps) or a selection-matrix MatMul (other
+ * fold); on float paths their gradients scatter back with standard operators: Gather through ScatterElements
+ * with reduction 'add' into zeros from opset 16 (before it, through a dense OneHot MatMul; either way repeated
+ * indices accumulate and negative ones wrap), Slice through Pad (unit steps) or a selection-matrix MatMul (other
  * steps), Concat through Split or runtime Slices, Split through Concat.
  */
 import { isIntegral } from '../dtype.js';
@@ -63,20 +64,35 @@ function gatherGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
   const axis = ctx.attr.int('axis', 0) < 0 ? ctx.attr.int('axis', 0) + shape.length : ctx.attr.int('axis', 0);
   const depth = shape[axis];
   const depthTensor = typeof depth === 'number' ? b.ints([depth]) : b.dim(data, axis);
-  let idx = b.reshape(ctx.input(1), [-1]);
-  if (ctx.opset < 11) {
-    // OneHot before opset 11 leaves negative indices unset: wrap them first.
-    const t = b.cast(idx, 'int64');
-    idx = b.op('Where', [b.op('Less', [t, b.ints([0])]), b.op('Add', [t, depthTensor]), t]);
-  }
-  const dtype = ctx.outType(0).dtype ?? 'float32';
-  const onehot = b.op('OneHot', [idx, depthTensor, b.constant(tensorOf(dtype, [2], [0, 1]))], { axis: -1 }); // [K, N]
   const k = dimProduct(idxShape);
   const pre = dimsProduct(ctx, data, shape, 0, axis);
   const post = dimsProduct(ctx, data, shape, axis + 1, shape.length);
   const g3 = b.reshape(ctx.tensor(dy), shapeTensor(ctx, [pre, k ?? b.op('Size', [ctx.input(1)]), post]));
+  if (ctx.opset >= 16) return [b.reshape(scatterAdd(ctx, g3, depthTensor, typeof depth === 'number' ? depth : depthTensor, pre, post), ctx.shapeOf(data))];
+  // onnxruntime's OneHot takes int64 indices only (with float values), so int32 ones are cast.
+  let idx = b.cast(b.reshape(ctx.input(1), [-1]), 'int64');
+  if (ctx.opset < 11) {
+    // OneHot before opset 11 leaves negative indices unset: wrap them first.
+    idx = b.op('Where', [b.op('Less', [idx, b.ints([0])]), b.op('Add', [idx, depthTensor]), idx]);
+  }
+  const dtype = ctx.outType(0).dtype ?? 'float32';
+  const onehot = b.op('OneHot', [idx, depthTensor, b.constant(tensorOf(dtype, [2], [0, 1]))], { axis: -1 }); // [K, N]
   const scattered = b.op('MatMul', [b.transpose(onehot, [1, 0]), g3]); // [pre, N, post]
   return [b.reshape(scattered, ctx.shapeOf(data))];
+}
+
+/**
+ * The gradient g3 [pre, K, post] of a Gather scattered into zeros [pre, N, post] (N = depth) along axis 1 by
+ * ScatterElements with reduction 'add' (opset 16+), which accumulates repeated indices without the dense
+ * [K, N] OneHot matrix. Negative indices are wrapped first, and the indices broadcast to g3's shape. `depth`
+ * is N as a [1] tensor, `depthDim` N as a number when static.
+ */
+function scatterAdd(ctx: GradContext, g3: string, depth: string, depthDim: number | string, pre: number | string, post: number | string): string {
+  const b = ctx.b;
+  const raw = b.cast(b.reshape(ctx.input(1), [1, -1, 1]), 'int64');
+  const idx = b.op('Where', [b.op('Less', [raw, b.ints([0])]), b.op('Add', [raw, depth]), raw]);
+  const zeros = b.reshape(ctx.zerosLike(ctx.input(0)), shapeTensor(ctx, [pre, depthDim, post]));
+  return b.op('ScatterElements', [zeros, b.op('Expand', [idx, b.shapeOf(g3)]), g3], { axis: 1, reduction: 'add' });
 }
 
 // ---------------------------------------------------------------- Slice

@@ -8,6 +8,10 @@
  *   nearest: round (ties to floor or ceil), floor or ceil of it, clamped to [0, in - 1]; before opset 11
  *   ("simple") floor, or ceil when the axis shrinks.
  *   linear: the coordinate clamped to [0, in - 1], weights to its two neighbours.
+ *   cubic: the coordinate x (not clamped), s = x - floor(x), Keys' cubic convolution weights with
+ *   parameter a (cubic_coeff_a, default -0.75) for the four taps floor(x) - 1 .. floor(x) + 2, at distances
+ *   1 + s, s, 1 - s, 2 - s; taps outside [0, in - 1] read the nearest edge element, or, with
+ *   exclude_outside, get weight 0 and the other weights are divided by their sum.
  */
 
 export type CoordinateMode = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric';
@@ -19,9 +23,13 @@ export interface AxisResize {
   outLen: number;
   /** The scale the coordinate transform divides by (given, or out / in in float32 when sizes are given). */
   scale: number;
-  mode: 'nearest' | 'linear';
+  mode: 'nearest' | 'linear' | 'cubic';
   coordinate: CoordinateMode;
   nearest: NearestMode;
+  /** Keys' parameter a of cubic mode. */
+  cubicA: number;
+  /** Cubic mode: taps outside the input get weight 0 and the rest are renormalised. */
+  excludeOutside: boolean;
 }
 
 const f32 = Math.fround;
@@ -55,11 +63,33 @@ function nearestIndex(x: number, a: AxisResize): number {
   }
 }
 
+/** Keys' cubic convolution kernel at distance d with parameter a (as onnxruntime rounds it, to float32). */
+export function cubicWeight(d: number, a: number): number {
+  const t = Math.abs(d);
+  if (t <= 1) return f32(((a + 2) * t - (a + 3)) * t * t + 1);
+  if (t < 2) return f32(((a * t - 5 * a) * t + 8 * a) * t - 4 * a);
+  return 0;
+}
+
+/** Adds output i's four cubic taps at source coordinate x to row i of m. */
+function addCubicTaps(m: Float64Array, i: number, x: number, a: AxisResize): void {
+  const lo = Math.floor(x);
+  const s = f32(x - lo);
+  const taps = [-1, 0, 1, 2].map((k) => ({ j: lo + k, w: cubicWeight(s - k, a.cubicA) }));
+  const kept = a.excludeOutside ? taps.filter((t) => t.j >= 0 && t.j < a.inLen) : taps;
+  const sum = a.excludeOutside ? kept.reduce((acc, t) => acc + t.w, 0) : 1;
+  for (const t of kept) m[i * a.inLen + Math.min(Math.max(t.j, 0), a.inLen - 1)] += t.w / sum;
+}
+
 /** A [out, in] row-major: row i holds the weights of output i. */
 export function interpolationMatrix(a: AxisResize): Float64Array {
   const m = new Float64Array(a.outLen * a.inLen);
   for (let i = 0; i < a.outLen; i++) {
     const x = sourceCoordinate(i, a);
+    if (a.mode === 'cubic') {
+      addCubicTaps(m, i, x, a);
+      continue;
+    }
     if (a.mode === 'nearest') {
       const j = Math.min(Math.max(nearestIndex(x, a), 0), a.inLen - 1);
       m[i * a.inLen + j] = 1;

@@ -1,5 +1,6 @@
 /**
- * Pieces shared by the gradients of BatchNormalization, InstanceNormalization and LayerNormalization.
+ * Pieces shared by the gradients of BatchNormalization, InstanceNormalization, LayerNormalization and
+ * GroupNormalization.
  * Their forward kernels do not expose the statistics in the input's precision (LayerNormalization's Mean
  * and InvStdDev come out in the stash type, float32), so the gradient graph recomputes mean and inverse
  * standard deviation from the forward input X, in X's element type, with the population variance the
@@ -65,12 +66,12 @@ export interface Normalised {
 }
 
 /**
- * Mean and population variance of X over `axes`, recomputed in the gradient graph. `epsilon` is rounded to
- * float32, as the attribute is stored, so that it matches what the forward kernel added.
+ * Mean and population variance of X (or of `x`, a view of it such as GroupNormalization's [N, G, -1]) over
+ * `axes`, recomputed in the gradient graph. `epsilon` is rounded to float32, as the attribute is stored, so
+ * that it matches what the forward kernel added.
  */
-export function normalise(ctx: GradContext, axes: readonly number[], epsilon: number): Normalised {
+export function normalise(ctx: GradContext, axes: readonly number[], epsilon: number, x = ctx.input(0)): Normalised {
   const b = ctx.b;
-  const x = ctx.input(0);
   const centred = b.op('Sub', [x, b.reduce('ReduceMean', x, axes, true)]);
   const variance = b.reduce('ReduceMean', b.op('Mul', [centred, centred]), axes, true);
   const invstd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, ctx.scalar(Math.fround(epsilon))])])]);
