@@ -153,7 +153,7 @@ function groupNorm(x: Tensor, groups: number, scale: Tensor, bias: Tensor, epsil
       const g = row % groups;
       const ch = g * (c / groups) + Math.floor(k / (m / (c / groups)));
       const i = perChannel ? ch : g;
-      out[row * m + k] = ((part[k] - mean) / Math.sqrt(variance + Math.fround(epsilon))) * scale.data[i] + bias.data[i];
+      out[row * m + k] = ((part[k] - mean) / Math.sqrt(variance + Math.fround(epsilon))) * (scale.data as Float32Array)[i] + (bias.data as Float32Array)[i];
     }
   }
   return out;
