@@ -7,7 +7,7 @@
  */
 import { isFloat } from '../dtype.js';
 import type { Attribute } from '../ir.js';
-import { constantKink } from './stepwise.js';
+import { constantKink } from './support/kink-rules.js';
 import { normAxis, typeOf } from './support/shape-utils.js';
 import type { GradContext, InferContext, Kink, KinkContext, OpDef, ValueType } from './types.js';
 import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';

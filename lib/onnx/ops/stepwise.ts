@@ -4,16 +4,10 @@
  * feeds the output as it was at the base point, so that gradient checks see a constant where finite
  * differences would otherwise jump from one step to the next.
  */
-import { isFloat } from '../dtype.js';
+import { constantKink } from './support/kink-rules.js';
 import { typeOf } from './support/shape-utils.js';
-import type { KinkRule, OpDef } from './types.js';
+import type { OpDef } from './types.js';
 import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
-
-/** Freezes a node's output 0 at its base-point value (when its input is a float). */
-export const constantKink: KinkRule = ({ node, inDtype, outDtype }) =>
-  inDtype === undefined || !isFloat(inDtype) || outDtype === undefined
-    ? undefined
-    : { capture: () => [node.outputs[0]], inputs: [outDtype], feeds: (captured) => captured, emit: (_b, [value], write) => write('Identity', [value]) };
 
 const stepwise = (opType: string, opsets: readonly [number, number]): OpDef => ({
   opType,

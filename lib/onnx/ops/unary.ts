@@ -7,10 +7,10 @@
 import { dtypeCode, isFloat, isIntegral, requireDtype } from '../dtype.js';
 import { times } from './arithmetic.js';
 import { typeOf } from './support/shape-utils.js';
-import type { Grad, GradContext, OpDef, ValueType } from './types.js';
+import type { Grad, GradContext, Kink, KinkContext, OpDef, ValueType } from './types.js';
 import { toNumbers } from '../tensor.js';
 import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
-import { scalingKink } from './support/kink-rules.js';
+import { constantKink, scalingKink } from './support/kink-rules.js';
 
 /** A same-shape elementwise op with one differentiable input and the derivative rule `grad`. */
 export function elementwise(opType: string, grad: (ctx: GradContext, dy: Grad) => Grad, opsets: readonly [number, number] = ALL_OPSETS, attributes: OpDef['attributes'] = {}): OpDef {
@@ -38,6 +38,11 @@ function castBack(ctx: GradContext, dy: Grad | undefined): (Grad | undefined)[] 
   if (from === ctx.outType(0).dtype) return [dy];
   if (typeof dy !== 'string') return [{ uniform: dy.uniform, like: ctx.input(0) }];
   return [ctx.b.op('Cast', [dy], { to: dtypeCode(from) })];
+}
+
+/** A cast from a float to an integer type or bool is piecewise constant: its output is frozen in gradient checks. */
+function truncationKink(ctx: KinkContext): Kink | undefined {
+  return ctx.outDtype !== undefined && !isFloat(ctx.outDtype) ? constantKink(ctx) : undefined;
 }
 
 /** Whether a cast from `from` to `to` keeps known integer contents (integer to integer, not to bool). */
@@ -106,6 +111,7 @@ export const unaryOps: OpDef[] = [
     },
     differentiable: [0],
     grad: (ctx, [dy]) => castBack(ctx, dy),
+    kink: truncationKink,
   },
   // CastLike(x, like): Cast to like's element type (like's values are never read).
   {
@@ -121,5 +127,6 @@ export const unaryOps: OpDef[] = [
     },
     differentiable: [0],
     grad: (ctx, [dy]) => castBack(ctx, dy),
+    kink: truncationKink,
   },
 ];
