@@ -27,6 +27,7 @@ const each = (f: (a: number, b: number) => number) => (x0: Float32Array, x1: Flo
 /** The rows of a [3, 4] array. */
 const rows = (x: Float32Array) => [0, 1, 2].map((i) => Array.from(x.subarray(4 * i, 4 * i + 4)));
 const PRELU_SLOPE = [0.1, 0.2, -0.3, 0.5];
+const argmax = (v: number[]) => v.indexOf(Math.max(...v));
 
 const CASES: Case[] = [
   { label: 'Relu', opset: 13, dims: [3, 4], build: unary('Relu'), frozen: each((a, x) => (a > 0 ? x : 0)) },
@@ -116,6 +117,34 @@ const CASES: Case[] = [
     build: unary('GlobalMaxPool'),
     frozen: (x0, x1) => range(6).map((c) => x1[8 * c + Array.from(x0.subarray(8 * c, 8 * c + 8)).indexOf(Math.max(...x0.subarray(8 * c, 8 * c + 8)))]),
   },
+  {
+    label: 'ReduceMax over rows, keepdims 0 (axes attribute, opset 11)',
+    opset: 11,
+    dims: [3, 4],
+    build: unary('ReduceMax', { axes: [1], keepdims: 0 }),
+    frozen: (x0, x1) => rows(x0).map((r, i) => x1[4 * i + r.indexOf(Math.max(...r))]),
+  },
+  {
+    label: 'ReduceMax over columns (axes attribute, ReduceSum with an axes input, opset 13)',
+    opset: 13,
+    dims: [3, 4],
+    build: unary('ReduceMax', { axes: [0] }),
+    frozen: (x0, x1) => range(4).map((j) => x1[4 * argmax([0, 1, 2].map((i) => x0[4 * i + j])) + j]),
+  },
+  {
+    label: 'ReduceMin over everything (axes input absent, opset 18)',
+    opset: 18,
+    dims: [3, 4],
+    build: unary('ReduceMin', { keepdims: 0 }),
+    frozen: (x0, x1) => [x1[Array.from(x0).indexOf(Math.min(...x0))]],
+  },
+  {
+    label: 'ReduceMin over rows (axes input, opset 18)',
+    opset: 18,
+    dims: [3, 4],
+    build: (b, x) => b.op('ReduceMin', [x, b.ints([-1])], { keepdims: 1 }),
+    frozen: (x0, x1) => rows(x0).map((r, i) => x1[4 * i + r.indexOf(Math.min(...r))]),
+  },
   { label: 'Floor of 2x', opset: 13, dims: [3, 4], build: (b, x) => b.op('Floor', [b.op('Mul', [x, b.scalar(2, 'float32')])]), frozen: each((a) => Math.floor(2 * a)) },
   { label: 'Ceil of 2x', opset: 9, dims: [3, 4], build: (b, x) => b.op('Ceil', [b.op('Mul', [x, b.scalar(2, 'float32')])]), frozen: each((a) => Math.ceil(2 * a)) },
   { label: 'Round of 2x', opset: 11, dims: [3, 4], build: (b, x) => b.op('Round', [b.op('Mul', [x, b.scalar(2, 'float32')])]), frozen: each((a) => Math.round(2 * a)) },
@@ -188,6 +217,8 @@ describe('kink freezing', () => {
       'MaxPool',
       'Min',
       'PRelu',
+      'ReduceMax',
+      'ReduceMin',
       'Relu',
       'Round',
       'Selu',

@@ -4,13 +4,15 @@
  * before 18) and axes as an optional constant input with noop_with_empty_axes after. Gradients broadcast the
  * upstream gradient back over the reduced axes (as keepdims=1 shapes); a uniform upstream gradient stays
  * uniform where it can. ReduceMax and ReduceMin send the gradient to the positions equal to the extremum,
- * shared equally among ties; ReduceLogSumExp weights it by the softmax exp(x - y), read from the forward
+ * shared equally among ties (their kink freezes those shares); ReduceLogSumExp weights it by the softmax exp(x - y), read from the forward
  * output; ReduceL2 by x / y (0 where y is 0, the subgradient of the norm at the origin); ReduceProd by the
  * product of the other elements, computed without dividing by zero (see prodGrad).
  */
-import { floatEqual } from './support/kink-rules.js';
+import type { GraphBuilder } from '../builder.js';
+import type { Attribute } from '../ir.js';
+import { floatEqual, floatInput } from './support/kink-rules.js';
 import { dimProduct, normAxis, typeOf } from './support/shape-utils.js';
-import type { Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
+import type { Grad, GradContext, InferContext, KinkRule, OpDef, ValueType } from './types.js';
 import { toNumbers } from '../tensor.js';
 import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
@@ -55,9 +57,10 @@ type ReduceGrad = (ctx: GradContext, dy: Grad, axes: number[]) => Grad;
  * elementwise part (ReduceSumSquare gives x^2, ReduceL2 |x|); `elementwise` says so, and its gradient is
  * then `grad` over no axes, the others' the identity.
  */
-function reduction(opType: string, inputSince: number, grad: ReduceGrad, elementwise = false): OpDef[] {
+function reduction(opType: string, inputSince: number, grad: ReduceGrad, elementwise = false, kink?: KinkRule): OpDef[] {
   const common = {
     opType,
+    kink,
     outputs: [1, 1] as const,
     infer: (ctx: InferContext) => inferReduce(ctx, inputSince),
     differentiable: [0],
@@ -97,6 +100,46 @@ function extremumGrad(ctx: GradContext, dy: Grad, axes: number[]): Grad {
   const ties = b.reduce('ReduceSum', hit, axes, true);
   if (typeof dy !== 'string') return ctx.scale(b.op('Mul', [hit, b.op('Reciprocal', [ties])]), null, dy.uniform);
   return b.op('Mul', [hit, b.op('Div', [keptDims(ctx, dy, axes), ties])]);
+}
+
+/**
+ * ReduceMax and ReduceMin: each slice's extremal elements with their shares (1 / ties, as extremumGrad routes
+ * the gradient), computed by the capture model over the node's own axes; the frozen node sums x times them.
+ */
+function extremumKink(inputSince: number): KinkRule {
+  return (ctx) => {
+    const dtype = floatInput(ctx);
+    if (dtype === undefined) return undefined;
+    const { node, opset } = ctx;
+    const int = (value: number): Attribute => ({ kind: 'int', value });
+    // A ReduceSum over the node's axes: ReduceSum takes them as an input from opset 13, the node from inputSince.
+    const sumOver = (b: GraphBuilder, x: string, keepdims: number): [string[], Record<string, Attribute>] => {
+      const attrs: Record<string, Attribute> = { keepdims: int(keepdims) };
+      if (opset >= inputSince) {
+        const noop = node.attrs.get('noop_with_empty_axes');
+        if (noop !== undefined) attrs.noop_with_empty_axes = noop;
+        return [node.inputs[1] ? [x, node.inputs[1]] : [x], attrs];
+      }
+      const axes = node.attrs.get('axes');
+      if (axes === undefined) return [[x], attrs];
+      if (opset >= 13) return [[x, b.ints((axes as { value: number[] }).value)], attrs];
+      return [[x], { ...attrs, axes }];
+    };
+    return {
+      capture: (n, b) => {
+        const kept = b.op(n.opType, n.inputs, { ...Object.fromEntries(n.attrs), keepdims: int(1) });
+        const hit = b.cast(floatEqual(b, opset, n.inputs[0], kept), dtype);
+        const [inputs, attrs] = sumOver(b, hit, 1);
+        return [b.op('Div', [hit, b.op('ReduceSum', inputs, attrs)])];
+      },
+      inputs: [dtype],
+      feeds: (captured) => captured,
+      emit: (b, [shares], write) => {
+        const [inputs, attrs] = sumOver(b, b.op('Mul', [node.inputs[0], shares]), ctx.attr.int('keepdims', 1));
+        write('ReduceSum', inputs, new Map(Object.entries(attrs)));
+      },
+    };
+  };
 }
 
 /**
@@ -144,8 +187,8 @@ export const reduceOps: OpDef[] = [
     const spread = b.op('Expand', [keptDims(ctx, ctx.tensor(dy), axes), ctx.shapeOf(ctx.input(0))]);
     return typeof n === 'number' ? ctx.scale(spread, null, 1 / n) : b.op('Div', [spread, n]);
   }),
-  ...reduction('ReduceMax', 18, extremumGrad),
-  ...reduction('ReduceMin', 18, extremumGrad),
+  ...reduction('ReduceMax', 18, extremumGrad, false, extremumKink(18)),
+  ...reduction('ReduceMin', 18, extremumGrad, false, extremumKink(18)),
   // d/dx |x| = x / |x|; the norm of an all-zero slice is 0 and so is the gradient there (x is 0 too).
   ...reduction(
     'ReduceL2',
