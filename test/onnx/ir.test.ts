@@ -174,6 +174,8 @@ describe('models built from scratch', () => {
     expect(new Model(new Graph(), 9).irVersion).toBe(4);
     expect(new Model(new Graph(), 17).irVersion).toBe(8);
     expect(new Model(new Graph(), 21).irVersion).toBe(10);
+    expect(new Model(new Graph(), 22).irVersion).toBe(10);
+    expect(new Model(new Graph(), 23).irVersion).toBe(11);
     const b = new GraphBuilder(new Model(new Graph(), 13));
     expect(b.opset).toBe(13);
   });
