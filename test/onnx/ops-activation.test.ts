@@ -144,8 +144,18 @@ describe('activation gradients', () => {
       }
     }
     it('refuses a slope that does not broadcast to X, or of higher rank', () => {
-      for (const slopeShape of [[4], [2, 3, 5]]) {
-        const m = opModel(13, (b) => b.output(b.op('PRelu', [b.input('x', 'float32', [3, 5]), b.initializer('slope', randn(slopeShape))]), 'y'));
+      for (const [xShape, slopeShape] of [
+        [[3, 5], [4]],
+        [
+          [3, 5],
+          [2, 3, 5],
+        ],
+        [
+          [3, 1],
+          [3, 5],
+        ],
+      ]) {
+        const m = opModel(13, (b) => b.output(b.op('PRelu', [b.input('x', 'float32', xShape), b.initializer('slope', randn(slopeShape))]), 'y'));
         expect(() => inferTypes(m)).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH' }));
       }
     });

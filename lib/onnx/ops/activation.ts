@@ -103,7 +103,10 @@ export const activationOps: OpDef[] = [
       if (x.dtype && slope.dtype && x.dtype !== slope.dtype) ctx.fail(`X is ${x.dtype} and slope '${ctx.node.inputs[1]}' is ${slope.dtype}; PRelu needs one element type`);
       // Unidirectional broadcasting: the slope must broadcast to X's shape, which the output keeps.
       const shape = broadcast(ctx, x.shape, slope.shape);
-      if (shape !== null && x.shape !== null && shape.length !== x.shape.length) ctx.fail(`slope '${ctx.node.inputs[1]}' has rank ${slope.shape?.length}, higher than X's ${x.shape.length}`);
+      if (shape !== null && x.shape !== null) {
+        const grown = shape.length !== x.shape.length || shape.some((d, i) => typeof d === 'number' && typeof x.shape![i] === 'number' && d !== x.shape![i]);
+        if (grown) ctx.fail(`slope '${ctx.node.inputs[1]}' of shape [${slope.shape!.join(', ')}] does not broadcast to X's shape [${x.shape.join(', ')}]`);
+      }
       return [typeOf(x.dtype, x.shape)];
     },
     differentiable: [0, 1],
