@@ -1,6 +1,6 @@
 /**
- * MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool. Gradients fold batch and channels into one axis (so the
- * channel count may be dynamic) and need static spatial extents:
+ * MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool. Gradients fold batch and channels into one axis
+ * (so the channel count may be dynamic) and need static spatial extents (the global pools only the rank):
  * - MaxPool routes each output's gradient to the first maximum of its window, as onnxruntime's Indices
  *   name it: from opset 16 by ScatterElements(reduction='add') at those indices; before, by taking every
  *   window's taps as channels (a Conv with one-hot kernels over the input padded with the lowest float),
