@@ -178,7 +178,8 @@ function defaultIrVersion(opset: number): number {
   if (opset <= 14) return 7;
   if (opset <= 18) return 8;
   if (opset <= 20) return 9;
-  return 10;
+  if (opset <= 22) return 10;
+  return 11;
 }
 
 function cloneInfo(v: ValueInfo): ValueInfo {

@@ -9,8 +9,10 @@
  * MaxPool's first maximum) are checked by the operators' own tests.
  *
  * Each piecewise operator declares its kink beside its gradient (OpDef.kink in ops/types.ts); kinkedOps() lists
- * them: Relu, LeakyRelu, Abs, HardSigmoid, Clip, Elu and Selu (which branch of 0), Min and Max (which input,
- * ties to the first, as their gradient rule routes them), MaxPool (row-major Indices) and Where's condition.
+ * them: Relu, LeakyRelu, PRelu, Abs, HardSigmoid, HardSwish, Clip, Elu and Selu (which branch or region), Min
+ * and Max (which input, ties to the first, as their gradient rule routes them), MaxPool (row-major Indices),
+ * GlobalMaxPool, ReduceMax and ReduceMin (each slice's extrema), TopK (its indices), Where's condition, and the piecewise constant
+ * Floor, Ceil, Round, Sign, ArgMax and ArgMin (their outputs, so that differences never meet their jumps).
  * Elu with alpha != 1, Selu and Max have jumps in slope; left unfrozen, correct 28x28 conv decoders with such
  * units failed the check (Elu 1.07, Max 1.53 of its tolerance; Selu 0.64), frozen they measure 0.06-0.16, as
  * with ReLU.

@@ -3,7 +3,11 @@
  * with shapes. For training they are promoted to graph inputs (fed every run); frozen ones stay
  * initializers, which onnxruntime prepacks. Integer initializers (shapes, indices) always stay constants,
  * and so, by default, do float initializers that only configure the graph (weights.ts: Resize scales,
- * BatchNormalization running statistics, Clip bounds, Pow exponents) and rank-0 ones.
+ * BatchNormalization running statistics, Clip bounds, Pow exponents).
+ *
+ * A rank-0 weight is a parameter (a learned scalar gain or temperature) unless its name is one exporters
+ * give the scalar constants they fold into initializers: torch's dynamo exporter writes the 0.5 of `x * 0.5`
+ * as an initializer 'val_5' that the graph multiplies like any weight, and only the name tells them apart.
  */
 import { LpcError } from '../errors.js';
 import type { Model } from './ir.js';
@@ -24,7 +28,7 @@ export interface Parameter {
 export interface ParameterOptions {
   /**
    * Which float initializers are parameters (replacing the default rule; `() => true` takes them all).
-   * Default: weights (weights.ts) of rank 1 or more (rank-0 ones are folded constants in exports).
+   * Default: weights (weights.ts) that isTrainableInitializer accepts.
    */
   include?: (name: string, t: Tensor) => boolean;
 }
@@ -32,9 +36,18 @@ export interface ParameterOptions {
 /** Every key of ParameterOptions (a misspelt option is refused, not ignored). */
 const PARAMETER_KEYS = { include: true } satisfies OptionKeys<ParameterOptions>;
 
-/** The shape part of the default rule: float32/float64 initializers of rank 1 or more. */
-export function isTrainableInitializer(_name: string, t: Tensor): boolean {
-  return (t.dtype === 'float32' || t.dtype === 'float64') && t.dims.length > 0;
+/**
+ * Names of the scalar constants exporters fold into initializers: torch dynamo's 'val_3' and '_val_3',
+ * TorchScript's 'onnx::Mul_12' and '/decoder/Constant_output_0', tf2onnx's 'const_fold_opt__12' and 'Const:0'.
+ */
+const FOLDED_CONSTANT_NAME = /^(_?val_\d+|onnx::.*|\/.*|.*_output_\d+|const_fold_opt__\d+|.*Const(_\d+)?:\d+)$/;
+
+/**
+ * The type and name part of the default rule: float32/float64 initializers of rank 1 or more, and rank-0
+ * ones not named like a folded constant (see the file comment).
+ */
+export function isTrainableInitializer(name: string, t: Tensor): boolean {
+  return (t.dtype === 'float32' || t.dtype === 'float64') && (t.dims.length > 0 || !FOLDED_CONSTANT_NAME.test(name));
 }
 
 /**

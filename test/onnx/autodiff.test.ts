@@ -214,16 +214,45 @@ describe('reverse-mode autodiff', () => {
     const m = opModel(13, (b) => {
       const x = b.input('x', 'float32', [3, 4]);
       b.output(b.op('Tanh', [x]), 'y');
-      b.output(b.op('Round', [x]), 'rounded');
+      b.output(b.op('Sinh', [x]), 'sinh');
     });
     const { model } = buildGradientModel(m, { vjp: ['y'], inputs: ['x'] });
     const out = await runSession(await createSession(model), { x: randn([3, 4]), 'grad_in/y': randn([3, 4], 2) });
-    expect(Object.keys(out).sort()).toEqual(['grad_x', 'rounded', 'y']);
+    expect(Object.keys(out).sort()).toEqual(['grad_x', 'sinh', 'y']);
   });
 
-  it('refuses models outside opsets 9 to 21', () => {
-    const m = opModel(8, (b) => b.output(b.op('Relu', [b.input('x', 'float32', [2])]), 'y'));
-    expect(() => buildGradientModel(m, { vjp: ['y'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP' }));
+  it('ignores unsupported operators that the differentiated values reach only through integers, whose path carries no gradient', async () => {
+    // y = x * Cast(Mod(Cast(x * 4, int64), 3), float): the factor is piecewise constant, so dy/dx is the factor itself.
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [3, 4]);
+      const ints = b.cast(b.op('Mul', [x, b.scalar(4, 'float32')]), 'int64');
+      const mod = b.op('Mod', [ints, b.constant(tensorOf('int64', [], [3]))]);
+      // Its type as exporters record it in value_info (inference does not know Mod).
+      b.model.graph.valueInfo.set(mod, { name: mod, dtype: 'int64', shape: [3, 4] });
+      const factor = b.cast(mod, 'float32');
+      b.output(b.op('Mul', [x, factor]), 'y');
+    });
+    const { model } = buildGradientModel(m, { objective: 'y', inputs: ['x'] });
+    const x = randn([3, 4], 5, 2);
+    const out = await runSession(await createSession(model), { x });
+    // Integer Mod takes the divisor's sign (fmod 0).
+    const want = Array.from(x.data as Float32Array, (v) => ((Math.trunc(Math.fround(v * 4)) % 3) + 3) % 3);
+    expect(Array.from(out.grad_x.data as Float32Array)).toEqual(want);
+    // The check freezes the truncating cast at the base point, so differences never meet its jumps.
+    await expectGradOk(m, { inputs: { x } });
+    // On a float path the same operator is still refused.
+    const floatMod = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [3, 4]);
+      b.output(b.op('Mod', [x, b.scalar(3, 'float32')], { fmod: 1 }), 'y');
+    });
+    expect(() => buildGradientModel(floatMod, { objective: 'y', inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('Mod') }));
+  });
+
+  it('refuses models outside opsets 9 to 23', () => {
+    for (const opset of [8, 24]) {
+      const m = opModel(opset, (b) => b.output(b.op('Relu', [b.input('x', 'float32', [2])]), 'y'));
+      expect(() => buildGradientModel(m, { vjp: ['y'], inputs: ['x'] })).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('opsets 9 to 23') }));
+    }
   });
 
   it('refuses requests naming values that do not exist or are not float', () => {

@@ -4,7 +4,7 @@ import { readModel, writeModel } from '../../lib/onnx/convert.js';
 import { foldConstants } from '../../lib/onnx/fold.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import { Graph, Model } from '../../lib/onnx/ir.js';
-import { ParameterSet, promoteParameters } from '../../lib/onnx/params.js';
+import { isTrainableInitializer, ParameterSet, promoteParameters } from '../../lib/onnx/params.js';
 import { int64Vector, makeTensor, scalarTensor, tensorOf } from '../../lib/onnx/tensor.js';
 import { removeDeadNodes, sortNodes } from '../../lib/onnx/topo.js';
 import { weightInitializers } from '../../lib/onnx/weights.js';
@@ -119,7 +119,7 @@ describe('parameters', () => {
       b.output(b.op('Gather', [b.op('Mul', [b.op('Mul', [b.op('MatMul', [x, w]), s]), b.cast(d, 'float32')]), idx], { axis: 1 }), 'y');
     });
 
-  it('takes float initializers of rank 1 or more; integer and scalar ones stay constants', () => {
+  it('takes float initializers of rank 1 or more; integer ones and a scalar named like a folded constant stay constants', () => {
     const params = ParameterSet.fromModel(model());
     expect(params.names).toEqual(['fc.weight', 'scale64']);
     expect(params.get('scale64').data).toEqual(Float32Array.of(1, 2, 3));
@@ -128,6 +128,24 @@ describe('parameters', () => {
     expect(() => params.get('idx')).toThrow(expect.objectContaining({ code: 'LPC_NOT_FOUND' }));
     const all = ParameterSet.fromModel(model(), { include: () => true });
     expect(all.names).toEqual(['fc.weight', 'onnx::Mul_7', 'scale64']);
+  });
+
+  it('takes a rank-0 weight (a learned gain) unless exporters name such scalars as folded constants', () => {
+    const scalar = scalarTensor('float32', 2);
+    for (const name of ['gain', 'decoder.temperature', 'log_scale', 'alpha_1']) expect(isTrainableInitializer(name, scalar), name).toBe(true);
+    for (const name of ['val_3', '_val_12', 'onnx::Mul_7', '/decoder/Constant_output_0', 'const_fold_opt__21', 'Const_3:0']) expect(isTrainableInitializer(name, scalar), name).toBe(false);
+    expect(isTrainableInitializer('val_3', randn([2]))).toBe(true);
+    expect(isTrainableInitializer('gain', tensorOf('int64', [], [2]))).toBe(false);
+    // Settings stay out whatever their name: a scalar Clip bound and Pow exponent next to a scalar gain.
+    const m = opModel(13, (b) => {
+      const x = b.input('x', 'float32', [2, 3]);
+      const gained = b.op('Mul', [x, b.initializer('gain', scalarTensor('float32', 1.5))]);
+      const clipped = b.op('Clip', [gained, b.initializer('lower', scalarTensor('float32', -1))]);
+      b.output(b.op('Pow', [clipped, b.initializer('power', scalarTensor('float32', 2))]), 'y');
+    });
+    const params = ParameterSet.fromModel(m);
+    expect(params.names).toEqual(['gain']);
+    expect([params.get('gain').dims, params.elementCount]).toEqual([[], 1]);
   });
 
   it('checks lengths on set and copies on clone', () => {
@@ -156,6 +174,8 @@ describe('models built from scratch', () => {
     expect(new Model(new Graph(), 9).irVersion).toBe(4);
     expect(new Model(new Graph(), 17).irVersion).toBe(8);
     expect(new Model(new Graph(), 21).irVersion).toBe(10);
+    expect(new Model(new Graph(), 22).irVersion).toBe(10);
+    expect(new Model(new Graph(), 23).irVersion).toBe(11);
     const b = new GraphBuilder(new Model(new Graph(), 13));
     expect(b.opset).toBe(13);
   });

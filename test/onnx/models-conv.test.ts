@@ -54,8 +54,9 @@ function expectStandardOps(model: Model, outputs: string[], inputs: string[]): v
 const params = (m: Model) => ParameterSet.fromModel(m).names;
 
 describe('conv decoder exported the PyTorch way', () => {
-  for (const opset of [11, 13, 17, 21]) {
-    const padMode = opset === 13 || opset === 21 ? 'reflect' : 'constant';
+  // 22 and 23: the newest opsets, whose operator versions only widened types.
+  for (const opset of [11, 13, 17, 21, 22, 23]) {
+    const padMode = opset === 13 || opset === 21 || opset === 23 ? 'reflect' : 'constant';
     // At opset 13 the upsampling scales are float initializers, as torch's constant folding writes them.
     const foldedScales = opset === 13;
     it(`opset ${opset} (${padMode} pad${foldedScales ? ', folded scales' : ''}): through the file format, dynamic batch kept, gradients for z and every parameter`, async () => {
@@ -70,7 +71,7 @@ describe('conv decoder exported the PyTorch way', () => {
     });
   }
 
-  for (const opset of [9, 21]) {
+  for (const opset of [9, 21, 23]) {
     it(`opset ${opset}: onnxruntime's forward equals the float64 reference of the same weights`, async () => {
       // float32 through four layers of sums of at most 48 terms, then a sigmoid: 1e-5 leaves a factor ~10.
       await expectMatchesReference(pytorchConvDecoder(opset), { z: normals([3, 3], 5) }, 1e-5);
@@ -83,7 +84,7 @@ describe('conv decoder exported the PyTorch way', () => {
 });
 
 describe('conv encoder exported the PyTorch way', () => {
-  for (const opset of [11, 13, 17, 21]) {
+  for (const opset of [11, 13, 17, 21, 23]) {
     it(`opset ${opset}: gradients of mu and logsigma for x and every parameter`, async () => {
       const model = readModel(writeModel(pytorchConvEncoder(opset).model));
       const types = inferTypes(model);

@@ -8,7 +8,7 @@ import { expectGradOk } from './support.js';
 import { pytorchMlp, pytorchViewDecoder } from './fixtures.js';
 
 describe('whole models exported the PyTorch way', () => {
-  for (const opset of [9, 13, 17, 21]) {
+  for (const opset of [9, 13, 17, 21, 22, 23]) {
     it(`MLP decoder (Gemm transB=1, ReLU, Sigmoid) at opset ${opset}: gradients for z and every parameter`, async () => {
       // Through the file format, as a user's export would arrive.
       const model = readModel(writeModel(pytorchMlp(opset, [4, 16, 16, 6])));

@@ -4,6 +4,8 @@ import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor, scalarTensor } from '../../lib/onnx/tensor.js';
 import type { AttrInput } from '../../lib/onnx/builder.js';
+import { inferTypes } from '../../lib/onnx/infer.js';
+import { MAX_OPSET } from '../../lib/onnx/ops/index.js';
 import { expectGradOk, opModel, randn } from './support.js';
 
 const act = (op: string, attrs: Record<string, AttrInput> = {}, opset = 13) =>
@@ -30,6 +32,8 @@ describe('activation gradients', () => {
     ['Softsign', {}],
     ['Gelu', {}, 20],
     ['Gelu', { approximate: 'tanh' }, 20],
+    ['Mish', {}, 18],
+    ['Mish', {}, MAX_OPSET],
   ];
   for (const [op, attrs, opset] of cases) {
     it(`${op} ${JSON.stringify(attrs)} at opset ${opset ?? 13}`, async () => {
@@ -91,6 +95,70 @@ describe('activation gradients', () => {
       }
       await expectGradOk(m, { batch: 2 });
     }
+  });
+
+  // Scale 3 puts about a third of the inputs beyond the kinks at -3 and 3.
+  for (const opset of [14, MAX_OPSET]) {
+    it(`HardSwish on both sides of its kinks at -3 and 3, opset ${opset}`, async () => {
+      await expectGradOk(act('HardSwish', {}, opset), { inputs: { x: randn([3, 5], 11, 3) } });
+    });
+  }
+
+  it('HardSwish and Mish: values and vector-Jacobian products match float64 references', async () => {
+    const values = [-5, -3, -1.5, -0.2, 0, 0.4, 2.5, 3, 4, 20, -20, 1, -1, 0.7, -2.9];
+    const x = makeTensor('float32', [3, 5], Float32Array.from(values));
+    const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+    const want: Record<string, [(v: number) => number, (v: number) => number]> = {
+      HardSwish: [(v) => v * Math.min(1, Math.max(0, v / 6 + 0.5)), (v) => (v >= 3 ? 1 : v <= -3 ? 0 : v / 3 + 0.5)],
+      Mish: [(v) => v * Math.tanh(softplus(v)), (v) => Math.tanh(softplus(v)) + v * sigmoid(v) * (1 - Math.tanh(softplus(v)) ** 2)],
+    };
+    for (const [op, [f, df]] of Object.entries(want)) {
+      const g = buildGradientModel(act(op, {}, 18), { vjp: ['y'], inputs: ['x'] });
+      const out = await runSession(await createSession(g.model), { x, 'grad_in/y': makeTensor('float32', [3, 5], new Float32Array(15).fill(1)) });
+      values.forEach((v, i) => {
+        expect(Math.abs((out.y.data as Float32Array)[i] - f(v))).toBeLessThan(1e-5 * Math.max(1, Math.abs(f(v))));
+        expect(Math.abs((out.grad_x.data as Float32Array)[i] - df(v))).toBeLessThan(1e-5);
+      });
+    }
+  });
+
+  describe('PRelu', () => {
+    // The slope broadcasts unidirectionally to X: per feature, per channel of an image, or one value.
+    const cases: [string, number[], number[]][] = [
+      ['per feature', [3, 5], [5]],
+      ['per channel', [2, 3, 4, 4], [3, 1, 1]],
+      ['one slope', [3, 5], [1]],
+    ];
+    for (const [label, xShape, slopeShape] of cases) {
+      for (const opset of [9, 16, MAX_OPSET]) {
+        it(`${label} (X ${JSON.stringify(xShape)}, slope ${JSON.stringify(slopeShape)}) at opset ${opset}: gradients for X and the slope`, async () => {
+          const m = opModel(opset, (b) => {
+            const x = b.input('x', 'float32', xShape);
+            b.output(b.op('PRelu', [x, b.initializer('slope', randn(slopeShape, 12, 0.5))]), 'y');
+          });
+          expect(inferTypes(m).get('y')?.shape).toEqual(xShape);
+          const result = await expectGradOk(m);
+          expect(result.tensors.map((t) => t.name)).toEqual(['x', 'slope']);
+        });
+      }
+    }
+    it('refuses a slope that does not broadcast to X, or of higher rank', () => {
+      for (const [xShape, slopeShape] of [
+        [[3, 5], [4]],
+        [
+          [3, 5],
+          [2, 3, 5],
+        ],
+        [
+          [3, 1],
+          [3, 5],
+        ],
+      ]) {
+        const m = opModel(13, (b) => b.output(b.op('PRelu', [b.input('x', 'float32', xShape), b.initializer('slope', randn(slopeShape))]), 'y'));
+        expect(() => inferTypes(m)).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH' }));
+      }
+    });
   });
 
   describe('Clip', () => {

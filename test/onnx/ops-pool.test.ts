@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
 import type { AttrInput } from '../../lib/onnx/builder.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
+import { MAX_OPSET } from '../../lib/onnx/ops/index.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor } from '../../lib/onnx/tensor.js';
 import * as R from './fixtures/reference.js';
@@ -136,6 +137,29 @@ describe('GlobalAveragePool', () => {
   });
   it('dynamic spatial extents', async () => {
     await expectGradOk(singleOpModel({ opset: 13, op: 'GlobalAveragePool', x: [2, 3, 'h', 'w'] }), { batch: 3 });
+  });
+});
+
+describe('GlobalMaxPool', () => {
+  for (const [opset, x] of [
+    [9, ['N', 3, 4, 5]],
+    [13, [2, 2, 6]],
+    [MAX_OPSET, [2, 2, 3, 2, 2]],
+  ] as const) {
+    it(`${x.length - 2} spatial axes at opset ${opset}: inferred shape and gradient`, async () => {
+      const model = singleOpModel({ opset, op: 'GlobalMaxPool', x: [...x] });
+      expect(inferTypes(model).get('y0')?.shape).toEqual([x[0], x[1], ...x.slice(2).map(() => 1)]);
+      await expectGradOk(model, { batch: 2 });
+    });
+  }
+
+  it("routes each channel's gradient to its maximum, shared equally among ties", async () => {
+    const model = singleOpModel({ opset: 13, op: 'GlobalMaxPool', x: [1, 2, 2, 2] });
+    const grad = buildGradientModel(model, { vjp: ['y0'], inputs: ['x'] }).model;
+    const x = makeTensor('float32', [1, 2, 2, 2], Float32Array.of(1, 4, -2, 0, 3, 3, 3, -1));
+    const out = await runSession(await createSession(grad), { x, 'grad_in/y0': makeTensor('float32', [1, 2, 1, 1], Float32Array.of(2, 6)) });
+    expect(Array.from(out.y0.data as Float32Array)).toEqual([4, 3]);
+    expect(Array.from(out.grad_x.data as Float32Array)).toEqual([0, 2, 0, 0, 2, 2, 2, 0]);
   });
 });
 

@@ -5,10 +5,20 @@ import { inferTypes } from '../../lib/onnx/infer.js';
 import type { Model } from '../../lib/onnx/ir.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { int64Vector, makeTensor } from '../../lib/onnx/tensor.js';
+import { MAX_OPSET } from '../../lib/onnx/ops/index.js';
 import { expectGradOk, opModel, randn } from './support.js';
 
 /** The opset from which each reduction takes its axes as an input. */
-const AXES_INPUT_SINCE: Record<string, number> = { ReduceSum: 13, ReduceSumSquare: 18, ReduceMean: 18, ReduceMax: 18, ReduceLogSumExp: 18 };
+const AXES_INPUT_SINCE: Record<string, number> = {
+  ReduceSum: 13,
+  ReduceSumSquare: 18,
+  ReduceMean: 18,
+  ReduceMax: 18,
+  ReduceMin: 18,
+  ReduceL2: 18,
+  ReduceProd: 18,
+  ReduceLogSumExp: 18,
+};
 
 /** A reduction written the way the opset requires: axes as an attribute, or as an int64 input. */
 function reduceNode(b: GraphBuilder, op: string, x: string, axes: number[] | null, keepdims: number, extra: Record<string, number> = {}): string {
@@ -27,7 +37,7 @@ describe('reduction gradients across opset forms', () => {
   for (const op of Object.keys(AXES_INPUT_SINCE)) {
     const since = AXES_INPUT_SINCE[op];
     // The first and last opset of the attribute form and of the input form.
-    for (const opset of [9, since - 1, since, 21]) {
+    for (const opset of [9, since - 1, since, MAX_OPSET]) {
       for (const [axes, keepdims] of [
         [[-1], 1],
         [[0, 2], 0],
@@ -42,8 +52,8 @@ describe('reduction gradients across opset forms', () => {
         });
       }
     }
-    it(`${op} over every axis when none are given (opsets 11 and 21), with a dynamic dim reduced`, async () => {
-      for (const opset of [11, 21]) {
+    it(`${op} over every axis when none are given (opsets 11 and ${MAX_OPSET}), with a dynamic dim reduced`, async () => {
+      for (const opset of [11, MAX_OPSET]) {
         const m = opModel(opset, (b) => {
           const x = b.input('x', 'float32', ['n', 3]);
           b.output(reduceNode(b, op, x, null, 0), 'y');
@@ -59,6 +69,11 @@ describe('reduction gradients across opset forms', () => {
       ['ReduceSum', 13],
       ['ReduceMax', 18],
       ['ReduceLogSumExp', 18],
+      ['ReduceMin', 18],
+      ['ReduceProd', 18],
+      // These two apply their elementwise part even with nothing reduced (x^2, |x|), as onnxruntime does.
+      ['ReduceSumSquare', 18],
+      ['ReduceL2', 18],
     ] as const) {
       const noop = opModel(opset, (b) => {
         const x = b.input('x', 'float32', [2, 3]);
@@ -90,6 +105,44 @@ describe('reduction gradients across opset forms', () => {
       const summed = buildGradientModel(m, { objective: 'y', inputs: ['x'] }).model;
       expect(Array.from(await gradOf(summed, { x }, 'grad_x'))).toEqual([0, 0.5, 0.5, 1, 0, 0]);
     }
+  });
+
+  it('ReduceMin: the gradient goes to the arg-min; tied minima share it equally', async () => {
+    const x = makeTensor('float32', [2, 3], Float32Array.of(1, -3, -3, 2, 0, 4));
+    const m = opModel(13, (b) => {
+      const xi = b.input('x', 'float32', [2, 3]);
+      b.output(reduceNode(b, 'ReduceMin', xi, [1], 0), 'y');
+    });
+    const vjp = buildGradientModel(m, { vjp: ['y'], inputs: ['x'] }).model;
+    expect(Array.from(await gradOf(vjp, { x, 'grad_in/y': makeTensor('float32', [2], Float32Array.of(2, 5)) }, 'grad_x'))).toEqual([0, 1, 1, 0, 5, 0]);
+  });
+
+  it('ReduceProd: the gradient is the product of the other elements, also where one or two elements are 0', async () => {
+    // Rows with no zero, one zero and two zeros; float64 reference: the product of the others.
+    const values = [2, -3, 0.5, 4, 0, -2, 0, 3, 0];
+    const m = opModel(18, (b) => {
+      const xi = b.input('x', 'float32', [3, 3]);
+      b.output(reduceNode(b, 'ReduceProd', xi, [1], 1), 'y');
+    });
+    const x = makeTensor('float32', [3, 3], Float32Array.from(values));
+    const summed = buildGradientModel(m, { objective: 'y', inputs: ['x'] }).model;
+    const want = values.map((_, i) => {
+      const row = Math.floor(i / 3);
+      return values.slice(3 * row, 3 * row + 3).reduce((p, v, j) => (3 * row + j === i ? p : p * v), 1) + 0;
+    });
+    expect(Array.from(await gradOf(summed, { x }, 'grad_x'), (v) => v + 0)).toEqual(want);
+    // The finite-difference check at those points: the product is linear in each element, zeros included.
+    await expectGradOk(m, { inputs: { x } });
+  });
+
+  it('ReduceL2: the gradient is x / |x|, and 0 for an all-zero slice', async () => {
+    const m = opModel(13, (b) => {
+      const xi = b.input('x', 'float32', [2, 2]);
+      b.output(reduceNode(b, 'ReduceL2', xi, [1], 0), 'y');
+    });
+    const x = makeTensor('float32', [2, 2], Float32Array.of(3, -4, 0, 0));
+    const summed = buildGradientModel(m, { objective: 'y', inputs: ['x'] }).model;
+    expect(Array.from(await gradOf(summed, { x }, 'grad_x'))).toEqual([0.6, -0.8, 0, 0].map(Math.fround));
   });
 
   it('ReduceLogSumExp: finite softmax weights at |x| ~ 1000 in float32, from the forward output', async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { floatAttr } from '../../lib/onnx/builder.js';
 import { dtypeCode } from '../../lib/onnx/dtype.js';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
+import { inferTypes } from '../../lib/onnx/infer.js';
+import { MAX_OPSET } from '../../lib/onnx/ops/index.js';
 import { scalarTensor, tensorOf } from '../../lib/onnx/tensor.js';
 import { expectGradOk, opModel, uniform } from './support.js';
 
@@ -17,6 +19,13 @@ describe('unary gradients', () => {
     it(`${op}`, async () => {
       await expectGradOk(unary(op));
     });
+  }
+  for (const op of ['Sin', 'Cos']) {
+    for (const opset of [9, MAX_OPSET]) {
+      it(`${op} over several periods at opset ${opset}`, async () => {
+        await expectGradOk(unary(op, opset), { inputs: { x: uniform([3, 4], -8, 8) } });
+      });
+    }
   }
   for (const op of ['Sqrt', 'Log', 'Reciprocal']) {
     it(`${op} on positive inputs`, async () => {
@@ -66,5 +75,33 @@ describe('unary gradients', () => {
     const intCast = grad.graph.nodes.find((n) => n.opType === 'Cast' && n.attrs.get('to')?.kind === 'int' && (n.attrs.get('to') as { value: number }).value === dtypeCode('int64'));
     const readers = grad.graph.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.includes(intCast!.outputs[0]));
     expect(readers).toEqual([]);
+  });
+
+  // CastLike takes its target type from a second input, whose values nothing reads (at 19 it gains saturate).
+  for (const [opset, attrs] of [
+    [15, {}],
+    [19, { saturate: 1 }],
+    [MAX_OPSET, {}],
+  ] as const) {
+    it(`CastLike at opset ${opset} ${JSON.stringify(attrs)}: float64 and back carries gradients; like an integer it cuts them`, async () => {
+      const m = opModel(opset, (b) => {
+        const x = b.input('x', 'float32', [3, 4]);
+        const like64 = b.constant(tensorOf('float64', [1], [0]));
+        const like32 = b.constant(tensorOf('float32', [1], [0]));
+        const wide = b.op('CastLike', [x, like64], attrs);
+        const back = b.op('CastLike', [b.op('Mul', [wide, wide]), like32], attrs);
+        const rounded = b.op('CastLike', [b.op('CastLike', [x, b.constant(tensorOf('int64', [1], [0]))]), like32]);
+        b.output(b.op('Add', [back, rounded]), 'y');
+      });
+      expect(inferTypes(m).get('y')).toMatchObject({ dtype: 'float32', shape: [3, 4] });
+      await expectGradOk(m, { precision: 'float32' });
+    });
+  }
+
+  it('refuses CastLike before opset 15 and its saturate attribute before 19', () => {
+    const model = (opset: number, attrs: Record<string, number>) =>
+      opModel(opset, (b) => b.output(b.op('CastLike', [b.input('x', 'float32', [2]), b.constant(tensorOf('float64', [1], [0]))], attrs), 'y'));
+    expect(() => inferTypes(model(14, {}))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining('15-') }));
+    expect(() => inferTypes(model(18, { saturate: 1 }))).toThrow(expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringContaining("'saturate'") }));
   });
 });

@@ -3,8 +3,9 @@
  *
  * The emitted model computes, in one run, the forward outputs and the requested gradients, sharing the
  * forward activations. Gradients flow only along floating-point values and through the inputs each
- * operator declares differentiable, so shape arithmetic, integer tensors and comparisons are cut; a value
- * read by several nodes receives the sum of their contributions.
+ * operator declares differentiable, so shape arithmetic, integer tensors, comparisons and piecewise constant
+ * operators (Floor, ArgMax) are cut, and what lies only beyond such a cut contributes a zero gradient (its
+ * operators need not even be supported); a value read by several nodes receives the sum of their contributions.
  */
 import { LpcError } from '../../errors.js';
 import { GraphBuilder } from '../builder.js';
@@ -86,7 +87,13 @@ export function buildGradientModel(forward: Model, request: GradientRequest): Gr
   const known = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.keys(), ...nodes.flatMap((n) => n.outputs)]);
   for (const name of stopped) if (!known.has(name)) throw new LpcError('LPC_NOT_FOUND', `stop-gradient value '${name}' is not a value of the graph`);
   for (const name of wrt) if (stopped.has(name)) throw new LpcError('LPC_INVALID_ARGUMENT', `'${name}' is both differentiated and stop-gradient`);
-  const onPath = structuralPath(nodes, wrt, targets);
+  // A tolerant first pass finds the integer and boolean values: a node that the differentiated values reach
+  // only through them (shape arithmetic, indices, masks) carries no gradient, so its operator need not be known.
+  const loose = inferTypes(model, { strict: () => false });
+  const onPath = structuralPath(nodes, wrt, targets, (v) => {
+    const dtype = loose.get(v)?.dtype;
+    return dtype === undefined || isFloat(dtype);
+  });
   const types = inferTypes(model, { strict: (n) => onPath.has(n) });
   for (const name of [...wrt, ...targets]) {
     const dtype = types.get(name)?.dtype;
@@ -143,14 +150,17 @@ export function buildGradientModel(forward: Model, request: GradientRequest): Gr
   return { model, gradients, upstream };
 }
 
-/** Nodes that lie on some path from a wrt value to a target (ignoring types): these must be supported. */
-function structuralPath(nodes: Node[], wrt: string[], targets: string[]): Set<Node> {
+/**
+ * Nodes that lie on some path from a wrt value to a target along values that may be floats (`floatish`: float
+ * or of unknown type): these must be supported.
+ */
+function structuralPath(nodes: Node[], wrt: string[], targets: string[], floatish: (value: string) => boolean): Set<Node> {
   const from = new Set(wrt);
   const forward = new Set<Node>();
   for (const n of nodes) {
     if (n.inputs.some((i) => from.has(i))) {
       forward.add(n);
-      n.outputs.forEach((o) => from.add(o));
+      n.outputs.forEach((o) => floatish(o) && from.add(o));
     }
   }
   const to = new Set(targets);

@@ -1,11 +1,13 @@
 /**
- * Activations: Relu, LeakyRelu, Elu, Selu, Sigmoid, HardSigmoid, Tanh, Softplus, Softsign, Gelu, Clip.
- * Derivatives use only standard operators (onnxruntime-node has no *Grad kernels). Softplus's derivative
+ * Activations: Relu, LeakyRelu, PRelu, Elu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softplus, Softsign,
+ * Mish, Gelu, Clip. Derivatives use only standard operators (onnxruntime-node has no *Grad kernels). Softplus's derivative
  * is Sigmoid(x): the forward Softplus itself is rewritten to Relu(x) - Log(Sigmoid(Abs(x))) in emitted
- * graphs (autodiff/rewrite.ts), whose own derivative would be wrong at 0.
+ * graphs (autodiff/rewrite.ts), whose own derivative would be wrong at 0. PRelu's slope is a learned weight
+ * broadcast unidirectionally to X: it receives dY * min(x, 0)-style gradients summed back to its shape.
  */
 import { chain, elementwise } from './unary.js';
-import { typeOf } from './support/shape-utils.js';
+import { broadcast, typeOf } from './support/shape-utils.js';
+import { makeTensor } from '../tensor.js';
 import type { Grad, GradContext, Kink, KinkContext, OpDef } from './types.js';
 import { clipKink, exponentialKink, floatEqual, floatInput, mapTensor, scalingKink } from './support/kink-rules.js';
 import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
@@ -39,6 +41,10 @@ const SELU_GAMMA = 1.0507009873554805;
 const HARD_SIGMOID_ALPHA = 0.2;
 const HARD_SIGMOID_BETA = 0.5;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+// HardSwish(x) = x HardSigmoid(x) with alpha 1/6 and beta 1/2 (fixed by the operator): linear in x above 3, 0 below -3.
+const HARD_SWISH_ALPHA = 1 / 6;
+const HARD_SWISH_BETA = 0.5;
+const HARD_SWISH_EDGE = 3;
 const GELU_TANH_C = 0.044715;
 
 /** Definitions of the activation operators. */
@@ -84,6 +90,38 @@ export const activationOps: OpDef[] = [
     ),
     kink: (ctx) => exponentialKink(ctx, ctx.attr.float('alpha', SELU_ALPHA), ctx.attr.float('gamma', SELU_GAMMA)),
   },
+  // PRelu: y = x for x > 0, slope x otherwise; dX = dY where x > 0 else dY slope, dSlope = dY x where x <= 0.
+  {
+    opType: 'PRelu',
+    opsets: ALL_OPSETS,
+    attributes: {},
+    inputs: [2, 2],
+    outputs: [1, 1],
+    infer: (ctx) => {
+      const x = ctx.type(0);
+      const slope = ctx.type(1);
+      if (x.dtype && slope.dtype && x.dtype !== slope.dtype) ctx.fail(`X is ${x.dtype} and slope '${ctx.node.inputs[1]}' is ${slope.dtype}; PRelu needs one element type`);
+      // Unidirectional broadcasting: the slope must broadcast to X's shape, which the output keeps.
+      const shape = broadcast(ctx, x.shape, slope.shape);
+      if (shape !== null && x.shape !== null) {
+        const grown = shape.length !== x.shape.length || shape.some((d, i) => typeof d === 'number' && typeof x.shape![i] === 'number' && d !== x.shape![i]);
+        if (grown) ctx.fail(`slope '${ctx.node.inputs[1]}' of shape [${slope.shape!.join(', ')}] does not broadcast to X's shape [${x.shape.join(', ')}]`);
+      }
+      return [typeOf(x.dtype, x.shape)];
+    },
+    differentiable: [0, 1],
+    grad: (ctx, [dy]) => {
+      if (dy === undefined) return [];
+      const b = ctx.b;
+      const x = ctx.input(0);
+      const positive = b.op('Greater', [x, ctx.scalar(0)]);
+      const g = ctx.tensor(dy);
+      const dx = ctx.needs(0) ? b.op('Mul', [g, b.op('Where', [positive, ctx.scalar(1), ctx.input(1)])]) : undefined;
+      const dslope = ctx.needs(1) ? ctx.unbroadcast(b.op('Mul', [g, b.op('Where', [positive, ctx.scalar(0), x])]), 1) : undefined;
+      return [dx, dslope];
+    },
+    kink: preluKink,
+  },
   elementwise('Sigmoid', (ctx, dy) => {
     const y = ctx.output(0);
     return chain(ctx, dy, ctx.b.op('Mul', [y, ctx.b.op('Sub', [ctx.scalar(1), y])]));
@@ -103,6 +141,22 @@ export const activationOps: OpDef[] = [
     ),
     kink: hardSigmoidKink,
   },
+  // HardSwish: y' = 0 up to -3, x/3 + 1/2 between, 1 from 3 on.
+  {
+    ...elementwise(
+      'HardSwish',
+      (ctx, dy) => {
+        const b = ctx.b;
+        const x = ctx.input(0);
+        const edge = ctx.scalar(HARD_SWISH_EDGE);
+        const inner = b.op('Add', [b.op('Mul', [x, ctx.scalar(2 * HARD_SWISH_ALPHA)]), ctx.scalar(HARD_SWISH_BETA)]);
+        const slope = b.op('Where', [b.op('GreaterOrEqual', [x, edge]), ctx.scalar(1), b.op('Where', [b.op('LessOrEqual', [x, b.op('Neg', [edge])]), ctx.scalar(0), inner])]);
+        return chain(ctx, dy, slope);
+      },
+      [14, MAX_OPSET],
+    ),
+    kink: hardSwishKink,
+  },
   elementwise('Tanh', (ctx, dy) => {
     const y = ctx.output(0);
     return chain(ctx, dy, ctx.b.op('Sub', [ctx.scalar(1), ctx.b.op('Mul', [y, y])]));
@@ -114,6 +168,18 @@ export const activationOps: OpDef[] = [
     const t = b.op('Add', [ctx.scalar(1), b.op('Abs', [ctx.input(0)])]);
     return chain(ctx, dy, b.op('Reciprocal', [b.op('Mul', [t, t])]));
   }),
+  // Mish: y = x tanh(softplus x); y' = t + x sigmoid(x) (1 - t^2) with t = tanh(softplus x).
+  elementwise(
+    'Mish',
+    (ctx, dy) => {
+      const b = ctx.b;
+      const x = ctx.input(0);
+      const t = b.op('Tanh', [b.op('Softplus', [x])]);
+      const sech2 = b.op('Sub', [ctx.scalar(1), b.op('Mul', [t, t])]);
+      return chain(ctx, dy, b.op('Add', [t, b.op('Mul', [b.op('Mul', [x, b.op('Sigmoid', [x])]), sech2])]));
+    },
+    [18, MAX_OPSET],
+  ),
   elementwise('Gelu', (ctx, dy) => chain(ctx, dy, geluDerivative(ctx, ctx.attr.string('approximate', 'none'))), [20, MAX_OPSET], {
     approximate: { kind: 'string', values: ['none', 'tanh'] },
   }),
@@ -141,6 +207,40 @@ export const activationOps: OpDef[] = [
     kink: clipKink,
   },
 ];
+
+/** PRelu: y = x where x > 0 at the base point, slope x elsewhere. */
+function preluKink(ctx: KinkContext): Kink | undefined {
+  if (floatInput(ctx) === undefined) return undefined;
+  const [x, slope] = ctx.node.inputs;
+  return {
+    capture: () => [x],
+    inputs: ['bool'],
+    feeds: ([t]) => [
+      makeTensor(
+        'bool',
+        t.dims,
+        Uint8Array.from(t.data as Float32Array | Float64Array, (v) => (v > 0 ? 1 : 0)),
+      ),
+    ],
+    emit: (b, [positive], write) => write('Where', [positive, x, b.op('Mul', [x, slope])]),
+  };
+}
+
+/** HardSwish: y = x (x/6 + 1/2) strictly between -3 and 3 at the base point, x from 3 on, 0 up to -3. */
+function hardSwishKink(ctx: KinkContext): Kink | undefined {
+  const dtype = floatInput(ctx);
+  if (dtype === undefined) return undefined;
+  const x = ctx.node.inputs[0];
+  return {
+    capture: () => [x],
+    inputs: [dtype, dtype],
+    feeds: ([t]) => [mapTensor(t, (v) => (v > -HARD_SWISH_EDGE && v < HARD_SWISH_EDGE ? 1 : 0)), mapTensor(t, (v) => (v >= HARD_SWISH_EDGE ? 1 : 0))],
+    emit: (b, [inside, above], write) => {
+      const gate = b.op('Add', [b.op('Mul', [x, b.scalar(HARD_SWISH_ALPHA, dtype)]), b.scalar(HARD_SWISH_BETA, dtype)]);
+      write('Mul', [x, b.op('Add', [b.op('Mul', [gate, inside]), above])]);
+    },
+  };
+}
 
 /** HardSigmoid: y = x alpha + beta on the line, 0 below and 1 above it, with the region taken at the base point. */
 function hardSigmoidKink(ctx: KinkContext): Kink | undefined {

@@ -1,6 +1,6 @@
 /**
- * Broadcasting arithmetic: Add, Sub, Mul, Div, Pow, Min, Max, Where. Gradients are summed back over
- * broadcast axes with ctx.unbroadcast; integer versions (shape arithmetic) carry their known values.
+ * Broadcasting arithmetic: Add, Sub, Mul, Div, Pow, Min, Max, Sum, Mean, Where. Gradients are summed back
+ * over broadcast axes with ctx.unbroadcast; integer versions (shape arithmetic) carry their known values.
  */
 import { isFloat, isIntegral } from '../dtype.js';
 import { broadcast, broadcastAll, combineValues, shapeEq, typeOf } from './support/shape-utils.js';
@@ -73,7 +73,8 @@ function selectGrad(ctx: GradContext, dOut: (Grad | undefined)[]): (Grad | undef
   return out;
 }
 
-const variadic = (opType: string): OpDef => ({
+/** A variadic operator with multidirectional broadcasting; integer versions combine known values with `value`, when given. */
+const variadic = (opType: string, value: ((x: number, y: number) => number) | undefined, grad: OpDef['grad']): OpDef => ({
   opType,
   opsets: ALL_OPSETS,
   attributes: {},
@@ -81,15 +82,27 @@ const variadic = (opType: string): OpDef => ({
   outputs: [1, 1],
   infer: (ctx) => {
     const types = ctx.node.inputs.map((_, i) => ctx.type(i));
-    const value = opType === 'Min' ? Math.min : Math.max;
+    const dtype = types.find((t) => t.dtype !== undefined)?.dtype;
+    for (const [i, t] of types.entries()) {
+      if (t.dtype !== undefined && t.dtype !== dtype) ctx.fail(`input ${i} '${ctx.node.inputs[i]}' is ${t.dtype} where another input is ${dtype}; ${opType} needs one element type`);
+    }
     let v = types[0].value;
-    for (let i = 1; i < types.length; i++) v = combineValues(v, types[i].value, value);
-    return [typeOf(types[0].dtype, broadcastAll(ctx, types), types[0].dtype && isIntegral(types[0].dtype) ? v : undefined)];
+    for (let i = 1; i < types.length && value !== undefined; i++) v = combineValues(v, types[i].value, value);
+    return [typeOf(dtype, broadcastAll(ctx, types), value !== undefined && dtype && isIntegral(dtype) ? v : undefined)];
   },
   differentiable: (ctx) => ctx.node.inputs.map((_, i) => i),
-  grad: selectGrad,
-  kink: selectionKink,
+  grad,
 });
+
+/** Sum and Mean: every input receives the output's gradient (scaled by 1/n for Mean), summed back over its broadcast axes. */
+const spreadGrad =
+  (mean: boolean): OpDef['grad'] =>
+  (ctx, [dy]) => {
+    if (dy === undefined) return [];
+    const n = ctx.node.inputs.length;
+    const g = mean && n > 1 ? ctx.scale(dy, null, 1 / n) : dy;
+    return ctx.node.inputs.map((_, i) => (ctx.needs(i) ? ctx.unbroadcast(g, i) : undefined));
+  };
 
 /** Definitions of the broadcasting arithmetic operators. */
 export const arithmeticOps: OpDef[] = [
@@ -167,8 +180,11 @@ export const arithmeticOps: OpDef[] = [
       return [dx, dp];
     },
   },
-  variadic('Min'),
-  variadic('Max'),
+  { ...variadic('Min', Math.min, selectGrad), kink: selectionKink },
+  { ...variadic('Max', Math.max, selectGrad), kink: selectionKink },
+  variadic('Sum', (x, y) => x + y, spreadGrad(false)),
+  // Mean is defined for floats only, so it carries no integer values.
+  variadic('Mean', undefined, spreadGrad(true)),
   {
     opType: 'Where',
     opsets: ALL_OPSETS,

@@ -1,5 +1,5 @@
 /**
- * BatchNormalization, opsets 9 to 21, X of shape [N, C, ...] and scale, B, mean, var of shape [C]:
+ * BatchNormalization, opsets 9 to 23, X of shape [N, C, ...] and scale, B, mean, var of shape [C]:
  *   y = scale * (x - mu) / sqrt(v + epsilon) + B
  * - Running statistics (opset 9-13 with one output; training_mode=0 from 14): mu, v are the inputs mean, var.
  * - Batch statistics (opset 9-13 with five outputs, Y mean var saved_mean saved_var, the form onnxruntime

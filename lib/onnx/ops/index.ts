@@ -31,37 +31,41 @@ import { normalizationOps } from './normalization.js';
 import { padOps } from './pad.js';
 import { poolOps } from './pool.js';
 import { rangeOps } from './range.js';
+import { rankingOps } from './ranking.js';
 import { reduceOps } from './reduce.js';
 import { reshapeOps } from './reshape.js';
 import { resizeOps } from './resize.js';
 import { slicingOps } from './slicing.js';
 import { softmaxOps } from './softmax.js';
 import { spaceDepthOps } from './space-depth.js';
+import { stepwiseOps } from './stepwise.js';
 import { triluOps } from './trilu.js';
 import type { OpDef } from './types.js';
 import { unaryOps } from './unary.js';
 
 const FAMILIES: readonly (readonly OpDef[])[] = [
-  arithmeticOps, // Add Sub Mul Div Pow Min Max Where
-  unaryOps, // Neg Sqrt Reciprocal Exp Log Abs Erf Identity Dropout Cast
-  activationOps, // Relu LeakyRelu Elu Selu Sigmoid HardSigmoid Tanh Softplus Softsign Gelu Clip
+  arithmeticOps, // Add Sub Mul Div Pow Min Max Sum Mean Where
+  unaryOps, // Neg Sqrt Reciprocal Exp Log Abs Erf Sin Cos Identity Dropout Cast CastLike
+  activationOps, // Relu LeakyRelu PRelu Elu Selu Sigmoid HardSigmoid HardSwish Tanh Softplus Softsign Mish Gelu Clip
   linalgOps, // Gemm MatMul
   reshapeOps, // Shape Size Reshape Flatten Squeeze Unsqueeze Transpose Expand Tile
   slicingOps, // Gather Slice Concat Split
   constantOps, // Constant ConstantOfShape
   logicOps, // comparisons and boolean ops (no gradient: they cut paths)
-  reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceLogSumExp
+  reduceOps, // ReduceSum ReduceSumSquare ReduceMean ReduceMax ReduceMin ReduceL2 ReduceProd ReduceLogSumExp
   softmaxOps, // Softmax LogSoftmax
   batchNormOps, // BatchNormalization
   normalizationOps, // InstanceNormalization LayerNormalization GroupNormalization
   convOps, // Conv ConvTranspose
-  poolOps, // MaxPool AveragePool GlobalAveragePool
+  poolOps, // MaxPool AveragePool GlobalAveragePool GlobalMaxPool
   padOps, // Pad
   resizeOps, // Resize Upsample
   spaceDepthOps, // DepthToSpace SpaceToDepth
   triluOps, // Trilu
   rangeOps, // Range
   einsumOps, // Einsum
+  stepwiseOps, // Floor Ceil Round Sign (piecewise constant: they cut paths)
+  rankingOps, // ArgMax ArgMin (integer outputs) TopK
 ];
 
 export { MAX_OPSET, MIN_OPSET } from './support/opsets.js';

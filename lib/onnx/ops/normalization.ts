@@ -1,5 +1,5 @@
 /**
- * InstanceNormalization (opsets 9-21), LayerNormalization (17-21) and GroupNormalization (18-21).
+ * InstanceNormalization (opsets 9-23), LayerNormalization (17-23) and GroupNormalization (18-23).
  * - InstanceNormalization: X [N, C, D1, ...] normalised per (n, c) over the spatial axes, then
  *   y = scale[c] * xhat + B[c]; scale and B are [C].
  * - LayerNormalization: X normalised over the axes from `axis` (default -1) on, then y = Scale * xhat + B with

@@ -1,6 +1,6 @@
 /**
- * MaxPool, AveragePool and GlobalAveragePool. Gradients fold batch and channels into one axis (so the
- * channel count may be dynamic) and need static spatial extents:
+ * MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool. Gradients fold batch and channels into one axis
+ * (so the channel count may be dynamic) and need static spatial extents (the global pools only the rank):
  * - MaxPool routes each output's gradient to the first maximum of its window, as onnxruntime's Indices
  *   name it: from opset 16 by ScatterElements(reduction='add') at those indices; before, by taking every
  *   window's taps as channels (a Conv with one-hot kernels over the input padded with the lowest float),
@@ -9,6 +9,8 @@
  * - AveragePool scales the gradient by 1 / divisor per output (a constant: the window's taps inside the
  *   input, or inside the padded input with count_include_pad) and spreads it with a ConvTranspose of ones.
  * - GlobalAveragePool spreads dY / (H W) over the input.
+ * - GlobalMaxPool sends dY to the positions equal to the maximum of each channel, shared equally among ties
+ *   (as ReduceMax does); its kink freezes those shares.
  */
 import type { Shape } from '../ir.js';
 import { tensorOf } from '../tensor.js';
@@ -17,7 +19,7 @@ import type { AttrSpec, Grad, GradContext, InferContext, Kink, KinkContext, OpDe
 import { AUTO_PAD, readWindowAttrs, slideAxis, staticWindows, type Windows } from './support/window-geometry.js';
 import { floatType, oneHotKernels, onesKernel, padWith, windowsAdjoint } from './support/window-grad.js';
 import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
-import { floatInput } from './support/kink-rules.js';
+import { floatEqual, floatInput } from './support/kink-rules.js';
 
 const product = (v: readonly number[]) => v.reduce((p, d) => p * d, 1);
 /** Pads MaxPool's taps: below every float32 value, and finite, so that one-hot products stay exact. */
@@ -165,6 +167,52 @@ function globalAverageGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad 
   return [b.op('Expand', [b.op('Div', [ctx.tensor(dy), divisor]), ctx.shapeOf(x)])];
 }
 
+// ---------------------------------------------------------------- GlobalMaxPool
+
+/** The spatial axes of a GlobalMaxPool input of known rank, or LPC_UNSUPPORTED_OP. */
+function spatialAxes(rank: number | undefined, fail: (message: string) => never): number[] {
+  return rank === undefined ? fail('GlobalMaxPool gradients need the input rank') : range(rank - 2, 2);
+}
+
+function globalMaxGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undefined)[] {
+  if (dy === undefined) return [];
+  const b = ctx.b;
+  const axes = spatialAxes(ctx.inType(0).shape?.length, ctx.unsupported);
+  const hit = b.cast(floatEqual(b, ctx.opset, ctx.input(0), ctx.output(0)), floatType(ctx));
+  const ties = b.reduce('ReduceSum', hit, axes, true);
+  return [b.op('Mul', [hit, b.op('Div', [ctx.tensor(dy), ties])])];
+}
+
+/**
+ * GlobalMaxPool: each channel's maxima and their shares (1 / ties) at the base point. The frozen node sums x
+ * times the shares, written as GlobalAveragePool of x times shares scaled by the spatial extent (the
+ * average pool keeps the output's rank without the node knowing it).
+ */
+function globalMaxKink(ctx: KinkContext): Kink | undefined {
+  const dtype = floatInput(ctx);
+  if (dtype === undefined) return undefined;
+  const x = ctx.node.inputs[0];
+  return {
+    capture: () => [x],
+    inputs: [dtype],
+    feeds: ([t]) => {
+      const data = t.data as Float32Array | Float64Array;
+      const per = t.dims.slice(2).reduce((p, d) => p * d, 1);
+      const shares = new Array<number>(data.length).fill(0);
+      for (let start = 0; start < data.length; start += per) {
+        const slice = Array.from(data.subarray(start, start + per));
+        const max = Math.max(...slice);
+        const ties = slice.filter((v) => v === max).length;
+        slice.forEach((v, j) => {
+          if (v === max) shares[start + j] = per / ties;
+        });
+      }
+      return [tensorOf(dtype, t.dims, shares)];
+    },
+    emit: (b, [shares], write) => write('GlobalAveragePool', [b.op('Mul', [x, shares])]),
+  };
+}
+
 /** MaxPool: which tap of each window was the maximum (row-major Indices), fed as it was at the base point. */
 function maxPoolKink(ctx: KinkContext): Kink | undefined {
   const { node } = ctx;
@@ -181,6 +229,23 @@ function maxPoolKink(ctx: KinkContext): Kink | undefined {
       write('Gather', [b.reshape(node.inputs[0], [-1]), indices], new Map([['axis', { kind: 'int', value: 0 }]]), [node.outputs[0]]);
       if (node.outputs[1]) write('Identity', [indices], new Map(), [node.outputs[1]]);
     },
+  };
+}
+
+/** A global pool's definition without its gradient: [N, C, ...] to [N, C, 1, ...]. */
+function globalPool(opType: string): OpDef {
+  return {
+    opType,
+    opsets: ALL_OPSETS,
+    attributes: {},
+    inputs: [1, 1],
+    outputs: [1, 1],
+    infer: (ctx) => {
+      const x = ctx.type(0);
+      if (x.shape !== null && x.shape.length < 3) ctx.fail(`X has rank ${x.shape.length}; it needs a spatial axis`);
+      return [typeOf(x.dtype, x.shape === null ? null : [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)])];
+    },
+    differentiable: [0],
   };
 }
 
@@ -206,18 +271,6 @@ export const poolOps: OpDef[] = [
     differentiable: [0],
     grad: averagePoolGrad,
   },
-  {
-    opType: 'GlobalAveragePool',
-    opsets: ALL_OPSETS,
-    attributes: {},
-    inputs: [1, 1],
-    outputs: [1, 1],
-    infer: (ctx) => {
-      const x = ctx.type(0);
-      if (x.shape !== null && x.shape.length < 3) ctx.fail(`X has rank ${x.shape.length}; it needs a spatial axis`);
-      return [typeOf(x.dtype, x.shape === null ? null : [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)])];
-    },
-    differentiable: [0],
-    grad: globalAverageGrad,
-  },
+  { ...globalPool('GlobalAveragePool'), grad: globalAverageGrad },
+  { ...globalPool('GlobalMaxPool'), grad: globalMaxGrad, kink: globalMaxKink },
 ];

@@ -1,15 +1,16 @@
 /**
- * Elementwise unary operators and pass-throughs: Neg, Sqrt, Reciprocal, Exp, Log, Abs, Erf, Identity,
- * Dropout (inference only) and Cast. Each derivative is written from the forward output where that is
- * cheaper (Exp, Sqrt, Reciprocal reuse y).
+ * Elementwise unary operators and pass-throughs: Neg, Sqrt, Reciprocal, Exp, Log, Abs, Erf, Sin, Cos,
+ * Identity, Dropout (inference only), Cast and CastLike. Each derivative is written from the forward output
+ * where that is cheaper (Exp, Sqrt, Reciprocal reuse y). A cast between float types passes the gradient
+ * back cast to the input's type; a cast from an integer type cuts the path.
  */
 import { dtypeCode, isFloat, isIntegral, requireDtype } from '../dtype.js';
 import { times } from './arithmetic.js';
 import { typeOf } from './support/shape-utils.js';
-import type { Grad, GradContext, OpDef } from './types.js';
+import type { Grad, GradContext, Kink, KinkContext, OpDef, ValueType } from './types.js';
 import { toNumbers } from '../tensor.js';
 import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
-import { scalingKink } from './support/kink-rules.js';
+import { constantKink, scalingKink } from './support/kink-rules.js';
 
 /** A same-shape elementwise op with one differentiable input and the derivative rule `grad`. */
 export function elementwise(opType: string, grad: (ctx: GradContext, dy: Grad) => Grad, opsets: readonly [number, number] = ALL_OPSETS, attributes: OpDef['attributes'] = {}): OpDef {
@@ -28,6 +29,25 @@ export function elementwise(opType: string, grad: (ctx: GradContext, dy: Grad) =
 /** dy * expr * factor where expr is shaped like the output (same as the input for elementwise ops). */
 export function chain(ctx: GradContext, dy: Grad, expr: string, factor = 1): Grad {
   return times(ctx, dy, expr, ctx.outType(0).shape, factor);
+}
+
+/** The gradient of Cast and CastLike: dy cast back to input 0's float type (none from an integer input). */
+function castBack(ctx: GradContext, dy: Grad | undefined): (Grad | undefined)[] {
+  const from = ctx.inType(0).dtype;
+  if (dy === undefined || !isFloat(from) || from === undefined) return [];
+  if (from === ctx.outType(0).dtype) return [dy];
+  if (typeof dy !== 'string') return [{ uniform: dy.uniform, like: ctx.input(0) }];
+  return [ctx.b.op('Cast', [dy], { to: dtypeCode(from) })];
+}
+
+/** A cast from a float to an integer type or bool is piecewise constant: its output is frozen in gradient checks. */
+function truncationKink(ctx: KinkContext): Kink | undefined {
+  return ctx.outDtype !== undefined && !isFloat(ctx.outDtype) ? constantKink(ctx) : undefined;
+}
+
+/** Whether a cast from `from` to `to` keeps known integer contents (integer to integer, not to bool). */
+function keepsValue(from: ValueType['dtype'], to: ValueType['dtype']): boolean {
+  return to !== undefined && isIntegral(to) && to !== 'bool' && from !== undefined && isIntegral(from);
 }
 
 /** Definitions of the unary elementwise operators and pass-throughs. */
@@ -55,6 +75,8 @@ export const unaryOps: OpDef[] = [
     const x = ctx.input(0);
     return chain(ctx, dy, ctx.b.op('Exp', [ctx.b.op('Neg', [ctx.b.op('Mul', [x, x])])]), 2 / Math.sqrt(Math.PI));
   }),
+  elementwise('Sin', (ctx, dy) => chain(ctx, dy, ctx.b.op('Cos', [ctx.input(0)]))),
+  elementwise('Cos', (ctx, dy) => chain(ctx, dy, ctx.b.op('Sin', [ctx.input(0)]), -1)),
   {
     ...elementwise('Identity', (_ctx, dy) => dy),
     infer: (ctx) => [{ ...ctx.type(0) }],
@@ -85,16 +107,26 @@ export const unaryOps: OpDef[] = [
     infer: (ctx) => {
       const to = requireDtype(ctx.attr.int('to'), `attribute 'to' of Cast node '${ctx.node.name}'`);
       const t = ctx.type(0);
-      const keepValue = isIntegral(to) && t.dtype !== undefined && isIntegral(t.dtype) && to !== 'bool';
-      return [typeOf(to, t.shape, keepValue ? t.value : undefined)];
+      return [typeOf(to, t.shape, keepsValue(t.dtype, to) ? t.value : undefined)];
     },
     differentiable: [0],
-    grad: (ctx, [dy]) => {
-      const from = ctx.inType(0).dtype;
-      if (dy === undefined || !isFloat(from) || from === undefined) return [];
-      if (from === ctx.outType(0).dtype) return [dy];
-      if (typeof dy !== 'string') return [{ uniform: dy.uniform, like: ctx.input(0) }];
-      return [ctx.b.op('Cast', [dy], { to: dtypeCode(from) })];
+    grad: (ctx, [dy]) => castBack(ctx, dy),
+    kink: truncationKink,
+  },
+  // CastLike(x, like): Cast to like's element type (like's values are never read).
+  {
+    opType: 'CastLike',
+    opsets: [15, MAX_OPSET],
+    attributes: { saturate: { kind: 'int', opsets: [19, MAX_OPSET] } },
+    inputs: [2, 2],
+    outputs: [1, 1],
+    infer: (ctx) => {
+      const t = ctx.type(0);
+      const to = ctx.type(1).dtype;
+      return [typeOf(to, t.shape, keepsValue(t.dtype, to) ? t.value : undefined)];
     },
+    differentiable: [0],
+    grad: (ctx, [dy]) => castBack(ctx, dy),
+    kink: truncationKink,
   },
 ];

@@ -1,7 +1,7 @@
 /**
  * Building blocks of the kink rules that piecewise operators declare beside their gradients (OpDef.kink): an
- * elementwise factor, the exponential branch of Elu and Selu, the input Min and Max select, and Clip's three
- * regions. kinks.ts (lib/onnx) explains why gradient checks freeze them.
+ * elementwise factor, the exponential branch of Elu and Selu, the input Min and Max select, Clip's three
+ * regions, and the output of a piecewise constant function of a float (Floor, ArgMax, a Cast to integers). kinks.ts (lib/onnx) explains why gradient checks freeze them.
  */
 import type { GraphBuilder } from '../../builder.js';
 import { isFloat, type DType } from '../../dtype.js';
@@ -28,6 +28,13 @@ export function mapTensor(t: Tensor, f: (v: number) => number): Tensor {
 /** Elementwise a == b on floats: Equal takes floats only from opset 11, so earlier opsets compare twice. */
 export function floatEqual(b: GraphBuilder, opset: number, a: string, c: string): string {
   return opset >= 11 ? b.op('Equal', [a, c]) : b.op('Not', [b.op('Or', [b.op('Less', [a, c]), b.op('Greater', [a, c])])]);
+}
+
+/** A piecewise constant function of a float input: its output 0, fed as it was at the base point. */
+export function constantKink(ctx: KinkContext): Kink | undefined {
+  const { node, outDtype } = ctx;
+  if (floatInput(ctx) === undefined || outDtype === undefined) return undefined;
+  return { capture: () => [node.outputs[0]], inputs: [outDtype], feeds: (captured) => captured, emit: (_b, [value], write) => write('Identity', [value]) };
 }
 
 /** An elementwise selection on a float input: y = x * factor(x0). */

@@ -6,6 +6,6 @@
 /** The oldest opset handled. */
 export const MIN_OPSET = 9;
 /** The newest opset handled. */
-export const MAX_OPSET = 21;
+export const MAX_OPSET = 23;
 /** Every opset handled. */
 export const ALL_OPSETS: readonly [number, number] = [MIN_OPSET, MAX_OPSET];
