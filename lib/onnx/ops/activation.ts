@@ -7,9 +7,8 @@
  */
 import { chain, elementwise } from './unary.js';
 import { broadcast, typeOf } from './support/shape-utils.js';
-import { makeTensor } from '../tensor.js';
 import type { Grad, GradContext, Kink, KinkContext, OpDef } from './types.js';
-import { clipKink, exponentialKink, floatEqual, floatInput, mapTensor, scalingKink } from './support/kink-rules.js';
+import { clipKink, exponentialKink, floatEqual, floatInput, mapTensor, positiveMask, scalingKink } from './support/kink-rules.js';
 import { ALL_OPSETS, MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 /**
@@ -215,13 +214,7 @@ function preluKink(ctx: KinkContext): Kink | undefined {
   return {
     capture: () => [x],
     inputs: ['bool'],
-    feeds: ([t]) => [
-      makeTensor(
-        'bool',
-        t.dims,
-        Uint8Array.from(t.data as Float32Array | Float64Array, (v) => (v > 0 ? 1 : 0)),
-      ),
-    ],
+    feeds: ([t]) => [positiveMask(t)],
     emit: (b, [positive], write) => write('Where', [positive, x, b.op('Mul', [x, slope])]),
   };
 }

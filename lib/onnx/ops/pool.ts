@@ -19,7 +19,7 @@ import type { AttrSpec, Grad, GradContext, InferContext, Kink, KinkContext, OpDe
 import { AUTO_PAD, readWindowAttrs, slideAxis, staticWindows, type Windows } from './support/window-geometry.js';
 import { floatType, oneHotKernels, onesKernel, padWith, windowsAdjoint } from './support/window-grad.js';
 import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
-import { floatEqual, floatInput } from './support/kink-rules.js';
+import { captureIndices, floatEqual, floatInput } from './support/kink-rules.js';
 
 const product = (v: readonly number[]) => v.reduce((p, d) => p * d, 1);
 /** Pads MaxPool's taps: below every float32 value, and finite, so that one-hot products stay exact. */
@@ -218,10 +218,7 @@ function maxPoolKink(ctx: KinkContext): Kink | undefined {
   const { node } = ctx;
   if (floatInput(ctx) === undefined || ctx.attr.int('storage_order', 0) !== 0) return undefined;
   return {
-    capture: (n, b) => {
-      if (n.outputs[1] === undefined || n.outputs[1] === '') n.outputs[1] = b.fresh('kink/indices');
-      return [n.outputs[1]];
-    },
+    capture: captureIndices,
     inputs: ['int64'],
     feeds: (captured) => captured,
     emit: (b, [indices], write) => {

@@ -7,7 +7,7 @@
  */
 import { isFloat } from '../dtype.js';
 import type { Attribute } from '../ir.js';
-import { constantKink } from './support/kink-rules.js';
+import { captureIndices, constantKink } from './support/kink-rules.js';
 import { normAxis, typeOf } from './support/shape-utils.js';
 import type { GradContext, InferContext, Kink, KinkContext, OpDef, ValueType } from './types.js';
 import { ALL_OPSETS, MAX_OPSET } from './support/opsets.js';
@@ -58,10 +58,7 @@ function topKKink(ctx: KinkContext): Kink | undefined {
   if (ctx.inDtype === undefined || !isFloat(ctx.inDtype)) return undefined;
   const axis: Attribute = { kind: 'int', value: ctx.attr.int('axis', -1) };
   return {
-    capture: (n, b) => {
-      if (n.outputs[1] === undefined || n.outputs[1] === '') n.outputs[1] = b.fresh('kink/indices');
-      return [n.outputs[1]];
-    },
+    capture: captureIndices,
     inputs: ['int64'],
     feeds: (captured) => captured,
     emit: (_b, [indices], write) => {

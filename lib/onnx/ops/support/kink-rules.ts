@@ -1,7 +1,9 @@
 /**
  * Building blocks of the kink rules that piecewise operators declare beside their gradients (OpDef.kink): an
  * elementwise factor, the exponential branch of Elu and Selu, the input Min and Max select, Clip's three
- * regions, and the output of a piecewise constant function of a float (Floor, ArgMax, a Cast to integers). kinks.ts (lib/onnx) explains why gradient checks freeze them.
+ * regions, the sign mask of two-sided kinks, the indices a selection chose, and the output of a piecewise
+ * constant function of a float (Floor, ArgMax, a Cast to integers). kinks.ts (lib/onnx) explains why gradient
+ * checks freeze them.
  */
 import type { GraphBuilder } from '../../builder.js';
 import { isFloat, type DType } from '../../dtype.js';
@@ -23,6 +25,24 @@ export function mapTensor(t: Tensor, f: (v: number) => number): Tensor {
   const out = t.dtype === 'float64' ? new Float64Array(src.length) : new Float32Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
   return makeTensor(t.dtype === 'float64' ? 'float64' : 'float32', t.dims, out);
+}
+
+/** Where t's values are > 0, as a bool tensor: the branch each element of a two-sided kink took at the base point. */
+export function positiveMask(t: Tensor): Tensor {
+  return makeTensor(
+    'bool',
+    t.dims,
+    Uint8Array.from(t.data as Float32Array | Float64Array, (v) => (v > 0 ? 1 : 0)),
+  );
+}
+
+/**
+ * A kink's capture of a node's second output, the indices it selected (MaxPool's, TopK's), naming the output
+ * when the model left it unused.
+ */
+export function captureIndices(n: Node, b: GraphBuilder): string[] {
+  if (n.outputs[1] === undefined || n.outputs[1] === '') n.outputs[1] = b.fresh('kink/indices');
+  return [n.outputs[1]];
 }
 
 /** Elementwise a == b on floats: Equal takes floats only from opset 11, so earlier opsets compare twice. */
@@ -58,13 +78,7 @@ export function exponentialKink(ctx: KinkContext, alpha: number, gamma: number):
   return {
     capture: () => [x],
     inputs: ['bool'],
-    feeds: ([t]) => [
-      makeTensor(
-        'bool',
-        t.dims,
-        Uint8Array.from(t.data as Float32Array | Float64Array, (a) => (a > 0 ? 1 : 0)),
-      ),
-    ],
+    feeds: ([t]) => [positiveMask(t)],
     emit: (b, [positive], write) => {
       const curved = b.op('Mul', [b.op('Sub', [b.op('Exp', [x]), b.scalar(1, dtype)]), b.scalar(alpha, dtype)]);
       if (gamma === 1) write('Where', [positive, x, curved]);
