@@ -14,8 +14,8 @@ import { NativeHandle } from './handle.js';
 import { checkBoolean, checkFloat32, checkInteger, checkKnownKeys, checkPositive, checkU64 } from '../checks.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
-/** How Langevin steps are scaled per coordinate: one of PRECONDITIONERS ('none', 'rmsprop' (pSGLD), 'adam'). */
-export type Preconditioner = NativePreconditioner;
+// The public names of the addon's types (documented where binding.ts declares them).
+export type { NativePreconditioner as Preconditioner, NativeChainsStats as ChainsStats, NativeChainsState as ChainsState } from './binding.js';
 
 /** Options of MALA (propose/accept); the unadjusted step() ignores them. */
 export interface MalaOptions {
@@ -42,7 +42,7 @@ export interface ChainsOptions {
   /** Initial step size eta of every chain (also settable per chain through `stepSizes`). */
   stepSize: number;
   /** One of PRECONDITIONERS: 'none' (G = 1), 'rmsprop' (pSGLD), 'adam'. Default CHAIN_DEFAULTS.preconditioner. */
-  preconditioner?: Preconditioner;
+  preconditioner?: NativePreconditioner;
   /** First-moment decay (adam with momentum). Default CHAIN_DEFAULTS.beta1. */
   beta1?: number;
   /** Second-moment decay. Default CHAIN_DEFAULTS.beta2[preconditioner]. */
@@ -71,12 +71,6 @@ export interface StepOptions {
   /** One step size for every chain in this call, instead of the per-chain `stepSizes`. */
   stepSize?: number;
 }
-
-/** Counters since the last reset() or init (fresh copies), as the addon returns them. */
-export type ChainsStats = NativeChainsStats;
-
-/** Everything needed to continue bit for bit: RNG position, z, preconditioner state, step scales. */
-export type ChainsState = NativeChainsState;
 
 /** The option keys Chains knows (a misspelt one is refused, not ignored). */
 const CHAINS_KEYS: readonly (keyof ChainsOptions)[] = [
@@ -118,7 +112,7 @@ export class Chains extends NativeHandle<NativeChains> {
   /** Latent dimensions. */
   readonly d: number;
   /** The preconditioner chosen at construction. */
-  readonly preconditioner: Preconditioner;
+  readonly preconditioner: NativePreconditioner;
   /** step() throws LPC_DIVERGED once a chain restarts this many times in a row. */
   readonly maxConsecutiveRestarts: number;
   readonly #momentum: boolean;
@@ -256,7 +250,7 @@ export class Chains extends NativeHandle<NativeChains> {
   }
 
   /** Counters since the last reset() or init. */
-  stats(): ChainsStats {
+  stats(): NativeChainsStats {
     return this.native.stats();
   }
 
@@ -295,13 +289,13 @@ export class Chains extends NativeHandle<NativeChains> {
    * step scales, restart and MALA bookkeeping, MALA's stored energy and gradient), so that setState() on
    * chains of the same shape continues bit for bit. Not between propose() and accept().
    */
-  getState(): ChainsState {
+  getState(): NativeChainsState {
     if (this.#proposed) throw new LpcError('LPC_INVALID_STATE', 'getState() was called between propose() and accept(); call accept() first');
     return this.native.getState();
   }
 
   /** Restores a state from getState() of chains with the same n, d and preconditioner. */
-  setState(state: ChainsState): void {
+  setState(state: NativeChainsState): void {
     const native = this.native;
     const checked = checkChainsState(state, { n: this.n, d: this.d, hasV: this.preconditioner !== 'none', hasM: this.#momentum });
     native.setState(checked);
