@@ -3,7 +3,9 @@
 // module per layer of lib/, the markdown plugin, no source links so the files change only when a comment or a
 // signature does, and warnings as errors, so a broken {@link} or a public type that is not exported fails).
 // typedoc.json's intentionallyNotExported names the addon's raw option type, which ChainSettings derives from
-// but programs never build.
+// but programs never build; useHTMLAnchors gives each linked member an explicit anchor, because the plugin's
+// links to some type aliases carry a -1 suffix that no GitHub heading fragment has
+// (test/package/doc-links.test.ts checks every link).
 //
 //   node scripts/api-docs.mjs           regenerate docs/api/
 //   node scripts/api-docs.mjs --check   generate into a temporary folder and fail, naming the files, when
