@@ -6,22 +6,36 @@
  * try { sampler.run(x); } catch (e) {
  *   if (e instanceof LpcError && e.code === 'LPC_SHAPE_MISMATCH') console.error(e.message);
  * }
+ *
+ * @module errors
+ */
+
+/**
+ * What kind of error an LpcError is: LPC_INVALID_ARGUMENT (a value outside what is allowed), LPC_SHAPE_MISMATCH
+ * (lengths or shapes that do not agree), LPC_UNSUPPORTED_OP (an ONNX operator or attribute the autodiff does not
+ * handle), LPC_INVALID_MODEL (a malformed or inconsistent ONNX file), LPC_DIVERGED (energies that stayed
+ * non-finite), LPC_DISPOSED (a native object used after dispose()), LPC_INVALID_STATE (a method called out of
+ * order), LPC_NOT_FOUND (an absent file or dataset), LPC_CORRUPT_DATA (a data file whose bytes do not match its
+ * format), LPC_UNSUPPORTED_FORMAT (a data file in a dtype or layout not read), LPC_CHECKPOINT (a checkpoint that
+ * cannot be written or read), LPC_CONFIG_MISMATCH (a resumed run whose options differ from its checkpoint's),
+ * LPC_OUT_OF_MEMORY (an allocation that failed in the addon), LPC_NATIVE (a failure inside the addon; its error
+ * is the `cause`).
  */
 export type LpcErrorCode =
-  | 'LPC_INVALID_ARGUMENT' // a value of the right type but outside what is allowed
-  | 'LPC_SHAPE_MISMATCH' // array lengths or tensor shapes that do not agree
-  | 'LPC_UNSUPPORTED_OP' // an ONNX operator or attribute the autodiff does not handle
-  | 'LPC_INVALID_MODEL' // a malformed, truncated or inconsistent ONNX file
-  | 'LPC_DIVERGED' // energies or gradients that became non-finite and could not be recovered
-  | 'LPC_DISPOSED' // a native object used after dispose()
-  | 'LPC_INVALID_STATE' // a method called out of order (e.g. accept() before propose())
-  | 'LPC_NOT_FOUND' // a file or dataset that is absent
-  | 'LPC_CORRUPT_DATA' // a dataset file whose bytes do not match its format
-  | 'LPC_UNSUPPORTED_FORMAT' // a well-formed data file in a dtype or layout this package does not read
-  | 'LPC_CHECKPOINT' // a checkpoint that cannot be written or read
-  | 'LPC_CONFIG_MISMATCH' // a resumed run whose options differ from those its checkpoint was trained with
-  | 'LPC_OUT_OF_MEMORY' // the native addon could not allocate the memory asked for
-  | 'LPC_NATIVE'; // a failure inside the native addon (its own error is the `cause`)
+  | 'LPC_INVALID_ARGUMENT'
+  | 'LPC_SHAPE_MISMATCH'
+  | 'LPC_UNSUPPORTED_OP'
+  | 'LPC_INVALID_MODEL'
+  | 'LPC_DIVERGED'
+  | 'LPC_DISPOSED'
+  | 'LPC_INVALID_STATE'
+  | 'LPC_NOT_FOUND'
+  | 'LPC_CORRUPT_DATA'
+  | 'LPC_UNSUPPORTED_FORMAT'
+  | 'LPC_CHECKPOINT'
+  | 'LPC_CONFIG_MISMATCH'
+  | 'LPC_OUT_OF_MEMORY'
+  | 'LPC_NATIVE';
 
 /** The package's error: `code` says what went wrong (stable, for programs), the message says where and what to do. */
 export class LpcError extends Error {
@@ -36,7 +50,11 @@ export class LpcError extends Error {
   }
 }
 
-/** Formats a value for an error message: short, and unambiguous about its type. */
+/**
+ * Formats a value for an error message: short, and unambiguous about its type.
+ *
+ * @internal The package's own argument checks; not exported from langevin-pc.
+ */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
@@ -51,12 +69,20 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
-/** Throws LPC_SHAPE_MISMATCH naming the array, the length it needs and what it has. */
+/**
+ * Throws LPC_SHAPE_MISMATCH naming the array, the length it needs and what it has.
+ *
+ * @internal The package's own argument checks; not exported from langevin-pc.
+ */
 export function shapeMismatch(name: string, expected: string, received: unknown): never {
   throw new LpcError('LPC_SHAPE_MISMATCH', `${name} must be ${expected}; received ${describeValue(received)}`);
 }
 
-/** Throws LPC_INVALID_ARGUMENT naming the argument, what was expected and what was received. */
+/**
+ * Throws LPC_INVALID_ARGUMENT naming the argument, what was expected and what was received.
+ *
+ * @internal The package's own argument checks; not exported from langevin-pc.
+ */
 export function invalidArgument(name: string, expected: string, received: unknown): never {
   throw new LpcError('LPC_INVALID_ARGUMENT', `${name} must be ${expected}; received ${describeValue(received)}`);
 }

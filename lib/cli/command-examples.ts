@@ -10,6 +10,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'langevin-pc train --dataset mnist --binarize --updates 400 --out runs/lpc',
     'langevin-pc train --dataset mnist --binarize --algo vae --updates 400 --out runs/vae',
     'langevin-pc train --decoder decoder.onnx --dataset digits/ --epochs 2 --out runs/finetune',
+    'langevin-pc train --decoder web-demo.onnx --decoder-tensor x_mean --dataset digits/ --epochs 2 --out runs/web-demo',
   ],
   eval: [
     'langevin-pc eval runs/lpc',

@@ -51,6 +51,12 @@ export interface TrainConfig {
   latentShape?: number[] | null;
   decoder: string | null;
   decoderSha256: string | null;
+  /**
+   * --decoder-tensor: the tensor of the pretrained decoder's graph taken as its mean image (the nodes after it
+   * dropped); null when the graph's output is used. The checkpoints and DIR/decoder.onnx hold the cut graph.
+   * Absent in older runs.
+   */
+  decoderTensor?: string | null;
   layout: ImageLayout | null;
   range: OutputRange;
   encoder: string | null;

@@ -120,6 +120,15 @@ export const TRAIN_FLAGS = [
     help: 'start from a pretrained ONNX decoder (latent size, layout and range come from the model)',
   }),
   row({
+    key: 'decoderTensor',
+    flag: '--decoder-tensor',
+    arg: 'name',
+    parse: text,
+    algos: 'all',
+    resumable: false,
+    help: "with --decoder: use the graph's tensor NAME as the mean image and drop the nodes after it (for outputs such as a uint8 canvas); DIR/decoder.onnx is then the cut graph",
+  }),
+  row({
     key: 'layout',
     flag: '--layout',
     arg: 'layout',

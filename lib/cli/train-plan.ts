@@ -168,6 +168,7 @@ export async function resolveTrainPlan(merged: GivenConfig, given: GivenConfig, 
 
 /** A decoder as the plan needs it: its file's bytes and digest when pretrained, and what it fixes. */
 interface ResolvedDecoder {
+  /** The graph trained (cut at --decoder-tensor when given). */
   bytes: Uint8Array | null;
   sha256: string | null;
   latent: number;
@@ -179,7 +180,7 @@ interface ResolvedDecoder {
 
 /** The decoder: pretrained (from the file given, or the checkpoint's copy) or to be built. */
 async function resolveDecoder(merged: GivenConfig, given: GivenConfig, checkpoint: CheckpointNetworks | null, imageShape: ImageShape): Promise<ResolvedDecoder> {
-  for (const key of ['layout', 'range'] as const) {
+  for (const key of ['layout', 'range', 'decoderTensor'] as const) {
     if (merged.decoder == null && given[key] != null) invalidArgument(CONFIG_FLAGS[key], 'given only with --decoder (it describes a pretrained decoder)', given[key]);
   }
   const givenShape = merged.latentShape ?? null;
@@ -193,15 +194,20 @@ async function resolveDecoder(merged: GivenConfig, given: GivenConfig, checkpoin
   }
   const fromFile = given.decoder !== undefined || checkpoint === null;
   const bytes = fromFile ? flags.readModelFile(merged.decoder, 'decoder') : checkpoint.decoder;
+  // The file is cut at --decoder-tensor; a checkpoint holds the cut graph already (and a resumed run that names
+  // another tensor is refused by the configuration check, not by a failed cut).
+  const decoderTensor = fromFile ? (merged.decoderTensor ?? undefined) : undefined;
   const decoder = await flags.openDecoder(
     merged.decoder,
-    { layout: merged.layout ?? undefined, range: merged.range, latent: merged.latent?.toString(), latentShape: givenShape?.join(',') },
+    { layout: merged.layout ?? undefined, range: merged.range, latent: merged.latent?.toString(), latentShape: givenShape?.join(','), decoderTensor },
     imageShape,
     bytes,
   );
   // A latent of rank > 1 is recorded (found from the images when the decoder leaves h, w open).
   const latentShape = decoder.latentShape !== undefined && decoder.latentShape.length > 1 ? [...decoder.latentShape] : null;
-  return { bytes, sha256: fromFile ? bytesDigest(bytes) : (merged.decoderSha256 ?? null), latent: decoder.latentDim, latentShape, range: decoder.range, layout: decoder.layout };
+  // The digest is the file's as given, so that --resume with the same file (uncut) matches.
+  const sha256 = fromFile ? bytesDigest(bytes) : (merged.decoderSha256 ?? null);
+  return { bytes: decoder.source ?? bytes, sha256, latent: decoder.latentDim, latentShape, range: decoder.range, layout: decoder.layout };
 }
 
 /** A pretrained encoder's bytes and digest (both null when the encoder is built, or there is none). */
@@ -259,6 +265,7 @@ function buildConfig(merged: GivenConfig, parts: ConfigParts): TrainConfig {
     latentShape: decoder.latentShape,
     decoder: merged.decoder == null ? null : path.resolve(merged.decoder),
     decoderSha256: decoder.sha256,
+    decoderTensor: decoder.bytes === null ? null : (merged.decoderTensor ?? null),
     layout: decoder.bytes === null ? null : decoder.layout,
     range: decoder.range,
     encoder: merged.encoder == null ? null : path.resolve(merged.encoder),

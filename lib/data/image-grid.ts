@@ -9,7 +9,9 @@ import { encodePng } from './png-codec.js';
 import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
 // The data layer's PixelArray and ValueRange, restated: report sits below every layer that defines images.
+/** @inline */
 type GridPixels = Uint8Array | Float32Array;
+/** @inline */
 type GridRange = readonly [min: number, max: number];
 
 /** Shape [n, channels, height, width] of an NCHW batch. */

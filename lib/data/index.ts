@@ -1,6 +1,8 @@
 /**
  * Datasets: images as one NCHW typed array per split, loaders for MNIST, Fashion-MNIST, IDX, NPY and
  * PNG folders, scaling, binarisation and minibatches. All randomness comes from a RandomSource.
+ *
+ * @module data
  */
 export {
   BYTE_RANGE,

@@ -2,6 +2,8 @@
  * Evaluation of trained models in nats per image: the test ELBO, the importance-sampled log-likelihood
  * (IWAE-K) with encoder or Langevin proposals, reconstructions and samples, and the Fréchet distance ("fd")
  * between real and generated images under the package's own feature classifiers (not Inception FID).
+ *
+ * @module eval
  */
 export { elbo, type ElboOptions, type ElboResult } from './elbo.js';
 export { importanceSampledLogLikelihood, type ImportanceSampleResult } from './importance-sampling.js';

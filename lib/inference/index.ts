@@ -1,4 +1,8 @@
-/** Langevin posterior sampling over an EnergyFunction, and per-datapoint summaries of the samples. */
+/**
+ * Langevin posterior sampling over an EnergyFunction, and per-datapoint summaries of the samples.
+ *
+ * @module inference
+ */
 export { LangevinSampler } from './langevin-sampler.js';
 export type { EncoderInit, LangevinResult } from './langevin-sampler.js';
 export { SAMPLER_STREAM_BASE } from './options.js';

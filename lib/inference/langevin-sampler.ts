@@ -16,7 +16,7 @@ import { runUnadjusted } from './unadjusted.js';
 export interface EncoderInit {
   /** [B, d]. */
   mu: Float32Array;
-  /** [B, d]: log sigma, or log sigma^2 with `logVariance`. */
+  /** Shape [B, d]: log sigma, or log sigma^2 with `logVariance`. */
   logSigma: Float32Array;
   /** `logSigma` holds log sigma^2. Default false. */
   logVariance?: boolean;
@@ -43,7 +43,7 @@ export interface LangevinResult {
   /** S, the states kept per chain (0 when none). */
   readonly keptPerChain: number;
   /**
-   * [T + 1]: entry t is the mean energy over chains of z_t, t = 0..T (ULA: over the chains whose energy at
+   * Shape [T + 1]: entry t is the mean energy over chains of z_t, t = 0..T (ULA: over the chains whose energy at
    * z_t was finite, NaN if none was; MALA: of the current states, always finite).
    */
   readonly energyTrace: Float64Array;

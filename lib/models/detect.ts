@@ -1,6 +1,7 @@
 /**
  * What a pretrained network's graph says about itself: the final activation of a decoder (which fixes its
- * output range and lets likelihoods read logits), and how an image tensor's axes map onto [C, H, W].
+ * output range and lets likelihoods read logits), where the mean image of a decoder with a display head likely
+ * is, and how an image tensor's axes map onto [C, H, W].
  */
 import type { ImageLayout, ImageShape } from '../data/index.js';
 import { LpcError } from '../errors.js';
@@ -38,6 +39,26 @@ export function findHead(model: Model, output: string): DecoderHead | null {
     if (readers.length !== 1 || outputs.has(source)) return null;
     value = source;
   }
+}
+
+/**
+ * The output of the nearest Sigmoid or Tanh upstream of `output`, following each node's first input that is not
+ * a weight, at most `depth` nodes back; null when there is none. Display heads (`Mul 255 -> Cast uint8`,
+ * channel shuffles, an alpha channel) sit after the activation, so this is the likely mean image to cut at.
+ */
+export function activationBefore(model: Model, output: string, depth = 16): string | null {
+  const g = model.graph;
+  const producers = g.producers();
+  let value = output;
+  for (let i = 0; i < depth; i++) {
+    const node = producers.get(value);
+    if (node === undefined) return null;
+    if (value !== output && (node.opType === 'Sigmoid' || node.opType === 'Tanh') && (node.domain === '' || node.domain === 'ai.onnx')) return value;
+    const next = node.inputs.find((name) => name !== '' && !g.initializers.has(name));
+    if (next === undefined) return null;
+    value = next;
+  }
+  return null;
 }
 
 /** How an image tensor's per-item axes (batch axis removed) read as images. */

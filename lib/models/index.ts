@@ -1,6 +1,8 @@
 /**
  * Decoders and encoders: builders (MLP, beta-VAE-style convolutional), loaders for pretrained ONNX networks
  * (layout, range and scale detected or forced), the encoder runtime, and export of trained parameters.
+ *
+ * @module models
  */
 export { imageElements, latentShapeOf, rangeValues, type Decoder, type DecoderHead, type Encoder, type EncoderScale, type OutputRange, type ParameterGradients } from './networks.js';
 export { BUILD_OPSET, type DecoderOutput } from './built-network.js';

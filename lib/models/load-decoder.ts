@@ -10,7 +10,7 @@ import { inferTypes } from '../onnx/infer.js';
 import type { Dim, Model } from '../onnx/ir.js';
 import { ParameterSet } from '../onnx/params.js';
 import { checkImageShape, checkKnownKeys, checkOneOf, checkPositiveInt, checkSizes } from '../checks.js';
-import { findHead, readImageAxes, type ImageAxes } from './detect.js';
+import { activationBefore, findHead, readImageAxes, type ImageAxes } from './detect.js';
 import { resolveLatentShape } from './latent-shape.js';
 import { probeOutputDims, readSource, type ModelSource } from './load-source.js';
 import type { Decoder, DecoderHead, OutputRange } from './networks.js';
@@ -58,9 +58,11 @@ export async function loadDecoder(source: ModelSource, options: LoadDecoderOptio
   if (output === undefined || !g.output(output)) throw new LpcError('LPC_NOT_FOUND', `the decoder has no output '${output}' (outputs: ${g.outputs.map((v) => v.name).join(', ')})`);
   const outputType = g.output(output)?.dtype;
   if (isIntegral(outputType)) {
+    const likely = activationBefore(model, output);
+    const hint = likely === null ? '' : ` (the output of the last Sigmoid or Tanh before it is '${likely}')`;
     throw new LpcError(
       'LPC_INVALID_MODEL',
-      `the decoder output '${output}' holds ${outputType} values (a picture for display, not a mean image); cut the graph at the float tensor of the mean image: --decoder-tensor NAME on the command line, cutGraph(model, [NAME]) from lib/onnx in code`,
+      `the decoder output '${output}' holds ${outputType} values (a picture for display, not a mean image); cut the graph at the float tensor of the mean image${hint}: --decoder-tensor NAME with train, eval, infer, sample or export-web, cutGraph(model, [NAME]) from lib/onnx in code`,
     );
   }
   const latentShape = await resolveLatentShape(model, input, output, o);

@@ -26,11 +26,12 @@ const load = require('node-gyp-build') as (dir: string) => unknown;
  * (native/core/langevin_math.h): every check, type and help text that lists them is derived from this.
  */
 export const PRECONDITIONERS = ['none', 'rmsprop', 'adam'] as const;
+/** How Langevin steps are scaled per coordinate: one of PRECONDITIONERS ('none', 'rmsprop' (pSGLD), 'adam'); exported as Preconditioner. */
 export type NativePreconditioner = (typeof PRECONDITIONERS)[number];
 /** Where a native object computes. */
 export const DEVICES = ['cpu', 'cuda'] as const;
 export type NativeDevice = (typeof DEVICES)[number];
-/** The optimisers the addon implements. */
+/** Which update rule an Optimizer applies (the optimisers the addon implements); exported as OptimizerKind. */
 export type NativeOptimizerKind = 'sgd' | 'adam' | 'adamw';
 
 /** Which device an object runs on, and why not CUDA when CUDA was asked for ('' otherwise). */
@@ -39,6 +40,11 @@ export interface NativeDeviceInfo {
   reason: string;
 }
 
+/**
+ * CUDA availability: `compiled` (nvcc was found when the addon was built), `available` (a driver answered
+ * and a device is present), `deviceCount`, and `reason` saying why not when it is not available. Exported as
+ * CudaStatus.
+ */
 export interface NativeCudaStatus {
   compiled: boolean;
   available: boolean;
@@ -66,7 +72,7 @@ export interface NativeChainsOptions {
   adaptRate: number;
 }
 
-/** Counters since the last reset() or init (fresh copies). */
+/** Counters since the last reset() or init (fresh copies); exported as ChainsStats. */
 export interface NativeChainsStats {
   /** Restarts per chain (non-finite energy or gradient). */
   restarts: Int32Array;
@@ -86,6 +92,7 @@ export interface NativeChainsStats {
   nonFiniteProposals: number;
 }
 
+/** Everything needed to continue bit for bit: RNG position, z, preconditioner state, step scales; exported as ChainsState. */
 export interface NativeChainsState {
   counter: bigint;
   z: Float32Array;

@@ -14,8 +14,8 @@ import { NativeHandle } from './handle.js';
 import { checkBoolean, checkFloat32, checkInteger, checkKnownKeys, checkPositive, type OptionKeys } from '../checks.js';
 import { LpcError, shapeMismatch } from '../errors.js';
 
-/** How Langevin steps are scaled per coordinate: one of PRECONDITIONERS ('none', 'rmsprop' (pSGLD), 'adam'). */
-export type Preconditioner = NativePreconditioner;
+// The public names of the addon's types (documented where binding.ts declares them).
+export type { NativePreconditioner as Preconditioner, NativeChainsStats as ChainsStats, NativeChainsState as ChainsState } from './binding.js';
 export type { ChainSettingsOptions, MalaOptions };
 
 /** Settings of a Chains: sizes and step size, plus the chain settings (preconditioner, seed, device, MALA). */
@@ -38,12 +38,6 @@ export interface StepOptions {
 
 /** Every key of StepOptions (a misspelt option is refused, not ignored). */
 const STEP_KEYS = { energy: true, stepSize: true } satisfies OptionKeys<StepOptions>;
-
-/** Counters since the last reset() or init (fresh copies), as the addon returns them. */
-export type ChainsStats = NativeChainsStats;
-
-/** Everything needed to continue bit for bit: RNG position, z, preconditioner state, step scales. */
-export type ChainsState = NativeChainsState;
 
 /** The option keys Chains knows (a misspelt one is refused, not ignored). */
 const CHAINS_KEYS = { n: true, d: true, stepSize: true, ...CHAIN_SETTING_KEYS } satisfies OptionKeys<ChainsOptions>;
@@ -70,7 +64,7 @@ export class Chains extends NativeHandle<NativeChains> {
   /** Latent dimensions. */
   readonly d: number;
   /** The preconditioner chosen at construction. */
-  readonly preconditioner: Preconditioner;
+  readonly preconditioner: NativePreconditioner;
   /** step() throws LPC_DIVERGED once a chain restarts this many times in a row. */
   readonly maxConsecutiveRestarts: number;
   readonly #momentum: boolean;
@@ -209,7 +203,7 @@ export class Chains extends NativeHandle<NativeChains> {
   }
 
   /** Counters since the last reset() or init. */
-  stats(): ChainsStats {
+  stats(): NativeChainsStats {
     return this.native.stats();
   }
 
@@ -248,13 +242,13 @@ export class Chains extends NativeHandle<NativeChains> {
    * step scales, restart and MALA bookkeeping, MALA's stored energy and gradient), so that setState() on
    * chains of the same shape continues bit for bit. Not between propose() and accept().
    */
-  getState(): ChainsState {
+  getState(): NativeChainsState {
     if (this.#proposed) throw new LpcError('LPC_INVALID_STATE', 'getState() was called between propose() and accept(); call accept() first');
     return this.native.getState();
   }
 
   /** Restores a state from getState() of chains with the same n, d and preconditioner. */
-  setState(state: ChainsState): void {
+  setState(state: NativeChainsState): void {
     const native = this.native;
     const checked = checkChainsState(state, { n: this.n, d: this.d, hasV: this.preconditioner !== 'none', hasM: this.#momentum });
     native.setState(checked);

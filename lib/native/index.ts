@@ -1,6 +1,10 @@
-/** The native layer: chains, RNG, optimisers, reductions and runtime settings. */
+/**
+ * The native layer: chains, RNG, optimisers, reductions and runtime settings.
+ *
+ * @module native
+ */
 export { Chains } from './chains.js';
-export { CHAIN_DEFAULTS, DEFAULT_G_MAX, MALA_DEFAULTS } from './chain-settings.js';
+export { CHAIN_DEFAULTS, DEFAULT_G_MAX, MALA_DEFAULTS, type ChainSettings } from './chain-settings.js';
 export { DEVICES, PRECONDITIONERS } from './binding.js';
 export type { ChainsOptions, ChainsState, ChainsStats, MalaOptions, Preconditioner, StepOptions } from './chains.js';
 export { Rng } from './rng.js';

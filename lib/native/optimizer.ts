@@ -7,13 +7,13 @@ import { NativeHandle } from './handle.js';
 import { checkBoolean, checkFloat32, checkInRange, checkInteger, checkKnownKeys, checkOneOf, checkPositive } from '../checks.js';
 import { LpcError, invalidArgument, shapeMismatch } from '../errors.js';
 
-/** Which update rule an Optimizer applies. */
-export type OptimizerKind = NativeOptimizerKind;
+// The public name of the addon's type (documented where binding.ts declares it).
+export type { NativeOptimizerKind as OptimizerKind } from './binding.js';
 
 /** Settings of an Optimizer; every field has a default. */
 export interface OptimizerOptions {
   /** 'sgd' (optionally with momentum / Nesterov), 'adam' (L2 weight decay) or 'adamw' (decoupled). Default 'adam'. */
-  kind?: OptimizerKind;
+  kind?: NativeOptimizerKind;
   /** Learning rate. Default 1e-3. */
   lr?: number;
   /** sgd: momentum coefficient in [0, 1). Default 0. */
@@ -57,7 +57,7 @@ const OPTIMIZER_KEYS: readonly (keyof OptimizerOptions)[] = ['kind', 'lr', 'mome
 
 export class Optimizer extends NativeHandle<NativeOptimizer> {
   /** The update rule chosen at construction. */
-  readonly kind: OptimizerKind;
+  readonly kind: NativeOptimizerKind;
   /** Lengths of the parameter arrays, in order. */
   readonly sizes: readonly number[];
   /** Global gradient-norm bound applied before each update (undefined: no clipping). */

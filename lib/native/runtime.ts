@@ -26,11 +26,8 @@ export function hardwareThreads(): number {
   return binding.hardwareThreads();
 }
 
-/**
- * CUDA availability: `compiled` (nvcc was found when the addon was built), `available` (a driver answered
- * and a device is present), `deviceCount`, and `reason` saying why not when it is not available.
- */
-export type CudaStatus = NativeCudaStatus;
+// The public name of the addon's type (documented where binding.ts declares it).
+export type { NativeCudaStatus as CudaStatus } from './binding.js';
 
 /**
  * Probes CUDA once per process and reports the result. Objects created with `device: 'cuda'` use the GPU
@@ -40,6 +37,6 @@ export type CudaStatus = NativeCudaStatus;
  * const s = cudaStatus();
  * if (!s.available) console.log(`CPU only: ${s.reason}`);
  */
-export function cudaStatus(): CudaStatus {
+export function cudaStatus(): NativeCudaStatus {
   return binding.cudaStatus();
 }

@@ -1,6 +1,8 @@
 /**
  * Training: the Langevin PC and VAE trainers (progress events, cancellation, worker threads, exact state
  * export), their objectives, crash-safe multi-file checkpoints and exact binary snapshots of numeric state.
+ *
+ * @module training
  */
 export { LpcTrainer, type LpcLangevinOptions, type LpcTrainerOptions } from './lpc-trainer.js';
 export { VaeTrainer, type VaeTrainerOptions } from './vae-trainer.js';

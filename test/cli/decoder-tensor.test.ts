@@ -1,7 +1,8 @@
 /**
  * Pretrained models whose output is not the mean image: a web-demo decoder that ends in `Mul 255 -> Cast
- * uint8` is refused with advice, and after --decoder-tensor (cutGraph) it samples, infers, evaluates, exports and
- * passes check-grad --outputs like any decoder; --encoder-tensors cuts an encoder the same way.
+ * uint8` is refused with advice, and after --decoder-tensor (cutGraph) it samples, infers, evaluates, exports,
+ * fine-tunes (the run keeping the cut graph) and passes check-grad --outputs like any decoder; --encoder-tensors
+ * cuts an encoder the same way.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -55,8 +56,8 @@ describe('cutGraph', () => {
 });
 
 describe('--decoder-tensor', () => {
-  it('is suggested when a decoder outputs integers', async () => {
-    await expect(loadDecoder(readFileSync(webFile))).rejects.toMatchObject({ code: 'LPC_INVALID_MODEL', message: expect.stringContaining('--decoder-tensor') });
+  it('is suggested when a decoder outputs integers, naming the activation before the display head', async () => {
+    await expect(loadDecoder(readFileSync(webFile))).rejects.toMatchObject({ code: 'LPC_INVALID_MODEL', message: expect.stringContaining(`'${MEAN}'`) });
     const run = await runCli(['sample', webFile, '-n', '4', '--out', path.join(tmp.dir, 'refused')]);
     expect(run.stderr).toMatch(/^langevin-pc: LPC_INVALID_MODEL: the decoder output 'canvas' holds uint8 values.*--decoder-tensor NAME/);
   });
@@ -109,6 +110,55 @@ describe('--decoder-tensor', () => {
     expect(trained.code, trained.stderr).toBe(0);
     expect((JSON.parse(trained.stdout) as { updates: number }).updates).toBe(3);
     expect(readModel(readFileSync(path.join(out, 'decoder.onnx'))).graph.outputs.map((o) => o.name)).toEqual([MEAN]);
+  });
+});
+
+describe('train --decoder-tensor', () => {
+  it('fine-tunes a web-demo decoder cut at its mean image; eval and --resume of the run need no flag, and --resume may not change it', async () => {
+    const images = await saveImages(plainFile, path.join(tmp.dir, 'train-cut-images'), 20, 5);
+    const out = path.join(tmp.dir, 'train-cut');
+    const common = ['--threads', '1', '--eval-iwae', '5', '--json'];
+    const refused = await runCli(['train', '--decoder', webFile, '--dataset', images.npyFile, '--updates', '1', '--out', path.join(tmp.dir, 'train-uncut'), ...common]);
+    expect(refused.stderr).toMatch(/^langevin-pc: LPC_INVALID_MODEL: the decoder output 'canvas' holds uint8 values.*--decoder-tensor NAME with train/);
+
+    const setup = ['--decoder', webFile, '--decoder-tensor', MEAN, '--dataset', images.npyFile, '--batch', '6', '--steps', '3', '--out', out];
+    const trained = await runCli(['train', ...setup, '--updates', '2', ...common]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const metrics = JSON.parse(trained.stdout) as { updates: number; config: { decoderTensor: string; decoder: string } };
+    expect(metrics.updates).toBe(2);
+    expect(metrics.config.decoderTensor).toBe(MEAN);
+    // The run's decoder is the cut graph: a float mean image, no display head.
+    const saved = readModel(readFileSync(path.join(out, 'decoder.onnx')));
+    expect(saved.graph.outputs.map((o) => [o.name, o.dtype])).toEqual([[MEAN, 'float32']]);
+    expect(saved.graph.nodes.map((n) => n.opType)).not.toContain('Cast');
+    // Fine-tuned: its weights moved from the file's.
+    const before = readModel(readFileSync(webFile)).graph.initializers;
+    const moved = [...saved.graph.initializers].some(([name, t]) => before.has(name) && t.data.some((v: number | bigint, i: number) => v !== before.get(name)!.data[i]));
+    expect(moved).toBe(true);
+
+    const evaluated = await runCli(['eval', out, '--iwae', '5', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(Number.isFinite((JSON.parse(evaluated.stdout) as { nll: number }).nll)).toBe(true);
+
+    const resumed = await runCli(['train', '--out', out, '--resume', '--updates', '3', ...common]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((JSON.parse(resumed.stdout) as { updates: number }).updates).toBe(3);
+    // Naming the file and the tensor again agrees with the run (the digest is the uncut file's).
+    const again = await runCli(['train', ...setup, '--resume', '--updates', '4', ...common]);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { updates: number }).updates).toBe(4);
+
+    // Another tensor would train another graph: refused, naming the flag.
+    const other = await runCli(['train', '--out', out, '--resume', '--decoder-tensor', 'demo/scaled', '--updates', '5', ...common]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/^langevin-pc: LPC_CONFIG_MISMATCH: --decoder-tensor is "demo\/scaled" but the run in .* was trained with "/);
+  });
+
+  it('is refused without --decoder', async () => {
+    const images = await saveImages(plainFile, path.join(tmp.dir, 'no-decoder-images'), 10, 6);
+    const run = await runCli(['train', '--decoder-tensor', MEAN, '--dataset', images.npyFile, '--updates', '1', '--out', path.join(tmp.dir, 'no-decoder')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^langevin-pc: LPC_INVALID_ARGUMENT: --decoder-tensor .*given only with --decoder/);
   });
 });
 

@@ -18,7 +18,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'lpc-prebuilt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 // The files a clone of the repository has that the package build needs (node_modules is linked).
-const packageFiles = ['package.json', 'package-lock.json', 'tsconfig.json', 'CMakeLists.txt', 'cmake', 'README.md', '.npmrc', 'native', 'lib', 'scripts'];
+const packageFiles = ['package.json', 'package-lock.json', 'tsconfig.json', 'CMakeLists.txt', 'cmake', 'README.md', 'native', 'lib', 'scripts'];
 
 function onPath(name: string): string {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
