@@ -117,14 +117,27 @@ async function main() {
         progress.trainSeconds += (performance.now() - t0) / 1000;
         writeAtomic(STATE, encodeState(trainer.getState()));
         writeAtomic(PROGRESS, JSON.stringify(progress));
-        process.stdout.write(`stage ${stage} epoch ${progress.epochsInStage}/${epochs}: mean -ELBO ${(loss / updates).toFixed(2)} (lr ${lr.toExponential(3)}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+        process.stdout.write(
+          `stage ${stage} epoch ${progress.epochsInStage}/${epochs}: mean -ELBO ${(loss / updates).toFixed(2)} (lr ${lr.toExponential(3)}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+        );
       }
       const evaluation = await testNll(trainer, test);
-      results.stages.push({ stage, epochs, totalEpochs: epochsBefore + epochs, lr, ...evaluation, trainSeconds: progress.trainSeconds, loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))), date: new Date().toISOString() });
+      results.stages.push({
+        stage,
+        epochs,
+        totalEpochs: epochsBefore + epochs,
+        lr,
+        ...evaluation,
+        trainSeconds: progress.trainSeconds,
+        loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))),
+        date: new Date().toISOString(),
+      });
       results.machine = machineInfo();
       results.final = { nll: evaluation.nll, nllStdErr: evaluation.nllStdErr, stage, anchor: ANCHOR_NLL, gap: evaluation.nll - ANCHOR_NLL };
       writeAtomic(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-      process.stdout.write(`stage ${stage} done (${epochsBefore + epochs} epochs): test NLL ${evaluation.nll.toFixed(2)} ± ${evaluation.nllStdErr.toFixed(2)} (K = ${evaluation.k}, ${evaluation.images} images; anchor ${ANCHOR_NLL})\n`);
+      process.stdout.write(
+        `stage ${stage} done (${epochsBefore + epochs} epochs): test NLL ${evaluation.nll.toFixed(2)} ± ${evaluation.nllStdErr.toFixed(2)} (K = ${evaluation.k}, ${evaluation.images} images; anchor ${ANCHOR_NLL})\n`,
+      );
       progress.stage++;
       progress.epochsInStage = 0;
       writeAtomic(PROGRESS, JSON.stringify(progress));
