@@ -46,10 +46,10 @@ const suites: SuitesModule | undefined = existsSync(SUITES_FILE) ? ((await impor
 
 /** The suites' names and what each measures, for --help. */
 function suiteList(): string {
-  if (suites === undefined) return `\nSuites: none here (${SUITES_FILE} is missing).\n`;
+  if (suites === undefined) return `\nSuites: none here (${SUITES_FILE} is missing).`;
   const width = Math.max(...suites.SUITES.map((s) => s.name.length));
   const lines = suites.SUITES.map((s) => `  ${s.name.padEnd(width)}  ${s.what}${s.cloneOnly ? ' [clone only]' : ''}${s.needs ? `; needs ${s.needs}` : ''}`);
-  return `\nSuites (in the order they run; [clone only]: needs a clone of the repository, not in the npm package):\n${lines.join('\n')}\n`;
+  return `\nSuites (in the order they run; [clone only]: needs a clone of the repository, not in the npm package):\n${lines.join('\n')}`;
 }
 
 /** Checks the suite against this installation, then runs bench/run.mjs with the options; returns its exit code. */
