@@ -1,10 +1,10 @@
 /**
  * `langevin-pc bench [--suite NAME] [--quick] [--json] [--out DIR]`: runs the benchmark suites listed in
  * bench/suites.mjs through bench/run.mjs, in child processes. From an installed package it runs the suites
- * that need only the package (native step, gradient graphs, step overhead, training throughput), which the
- * package ships, and writes ./langevin-pc-bench/<suite>.json in the working directory; the other suites
- * (roofline, threads, memory, spatial, peers) need a clone of the repository, where results go to
- * bench/results/<suite>.json and a full run regenerates bench/RESULTS.md. The suite list is read from
+ * that need only the package, which the package ships, and writes ./langevin-pc-bench/<suite>.json in the
+ * working directory (never into node_modules); the others need a clone of the repository and are refused
+ * with LPC_NOT_FOUND. In a clone results go to bench/results/<suite>.json and a full run regenerates
+ * bench/RESULTS.md. The suite list (names, what each measures, which need a clone) is read from
  * bench/suites.mjs, the one place it is written.
  */
 import type { Command } from 'commander';
