@@ -1,7 +1,7 @@
 /**
  * Side-by-side timing of EnergyModel calls (lib/likelihoods) on the reference MLP decoder
  * (d = 32 -> 512 -> 512 -> 784, ReLU), against the floor: a plain Bernoulli energy + dE/dz graph of the same
- * decoder with x already repeated K times (bench/onnx-mlp.ts's graph), run as a bare session. All cases of a
+ * decoder with x already repeated K times (bench/onnx-mlp.mjs's graph), run as a bare session. All cases of a
  * configuration are timed in interleaved rounds; medians and [min, max] of whole calls (validation, tensor
  * wrapping and output copies included), and per-round ratios to the floor.
  *

@@ -12,12 +12,61 @@ const RESULTS_MD = new URL('./RESULTS.md', import.meta.url);
 const ms = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const range = (s, f = ms) => `${f(s.median)} [${f(s.min)}, ${f(s.max)}]`;
 const ratio = (v) => v.toFixed(2);
+const ratio3 = (v) => v.toFixed(3);
+const per = (s, k, f) => range({ median: s.median / k, min: s.min / k, max: s.max / k }, f);
+const fixed = (digits) => (v) => v.toFixed(digits);
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const machine = (j) =>
   `${j.machine.cpu}, ${j.machine.cores} cores (shared; load average ${j.machine.loadAverage.join(' / ')} at the start), Node ${j.machine.node}, onnxruntime-node ${j.machine.onnxruntimeNode}, ${j.machine.date.slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Table renderers by ID: each reads one suite's JSON. */
 const TABLES = {
+  native: [
+    'native',
+    (j) =>
+      `${table(
+        ['kind', 'threads', 'elements', 'step Melem/s, median [min, max]', 'step GB/s', 'copy GB/s, median [min, max]', 'fractionOfCopy, median [min, max]'],
+        j.results.map((r) => [
+          r.kind,
+          String(r.threads),
+          String(r.elements),
+          per(r.stepElementsPerSecond, 1e6, fixed(1)),
+          (r.stepBytesPerSecond.median / 1e9).toFixed(2),
+          per(r.copyBytesPerSecond, 1e9, fixed(2)),
+          range(r.fractionOfCopy, ratio),
+        ]),
+      )}\n\n${table(
+        ['normals', 'threads', 'count', 'Mnormals/s, median [min, max]'],
+        j.normals.map((n) => ['Rng.normal', String(n.threads), String(n.count), per(n.normalsPerSecond, 1e6, fixed(1))]),
+      )}\n\n${machine(j)}; ${j.samples} samples of at least ${j.minSampleSeconds * 1000} ms each, step and copy alternating; ${j.seconds.toFixed(1)} s in all.`,
+  ],
+  gradients: [
+    'gradients',
+    (j) =>
+      `${table(
+        ['graph', 'threads', 'B', 'ms, median [min, max]', 'GFLOP/s', 'ceiling GFLOP/s', 'efficiencyVsMatMul, median [min, max]'],
+        j.results.map((r) => [r.graph, String(r.threads), String(r.batch), range(r.ms), r.gflops.toFixed(1), r.ceilingGflops.toFixed(1), range(r.efficiencyVsMatMul, ratio3)]),
+      )}\n\n${machine(j)}; ${j.rounds} interleaved rounds of about ${j.budgetMs / j.rounds} ms per session; ${j.seconds.toFixed(0)} s in all.`,
+  ],
+  'step-overhead': [
+    'step-overhead',
+    (j) =>
+      `${table(
+        ['B x K', 'Langevin step ms per evaluation', 'onnxruntime run ms', 'EnergyModel.evaluate ms', 'overheadVsOrtRun, median [min, max]', 'evaluate / run'],
+        j.results.map((r) => [`${r.B} x ${r.K}`, range(r.stepMs), range(r.ortRunMs), range(r.evaluateMs), range(r.overheadVsOrtRun, ratio3), range(r.evaluateVsOrtRun, ratio3)]),
+      )}\n\n${machine(j)}; ${j.rounds} interleaved rounds, a sampler run of ${j.results[0].steps} steps per round, one thread.`,
+  ],
+  'step-overhead:bookkeeping': [
+    'step-overhead',
+    (j) =>
+      `${table(
+        ['B x K x d', 'bare ULA loop', 'sampler, ULA', 'ULA overhead', 'sampler, ULA keeping every state after T/2', 'bare MALA loop', 'sampler, MALA', 'MALA overhead'],
+        j.bookkeeping.results.map((r) => [
+          `${r.B} x ${r.K} x ${r.d}`,
+          ...['bareUla', 'samplerUla', 'ulaOverhead', 'samplerKeep', 'bareMala', 'samplerMala', 'malaOverhead'].map((k) => range(r[k], fixed(1))),
+        ]),
+      )}\n\nMicroseconds per step, median [min, max] over ${j.bookkeeping.repeats} interleaved repeats of ${j.bookkeeping.steps}-step runs (overheads taken per repeat); same run as above.`,
+  ],
   'update-profile:phases': [
     'update-profile',
     (j) =>

@@ -15,13 +15,14 @@
  * Run: npm run build:ts && node bench/spatial-decoder.mjs [--quick]   (writes bench/results/spatial.json, or
  * spatial-quick.json; BENCH_BUDGET_MS sets the time per case and round), or npm run bench -- --suite spatial.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildEnergyGraph, convSpatialDecoder, EnergyModel, energyRunModel, LangevinSampler } from '../dist/index.js';
 import { fixDims, GraphBuilder, Graph, Model, inferTypes, makeTensor, Mulberry32, writeModel } from '../dist/onnx/index.js';
 import { machineInfo } from './machine.mjs';
+import { writeResults } from './output.mjs';
 import { spread } from './stats.mjs';
 
 const LATENT = [4, 4, 4];
@@ -219,8 +220,7 @@ async function main() {
     );
   }
   const json = { suite: 'spatial', quick: QUICK, rounds: ROUNDS, budgetMs: BUDGET_MS, steps: STEPS, decoder: { latent: LATENT, image: IMAGE, channels: CHANNELS }, machine: machineInfo(), results };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/spatial${QUICK ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${writeResults('spatial', QUICK, json)}`);
 }
 
 await main();

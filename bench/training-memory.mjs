@@ -8,9 +8,9 @@
  * Run: npm run build:ts && node bench/training-memory.mjs [--quick]   (writes bench/results/memory.json)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './machine.mjs';
+import { writeResults } from './output.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const CONFIGS = QUICK
@@ -60,8 +60,7 @@ function main() {
     return { batch, chains, keptStates: 20 * batch * chains, peakRssMb: peak, overBaselineMb: peak - baseline };
   });
   const json = { suite: 'memory', quick: QUICK, updates: UPDATES, threads: 1, machine: machineInfo(), baselineRssMb: baseline, results };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/memory${QUICK ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${writeResults('memory', QUICK, json)}`);
 }
 
 if (process.argv.includes('--child')) {

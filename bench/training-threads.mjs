@@ -8,10 +8,10 @@
  * Run: npm run build:ts && node bench/training-threads.mjs [--quick] [--rounds N]   (writes bench/results/threads.json)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './machine.mjs';
+import { writeResults } from './output.mjs';
 import { spread } from './stats.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -62,8 +62,7 @@ function main() {
     }
   }
   const json = { suite: 'threads', quick: QUICK, rounds: ROUNDS, updatesPerRound: UPDATES, machine: machineInfo(), results };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/threads${QUICK ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${writeResults('threads', QUICK, json)}`);
 }
 
 if (process.argv.includes('--child')) await child(Number(process.argv[process.argv.indexOf('--child') + 1]));

@@ -7,9 +7,9 @@
  *
  * Run: npm run build:ts && node bench/training-throughput.mjs [--quick] [--rounds N]   (writes bench/results/throughput.json)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { EnergyModel, LpcTrainer, mlpDecoder, Rng, setThreads } from '../dist/index.js';
 import { machineInfo } from './machine.mjs';
+import { writeResults } from './output.mjs';
 import { spread } from './stats.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -63,8 +63,7 @@ async function main() {
   };
   for (const r of results) console.log(`T = ${r.steps}: ${r.ms.median.toFixed(2)} ms (line ${r.lineMs.toFixed(2)})`);
   console.log(`per step ${perStep.toFixed(3)} ms, fixed ${fixed.toFixed(2)} ms, energy run ${ort.median.toFixed(3)} ms, overheadVsOrtRun ${json.overheadVsOrtRun.toFixed(2)}`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/throughput${QUICK ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${writeResults('throughput', QUICK, json)}`);
   for (const t of trainers) await t.dispose();
   await energy.dispose();
   rng.dispose();

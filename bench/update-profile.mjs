@@ -12,9 +12,9 @@
  * Run: npm run build:ts && node bench/update-profile.mjs [--quick] [--rounds N] [--threads N]
  * (writes bench/results/update-profile.json; `npm run bench -- --suite update-profile` does the same).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { EncoderModel, EnergyModel, LangevinSampler, LpcTrainer, mlpDecoder, mlpEncoder, onnx, Optimizer, reverseKl, Rng, setThreads, VaeTrainer } from '../dist/index.js';
 import { machineInfo } from './machine.mjs';
+import { writeResults } from './output.mjs';
 import { median, spread } from './stats.mjs';
 
 const argument = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
@@ -178,8 +178,7 @@ async function main() {
     r.overFloor = r.median / (u.flops / ceiling / 1e6);
   }
   const json = { suite: 'update-profile', quick: QUICK, rounds: ROUNDS, reps: REPS, threads: THREADS, batch: B, machine: machineInfo(), results, roofline };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/update-profile${QUICK ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${writeResults('update-profile', QUICK, json)}`);
   for (const c of matmuls) await c.dispose();
   await phases.dispose();
   await updates.dispose();

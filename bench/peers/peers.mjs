@@ -13,9 +13,10 @@
  * Writes bench/results/peers.json.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { LpcTrainer, VaeTrainer, loadFashionMnist } from '../../dist/index.js';
 import { machineInfo } from '../machine.mjs';
+import { writeResults } from '../output.mjs';
 import { spread } from '../stats.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -146,8 +147,7 @@ async function main() {
       .map(([ratioName, p]) => ({ ratioName, peer: p.version, ms: spread(p.ms), [ratioName]: spread(p.ratio), loss: mean(p.loss) })),
   }));
   const json = { suite: 'peers', quick, rounds: ROUNDS, updatesPerRound: DEFAULT_UPDATES, threads: 1, machine: machineInfo(), results };
-  mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`../results/peers${quick ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`wrote ${writeResults('peers', quick, json)}`);
   for (const r of results) for (const p of r.peers) console.log(`${r.label}: ${p.ratioName} ${p[p.ratioName].median.toFixed(2)} [${p[p.ratioName].min.toFixed(2)}, ${p[p.ratioName].max.toFixed(2)}]`);
 }
 

@@ -23,7 +23,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   report: ['langevin-pc report runs/lpc', 'langevin-pc report runs/lpc runs/vae --out compare.html'],
   'export-web': ['langevin-pc export-web runs/vae --serve', 'langevin-pc export-web --decoder decoder.onnx --latent 16 --out site'],
   info: ['langevin-pc info', 'langevin-pc info --json'],
-  bench: ['langevin-pc bench --suite throughput --quick', 'langevin-pc bench --json'],
+  bench: ['langevin-pc bench --suite native --quick', 'langevin-pc bench --out bench-results --json', 'langevin-pc bench --suite gradients --out bench-results'],
 };
 
 /** Appends the examples of each subcommand of `program` that has some to its --help. */

@@ -2,13 +2,14 @@
  * The "npm install with prebuilt binaries" path, end to end: build a prebuilt binary with prebuildify in a
  * copy of the package (the repository's build/ folder, which other test files load, stays untouched),
  * `npm pack` it, install the tarball into an empty project with compilers replaced by tripwires on PATH, then
- * import the package and run a Langevin step. The install prefers the npm cache and goes to the registry for
- * what it lacks: a lockfile install (`npm ci`) caches tarballs but not the package metadata that resolving
- * the tarball's dependency ranges needs, so an offline-only install would depend on what earlier work cached.
+ * import the package and run a Langevin step, and run the shipped benchmark suite `native` through the CLI.
+ * The install prefers the npm cache and goes to the registry for what it lacks: a lockfile install (`npm ci`)
+ * caches tarballs but not the package metadata that resolving the tarball's dependency ranges needs, so an
+ * offline-only install would depend on what earlier work cached.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'lpc-prebuilt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 // The files a clone of the repository has that the package build needs (node_modules is linked).
-const packageFiles = ['package.json', 'package-lock.json', 'tsconfig.json', 'CMakeLists.txt', 'cmake', 'README.md', 'native', 'lib', 'scripts'];
+const packageFiles = ['package.json', 'package-lock.json', 'tsconfig.json', 'CMakeLists.txt', 'cmake', 'README.md', 'native', 'lib', 'scripts', 'bench'];
 
 function onPath(name: string): string {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -40,7 +41,9 @@ describe('prebuilt install', () => {
     // 1. A copy of the package; prebuildify drives cmake-js there (scripts/prebuild-shim.cjs).
     const src = path.join(work, 'src');
     mkdirSync(src);
-    for (const f of packageFiles) if (existsSync(path.join(root, f))) cpSync(path.join(root, f), path.join(src, f), { recursive: true });
+    // (bench/peers may hold the peers' own node_modules, which the package never ships.)
+    const copied = (file: string) => !file.split(path.sep).includes('node_modules');
+    for (const f of packageFiles) if (existsSync(path.join(root, f))) cpSync(path.join(root, f), path.join(src, f), { recursive: true, filter: copied });
     symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'), 'dir');
     run(process.execPath, [npmCli, 'run', 'prebuild'], src);
     expect(readdirSync(path.join(src, 'prebuilds', 'linux-x64'))).toEqual(['langevin-pc.node']);
@@ -64,10 +67,13 @@ describe('prebuilt install', () => {
       'native/core/langevin_kernel.cc',
       'native/cuda/langevin_kernels.cu',
       'native/test/cuda_vs_cpu.cc',
+      'bench/run.mjs',
+      'bench/suites.mjs',
+      'bench/native.mjs',
     ]) {
       expect(files, needed).toContain(needed);
     }
-    expect(files.some((f) => f.startsWith('build/'))).toBe(false);
+    expect(files.some((f) => f.startsWith('build/') || f.startsWith('bench/peers/') || f.startsWith('bench/results/'))).toBe(false);
 
     // 3. An empty project with every compiler a tripwire that records being called.
     const app = path.join(work, 'app');
@@ -105,6 +111,14 @@ describe('prebuilt install', () => {
     expect(result.binary).toBe(path.join(installed, 'prebuilds', 'linux-x64', 'langevin-pc.node'));
     expect(result).toMatchObject({ restarts: 0, moved: true, finite: true });
     expect(existsSync(tripped)).toBe(false);
+
+    // 5. The benchmark suites that need only the package run from the installation and write into the
+    //    project's folder; a clone-only suite is refused.
+    const cli = path.join(installed, 'dist', 'cli', 'main.js');
+    run(process.execPath, [cli, 'bench', '--suite', 'native', '--quick'], app, env);
+    expect(JSON.parse(readFileSync(path.join(app, 'langevin-pc-bench', 'native-quick.json'), 'utf8'))).toMatchObject({ suite: 'native', quick: true });
+    expect(existsSync(path.join(installed, 'bench', 'results'))).toBe(false);
+    expect(() => run(process.execPath, [cli, 'bench', '--suite', 'peers'], app, env)).toThrow(/LPC_NOT_FOUND: suite peers needs a clone/);
     // A compile of the addon, a pack and an install that may fetch package metadata: minutes on a loaded
     // 2-core machine, so the suite's two-minute default is too short.
   }, 600_000);

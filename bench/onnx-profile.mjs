@@ -1,40 +1,23 @@
 /**
  * onnxruntime's own profile of a graph, summarised per node: the median kernel time of each node over the
  * timed runs, and the median of the whole run as onnxruntime sees it (without onnxruntime-node's copying of
- * outputs into JavaScript arrays). Used by bench/onnx-mlp.ts when BENCH_PROFILE is set.
+ * outputs into JavaScript arrays). Used by bench/onnx-mlp.mjs (the `gradients` suite) when BENCH_PROFILE is set.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-/** One node's median kernel time. */
-export interface NodeTime {
-  node: string;
-  op: string;
-  medianUs: number;
-}
+import { median } from './stats.mjs';
 
-/** The profile summary of `runs` runs after warm-up. */
-export interface GraphProfile {
-  runUs: number;
-  nodes: NodeTime[];
-}
-
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  dur: number;
-  args?: { op_name?: string };
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/** Profiles `bytes` on `threads` intra-op threads with the given feeds. */
-export async function profileGraph(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, threads: number, runs: number): Promise<GraphProfile> {
+/**
+ * Profiles `bytes` on `threads` intra-op threads with the given feeds over `runs` runs after warm-up:
+ * `{ runUs, nodes: [{ node, op, medianUs }] }`, the nodes slowest first.
+ */
+export async function profileGraph(bytes, feeds, threads, runs) {
   const dir = mkdtempSync(join(tmpdir(), 'lpc-profile-'));
   try {
-    const options: ort.InferenceSession.SessionOptions = {
+    const options = {
       graphOptimizationLevel: 'all',
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
@@ -49,8 +32,8 @@ export async function profileGraph(bytes: Uint8Array, feeds: Record<string, ort.
     await session.release();
     const file = readdirSync(dir).find((f) => f.endsWith('.json'));
     if (file === undefined) throw new Error('onnxruntime wrote no profile');
-    const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[];
-    const byNode = new Map<string, { op: string; times: number[] }>();
+    const events = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    const byNode = new Map();
     for (const e of events) {
       if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
       const node = e.name.slice(0, -'_kernel_time'.length);

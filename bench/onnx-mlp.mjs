@@ -1,38 +1,39 @@
 /**
- * Benchmark of the emitted energy graphs of the reference MLP decoder (d = 32 -> 512 -> 512 -> 784, ReLU,
- * Bernoulli energy on logits), against the best single onnxruntime MatMul with the decoder's layer shapes
- * at the same batch, measured in the same run (the ceiling on this machine).
+ * The `gradients` suite: the emitted energy graphs of the reference MLP decoder (d = 32 -> 512 -> 512 -> 784,
+ * ReLU, Bernoulli energy on logits), against the best single onnxruntime MatMul with the decoder's layer shapes
+ * at the same batch, measured in the same run (the ceiling on this machine); efficiencyVsMatMul = graph
+ * GFLOP/s / ceiling, per round (median and range over the rounds).
  *
  * FLOPs: F = 2 B sum(in * out) for the forward pass, 2F for energy + dE/dz, 3F with dE/dtheta.
- * Run: npm run bench:onnx   (writes bench/out/onnx-mlp.json; BENCH_BATCHES=1024 BENCH_THREADS=2 times one configuration
- *      into bench/out/onnx-mlp.subset.json; BENCH_PROFILE=1 adds onnxruntime's per-node profile of each graph)
+ * Run: npm run bench -- --suite gradients [--quick]   (or, after npm run build:ts, node bench/onnx-mlp.mjs [--quick]
+ *      [--out DIR]; writes bench/results/gradients.json). BENCH_BATCHES=1024 BENCH_THREADS=2 time one configuration
+ *      into gradients-subset.json; BENCH_PROFILE=1 adds onnxruntime's per-node profile of each graph.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { buildGradientModel } from '../lib/onnx/autodiff/gradient.js';
-import { GraphBuilder } from '../lib/onnx/builder.js';
-import { writeModel } from '../lib/onnx/convert.js';
-import { Graph, Model } from '../lib/onnx/ir.js';
-import { ParameterSet } from '../lib/onnx/params.js';
-import { Mulberry32 } from '../lib/onnx/mulberry32.js';
-import { makeTensor, scalarTensor } from '../lib/onnx/tensor.js';
-import { profileGraph, type GraphProfile } from './onnx-profile.js';
+import { onnx } from '../dist/index.js';
+import { machineInfo } from './machine.mjs';
+import { writeResults } from './output.mjs';
+import { spread } from './stats.mjs';
 
+const { buildGradientModel, GraphBuilder, writeModel, Graph, Model, ParameterSet, Mulberry32, makeTensor, scalarTensor } = onnx;
+const QUICK = process.argv.includes('--quick');
 const SIZES = [32, 512, 512, 784];
 /** Configurations; BENCH_BATCHES / BENCH_THREADS (comma lists) select a subset, e.g. to repeat one that was disturbed. */
-const list = (env: string | undefined, fallback: number[]) => (env ? env.split(',').map(Number) : fallback);
-const BATCHES = list(process.env.BENCH_BATCHES, [64, 256, 1024]);
-const THREADS = list(process.env.BENCH_THREADS, [1, 2]);
-/** Time spent timing each session of a configuration, over all rounds; medians over the runs that fit. */
-const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 1000);
+const list = (env, fallback) => (env ? env.split(',').map(Number) : fallback);
+const SUBSET = process.env.BENCH_BATCHES !== undefined || process.env.BENCH_THREADS !== undefined;
+const BATCHES = list(process.env.BENCH_BATCHES, QUICK ? [64, 256] : [64, 256, 1024]);
+const THREADS = list(process.env.BENCH_THREADS, [...new Set([1, os.availableParallelism()])]);
+const ROUNDS = QUICK ? 3 : 5;
+/** Time spent timing each session of a configuration, over all rounds. */
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? (QUICK ? 300 : 1000));
 const PROFILE = process.env.BENCH_PROFILE !== undefined;
 const MIN_RUNS = 3;
-const ROUNDS = 5;
 
-const flopsForward = (batch: number) => 2 * batch * SIZES.slice(1).reduce((s, out, i) => s + SIZES[i] * out, 0);
+const flopsForward = (batch) => 2 * batch * SIZES.slice(1).reduce((s, out, i) => s + SIZES[i] * out, 0);
 
 /** The decoder and its Bernoulli energy E = sum_j softplus(l_j) - x_j l_j + |z|^2 / 2, per row. */
-function energyModel(): Model {
+function energyModel() {
   const model = new Model(new Graph(), 17);
   const b = new GraphBuilder(model);
   const rng = new Mulberry32(1);
@@ -55,7 +56,7 @@ function energyModel(): Model {
 }
 
 /** One MatMul [B, k] x [k, n] with the weight as an initializer (prepacked, as frozen decoder weights are). */
-function matmulModel(k: number, n: number): Model {
+function matmulModel(k, n) {
   const model = new Model(new Graph(), 17);
   const b = new GraphBuilder(model);
   const w = b.initializer('w', makeTensor('float32', [k, n], new Mulberry32(2).normals(k * n, 0.05)));
@@ -68,7 +69,7 @@ function matmulModel(k: number, n: number): Model {
  * onnxruntime-node no longer copies 2.7 MB of gradients into JavaScript arrays on every run. The difference
  * to the full graph is the cost of reading the gradients out.
  */
-function withoutReadout(model: Model): Model {
+function withoutReadout(model) {
   const m = model.clone();
   const b = new GraphBuilder(m, 'bench/');
   const outputs = m.graph.outputs;
@@ -81,7 +82,7 @@ function withoutReadout(model: Model): Model {
 }
 
 /** Per-node profile lines: GEMMs, everything else, and the largest nodes. */
-function describeProfile(label: string, p: GraphProfile): string {
+function describeProfile(label, p) {
   const gemm = p.nodes.filter((n) => /Gemm|MatMul/.test(n.op)).reduce((s, n) => s + n.medianUs, 0);
   const other = p.nodes.reduce((s, n) => s + n.medianUs, 0) - gemm;
   const top = p.nodes
@@ -91,60 +92,52 @@ function describeProfile(label: string, p: GraphProfile): string {
   return `  profile ${label}: run ${p.runUs} us, GEMMs ${gemm} us, other kernels ${other} us, between kernels ${p.runUs - gemm - other} us; largest: ${top}`;
 }
 
-interface Timing {
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  runs: number;
-}
-
-/** Times one session for about `budgetMs` after warm-up, appending run times to `times`. */
-async function timeInto(times: number[], session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, budgetMs: number): Promise<void> {
+/** Times one session for about `budgetMs` after warm-up; returns the run times (ms). */
+async function timeRuns(session, feeds, budgetMs) {
   for (let i = 0; i < 2; i++) await session.run(feeds);
+  const times = [];
   const start = performance.now();
-  let n = 0;
-  while (n < MIN_RUNS || performance.now() - start < budgetMs) {
+  while (times.length < MIN_RUNS || performance.now() - start < budgetMs) {
     const t0 = performance.now();
     await session.run(feeds);
     times.push(performance.now() - t0);
-    if (++n > 2000) break;
+    if (times.length >= 2000) break;
   }
+  return times;
 }
 
-function summarise(times: number[]): Timing {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { medianMs: sorted[Math.floor(sorted.length / 2)], minMs: sorted[0], maxMs: sorted[sorted.length - 1], runs: sorted.length };
-}
-
-async function session(model: Model, threads: number) {
+async function session(model, threads) {
   return ort.InferenceSession.create(writeModel(model), { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
 }
 
-const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+const tensor = (data, dims) => new ort.Tensor('float32', data, dims);
+const gflopsAt = (flops, ms) => flops / (ms * 1e6);
 
 async function main() {
+  const machine = machineInfo();
+  const profileGraph = PROFILE ? (await import('./onnx-profile.mjs')).profileGraph : undefined;
   const forward = energyModel();
   const params = ParameterSet.fromModel(forward);
-  const graphs: { name: string; model: Model; flopsFactor: number; feedParams: boolean }[] = [
-    { name: 'energy', model: buildGradientModel(forward, { objective: 'energy', inputs: ['z'] }).model, flopsFactor: 2, feedParams: false },
+  const graphs = [
+    // The sampling graph with frozen weights.
+    { name: 'energy+dE/dz', model: buildGradientModel(forward, { objective: 'energy', inputs: ['z'] }).model, flopsFactor: 2, feedParams: false },
     { name: 'energy+dE/dz (weights as inputs)', model: buildGradientModel(forward, { objective: 'energy', inputs: ['z'], feedParams: params.names }).model, flopsFactor: 2, feedParams: true },
     { name: 'energy+dE/dz+dE/dtheta', model: buildGradientModel(forward, { objective: 'energy', inputs: ['z'], params: params.names }).model, flopsFactor: 3, feedParams: true },
   ];
   graphs.push({ name: 'energy+dE/dz+dE/dtheta (no readout)', model: withoutReadout(graphs[2].model), flopsFactor: 3, feedParams: true });
-  // The first graph is the sampling graph with frozen weights; label it by what it computes.
-  graphs[0].name = 'energy+dE/dz';
-  const results: Record<string, unknown>[] = [];
+  const results = [];
   const rng = new Mulberry32(3);
+  const begin = performance.now();
   for (const threads of THREADS) {
     for (const batch of BATCHES) {
       // Every session of this configuration is timed in interleaved rounds, so that load from other
-      // processes on the machine falls on all of them alike.
-      const cases: { label: string; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; flops: number; times: number[]; model?: Model }[] = [];
+      // processes on the machine falls on all of them alike; ratios to the ceiling are taken per round.
+      const cases = [];
       for (let i = 1; i < SIZES.length; i++) {
         const [k, n] = [SIZES[i - 1], SIZES[i]];
-        cases.push({ label: `matmul ${k}x${n}`, session: await session(matmulModel(k, n), threads), feeds: { a: tensor(rng.normals(batch * k), [batch, k]) }, flops: 2 * batch * k * n, times: [] });
+        cases.push({ label: `matmul ${k}x${n}`, session: await session(matmulModel(k, n), threads), feeds: { a: tensor(rng.normals(batch * k), [batch, k]) }, flops: 2 * batch * k * n, rounds: [] });
       }
-      const feeds: Record<string, ort.Tensor> = {
+      const feeds = {
         z: tensor(rng.normals(batch * SIZES[0]), [batch, SIZES[0]]),
         x: tensor(
           Float32Array.from({ length: batch * SIZES[3] }, () => (rng.uniform() < 0.2 ? 1 : 0)),
@@ -154,34 +147,42 @@ async function main() {
       for (const p of params) feeds[p.name] = tensor(p.data, [...p.dims]);
       for (const g of graphs) {
         const use = Object.fromEntries(Object.entries(feeds).filter(([k]) => g.feedParams || !params.has(k)));
-        cases.push({ label: g.name, session: await session(g.model, threads), feeds: use, flops: g.flopsFactor * flopsForward(batch), times: [], model: g.model });
+        cases.push({ label: g.name, session: await session(g.model, threads), feeds: use, flops: g.flopsFactor * flopsForward(batch), rounds: [], model: g.model });
       }
       for (let round = 0; round < ROUNDS; round++) {
-        for (const c of cases) await timeInto(c.times, c.session, c.feeds, BUDGET_MS / ROUNDS);
+        for (const c of cases) c.rounds.push(await timeRuns(c.session, c.feeds, BUDGET_MS / ROUNDS));
       }
-      const gflopsOf = (c: (typeof cases)[number]) => c.flops / (summarise(c.times).medianMs * 1e6);
       const matmuls = cases.slice(0, SIZES.length - 1);
-      const ceiling = Math.max(...matmuls.map(gflopsOf));
-      const matmulGflops = Object.fromEntries(matmuls.map((c) => [c.label, gflopsOf(c)]));
+      // The ceiling of a round: the best MatMul's GFLOP/s at its median time in that round.
+      const roundCeilings = Array.from({ length: ROUNDS }, (_, r) => Math.max(...matmuls.map((c) => gflopsAt(c.flops, spread(c.rounds[r]).median))));
+      const ceiling = Math.max(...matmuls.map((c) => gflopsAt(c.flops, spread(c.rounds.flat()).median)));
+      const matmulGflops = Object.fromEntries(matmuls.map((c) => [c.label, gflopsAt(c.flops, spread(c.rounds.flat()).median)]));
       for (const c of cases.slice(SIZES.length - 1)) {
-        const t = summarise(c.times);
-        const gflops = gflopsOf(c);
-        const profile = PROFILE ? await profileGraph(writeModel(c.model!), c.feeds, threads, Math.max(15, Math.round(20000 / batch))) : undefined;
-        results.push({ graph: c.label, batch, threads, ...t, gflops, ceilingGflops: ceiling, matmulGflops, efficiencyVsMatMul: gflops / ceiling, ...(profile ? { profile } : {}) });
+        const ms = spread(c.rounds.flat());
+        const gflops = gflopsAt(c.flops, ms.median);
+        const efficiencyVsMatMul = spread(c.rounds.map((times, r) => gflopsAt(c.flops, spread(times).median) / roundCeilings[r]));
+        const profile = profileGraph ? await profileGraph(writeModel(c.model), c.feeds, threads, Math.max(15, Math.round(20000 / batch))) : undefined;
+        results.push({ graph: c.label, batch, threads, ms, runs: c.rounds.flat().length, gflops, ceilingGflops: ceiling, matmulGflops, efficiencyVsMatMul, ...(profile ? { profile } : {}) });
         console.log(
-          `${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${t.medianMs.toFixed(3).padStart(8)} ms [${t.minMs.toFixed(3)}, ${t.maxMs.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  eff ${(gflops / ceiling).toFixed(3)}`,
+          `${c.label.padEnd(40)} B=${String(batch).padStart(4)} threads=${threads}  ${ms.median.toFixed(3).padStart(8)} ms [${ms.min.toFixed(3)}, ${ms.max.toFixed(3)}]  ${gflops.toFixed(1).padStart(6)} GFLOP/s  ceiling ${ceiling.toFixed(1)}  efficiencyVsMatMul ${efficiencyVsMatMul.median.toFixed(3)} [${efficiencyVsMatMul.min.toFixed(3)}, ${efficiencyVsMatMul.max.toFixed(3)}]`,
         );
         if (profile) console.log(describeProfile(c.label, profile));
       }
       for (const c of cases) await c.session.release();
     }
   }
-  // npm scripts run from the package root.
-  mkdirSync('bench/out', { recursive: true });
-  const subset = process.env.BENCH_BATCHES !== undefined || process.env.BENCH_THREADS !== undefined;
-  const out = subset ? 'bench/out/onnx-mlp.subset.json' : 'bench/out/onnx-mlp.json';
-  writeFileSync(out, JSON.stringify({ sizes: SIZES, flops: 'forward 2*B*sum(in*out); x2 with dE/dz; x3 with dE/dtheta', ortVersion: ort.env.versions.common, results }, null, 2));
-  console.log(`wrote ${out}`);
+  const json = {
+    suite: 'gradients',
+    quick: QUICK,
+    rounds: ROUNDS,
+    budgetMs: BUDGET_MS,
+    sizes: SIZES,
+    flops: 'forward 2*B*sum(in*out); x2 with dE/dz; x3 with dE/dtheta',
+    seconds: (performance.now() - begin) / 1000,
+    machine,
+    results,
+  };
+  console.log(`wrote ${writeResults(SUBSET ? 'gradients-subset' : 'gradients', QUICK, json)} (${json.seconds.toFixed(1)} s)`);
 }
 
 await main();
