@@ -55,34 +55,66 @@ function nearestIndex(x: number, a: AxisResize): number {
   }
 }
 
-/** A [out, in] row-major: row i holds the weights of output i. */
-export function interpolationMatrix(a: AxisResize): Float64Array {
-  const m = new Float64Array(a.outLen * a.inLen);
+/**
+ * The rows of A: output i reads `index[2i]` with weight `weight[2i]` and `index[2i + 1]` with `weight[2i + 1]`
+ * (nearest: one tap, the second of weight 0; linear: the two neighbours, merged into the first when they
+ * coincide). O(out) memory, so the structure of A can be read at any extent before a dense copy is made.
+ */
+export interface Taps {
+  readonly inLen: number;
+  readonly outLen: number;
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+}
+
+/** The taps of each output of the axis (see Taps). */
+export function interpolationTaps(a: AxisResize): Taps {
+  const index = new Int32Array(2 * a.outLen);
+  const weight = new Float64Array(2 * a.outLen);
   for (let i = 0; i < a.outLen; i++) {
     const x = sourceCoordinate(i, a);
     if (a.mode === 'nearest') {
-      const j = Math.min(Math.max(nearestIndex(x, a), 0), a.inLen - 1);
-      m[i * a.inLen + j] = 1;
+      index[2 * i] = index[2 * i + 1] = Math.min(Math.max(nearestIndex(x, a), 0), a.inLen - 1);
+      weight[2 * i] = 1;
       continue;
     }
     const xc = Math.min(Math.max(x, 0), a.inLen - 1);
     const lo = Math.floor(xc);
     const hi = Math.min(lo + 1, a.inLen - 1);
-    m[i * a.inLen + lo] += hi === lo ? 1 : hi - xc;
-    if (hi !== lo) m[i * a.inLen + hi] += xc - lo;
+    index[2 * i] = lo;
+    index[2 * i + 1] = hi;
+    weight[2 * i] = hi === lo ? 1 : hi - xc;
+    weight[2 * i + 1] = hi === lo ? 0 : xc - lo;
   }
+  return { inLen: a.inLen, outLen: a.outLen, index, weight };
+}
+
+/** A [out, in] row-major: row i holds the weights of output i. */
+export function interpolationMatrix(t: Taps): Float64Array {
+  const m = new Float64Array(t.outLen * t.inLen);
+  for (let k = 0; k < 2 * t.outLen; k++) m[Math.floor(k / 2) * t.inLen + t.index[k]] += t.weight[k];
   return m;
 }
 
+/** Whether output i reads input `j` alone, with weight 1 (what identity and repeat rows are). */
+function readsOnly(t: Taps, i: number, j: number): boolean {
+  const w0 = t.index[2 * i] === j ? t.weight[2 * i] : 0;
+  const w1 = t.index[2 * i + 1] === j ? t.weight[2 * i + 1] : 0;
+  const other = (t.index[2 * i] !== j ? Math.abs(t.weight[2 * i]) : 0) + (t.index[2 * i + 1] !== j ? Math.abs(t.weight[2 * i + 1]) : 0);
+  return w0 + w1 === 1 && other === 0;
+}
+
 /** True when A is the identity (the axis is left as it is). */
-export function isIdentity(m: Float64Array, inLen: number, outLen: number): boolean {
-  if (inLen !== outLen) return false;
-  return m.every((v, k) => v === (Math.floor(k / inLen) === k % inLen ? 1 : 0));
+export function isIdentity(t: Taps): boolean {
+  if (t.inLen !== t.outLen) return false;
+  for (let i = 0; i < t.outLen; i++) if (!readsOnly(t, i, i)) return false;
+  return true;
 }
 
 /** f when A repeats every input f times in a row (nearest upsampling by an integer factor), else undefined. */
-export function repeatFactor(m: Float64Array, inLen: number, outLen: number): number | undefined {
-  if (outLen % inLen !== 0 || outLen === inLen) return undefined;
-  const f = outLen / inLen;
-  return m.every((v, k) => v === (Math.floor(Math.floor(k / inLen) / f) === k % inLen ? 1 : 0)) ? f : undefined;
+export function repeatFactor(t: Taps): number | undefined {
+  if (t.outLen % t.inLen !== 0 || t.outLen === t.inLen) return undefined;
+  const f = t.outLen / t.inLen;
+  for (let i = 0; i < t.outLen; i++) if (!readsOnly(t, i, Math.floor(i / f))) return undefined;
+  return f;
 }
