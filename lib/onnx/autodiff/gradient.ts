@@ -8,6 +8,7 @@
  */
 import { LpcError } from '../../errors.js';
 import { GraphBuilder } from '../builder.js';
+import { readValues } from '../captures.js';
 import { isFloat } from '../dtype.js';
 import { foldConstants } from '../fold.js';
 import { inferTypes, makeInferContext } from '../infer.js';
@@ -143,12 +144,15 @@ export function buildGradientModel(forward: Model, request: GradientRequest): Gr
   return { model, gradients, upstream };
 }
 
-/** Nodes that lie on some path from a wrt value to a target (ignoring types): these must be supported. */
+/**
+ * Nodes that lie on some path from a wrt value to a target (ignoring types): these must be supported. A node
+ * whose subgraph reads a value on the path is on it too, so a branch that captures z is refused, not skipped.
+ */
 function structuralPath(nodes: Node[], wrt: string[], targets: string[]): Set<Node> {
   const from = new Set(wrt);
   const forward = new Set<Node>();
   for (const n of nodes) {
-    if (n.inputs.some((i) => from.has(i))) {
+    if (readValues(n).some((i) => from.has(i))) {
       forward.add(n);
       n.outputs.forEach((o) => from.add(o));
     }
@@ -158,7 +162,7 @@ function structuralPath(nodes: Node[], wrt: string[], targets: string[]): Set<No
   for (const n of [...nodes].reverse()) {
     if (forward.has(n) && n.outputs.some((o) => to.has(o))) {
       path.add(n);
-      n.inputs.forEach((i) => to.add(i));
+      readValues(n).forEach((i) => to.add(i));
     }
   }
   return path;
