@@ -23,6 +23,7 @@ import {
   GraphProtoSchema,
   ModelProtoSchema,
   NodeProtoSchema,
+  OperatorSetIdProtoSchema,
   StringStringEntryProtoSchema,
   TensorProtoSchema,
   TensorProto_DataType as DataType,
@@ -397,7 +398,7 @@ const STRUCTURED = {
     if (k < 0.3) p.irVersion = pick([0n, 2n, 3n, 99n, 2n ** 62n, -1n]);
     else if (k < 0.6 && p.opsetImport.length > 0) p.opsetImport[0].version = pick([0n, 1n, 6n, 8n, 30n, 2n ** 40n, -1n]);
     else if (k < 0.7) p.opsetImport = [];
-    else if (k < 0.85) p.opsetImport.push({ ...p.opsetImport[0], domain: pick(['', 'com.microsoft', 'x']), version: pick([1n, 17n, 999n]) });
+    else if (k < 0.85) p.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: pick(['', 'com.microsoft', 'x']), version: pick([1n, 17n, 999n]) }));
     else p.graph = undefined;
     return true;
   },
@@ -631,7 +632,7 @@ function outcome(error) {
   return `uncoded: ${text.slice(0, 300)}`;
 }
 
-async function runCases(seed, first, count, report) {
+async function runCases(seed, first, count, report, save) {
   const models = await seeds();
   const paths = await loadingPaths();
   const dir = caseFolder();
@@ -640,6 +641,7 @@ async function runCases(seed, first, count, report) {
     for (let i = first; i < first + count; i++) {
       const c = makeCase(models, seed, i);
       writeFileSync(file, c.bytes);
+      if (save !== undefined) writeFileSync(save, c.bytes);
       writeFileSync(path.join(dir, 'case', 'weights.data'), c.data);
       const results = {};
       let decoder;
@@ -682,12 +684,17 @@ if (process.argv.includes('--child')) {
 // One case in this process, for a closer look.
 if (process.argv.includes('--case')) {
   const i = arg('case', 0);
-  await runCases(arg('seed', 1), i, 1, (c) => {
-    console.log(`case ${c.i}: ${c.seedModel}; ${c.applied.join(', ')}`);
-    const out = process.argv.indexOf('--write');
-    if (out >= 0) writeFileSync(process.argv[out + 1], c.bytes);
-    for (const [k, v] of Object.entries(c.results)) console.log(`  ${k}: ${v.outcome} (${v.ms.toFixed(0)} ms)${v.outcome.startsWith('uncoded') ? `\n${v.stack}` : ''}`);
-  });
+  const out = process.argv.indexOf('--write');
+  await runCases(
+    arg('seed', 1),
+    i,
+    1,
+    (c) => {
+      console.log(`case ${c.i}: ${c.seedModel}; ${c.applied.join(', ')}`);
+      for (const [k, v] of Object.entries(c.results)) console.log(`  ${k}: ${v.outcome} (${v.ms.toFixed(0)} ms)${v.outcome.startsWith('uncoded') ? `\n${v.stack}` : ''}`);
+    },
+    out >= 0 ? process.argv[out + 1] : undefined,
+  );
   process.exit(0);
 }
 
