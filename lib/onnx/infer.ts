@@ -15,6 +15,7 @@ import type { OpDef, ValueType } from './ops/types.js';
 import { makeInferContext, type TypeMap } from './infer-context.js';
 import { weightInitializers } from './weights.js';
 import { formatDims, tensorOf, type Tensor } from './tensor.js';
+import { MAX_DIM } from './tensor-proto.js';
 import { sortNodes } from './topo.js';
 import { checkKnownKeys, type OptionKeys } from '../checks.js';
 
@@ -89,6 +90,7 @@ export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
     }
     node.outputs.forEach((o, i) => {
       if (o === '') return;
+      checkExtents(node, o, out[i]);
       let t = refine(node, o, out[i] ?? { dtype: undefined, shape: null }, recorded[i]);
       const c = t.constant === undefined ? sameOrderConstant(node.opType, types.get(node.inputs[0] ?? ''), t) : undefined;
       if (c !== undefined) t = constantType(c);
@@ -96,6 +98,20 @@ export function inferTypes(model: Model, options: InferOptions = {}): TypeMap {
     });
   }
   return types;
+}
+
+/**
+ * Refuses an inferred static extent that no tensor can have (negative, fractional or above MAX_DIM, the bound
+ * on the file's own dims): damaged attributes, scales or shapes produce them, and every later step (sizes,
+ * gradient constants, onnxruntime) would fail on them in its own way.
+ */
+function checkExtents(node: Node, name: string, t: ValueType | undefined): void {
+  const bad = t?.shape?.find((d) => typeof d === 'number' && !(Number.isInteger(d) && d >= 0 && d <= MAX_DIM));
+  if (bad === undefined || !t?.shape) return;
+  throw new LpcError(
+    'LPC_INVALID_MODEL',
+    `node ${describeNode(node)}: output '${name}' would have shape ${formatDims(t.shape)}, whose extent ${bad} is outside [0, ${MAX_DIM}]; check the node's attributes and the shapes it reads`,
+  );
 }
 
 function initializerType(t: Tensor, weight: boolean): ValueType {

@@ -2,24 +2,27 @@
  * Graph order and reachability: topological sorting with cycle reports, and dead-node removal.
  */
 import { LpcError } from '../errors.js';
+import { readValues } from './captures.js';
 import { describeNode, type Graph, type Node } from './ir.js';
 
 /**
- * The nodes in an order where every node follows the producers of its inputs. Nodes already in order keep
- * it (the sort is stable), so files from exporters come back unchanged. Throws LPC_INVALID_MODEL naming
- * the nodes of a cycle.
+ * The nodes in an order where every node follows the producers of what it reads (its inputs and the values
+ * its subgraphs capture, lib/onnx/captures.ts). Nodes already in order keep it (the sort is stable), so files
+ * from exporters come back unchanged. Throws LPC_INVALID_MODEL naming the nodes of a cycle.
  */
 export function sortNodes(graph: Graph): Node[] {
   const producer = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
-  const pending = graph.nodes.map((n) => {
+  // What each node reads, values its subgraphs capture included: a branch runs after what it reads.
+  const reads = graph.nodes.map(readValues);
+  const pending = reads.map((inputs) => {
     let count = 0;
-    for (const i of n.inputs) if (i !== '' && producer.has(i)) count++;
+    for (const i of inputs) if (i !== '' && producer.has(i)) count++;
     return count;
   });
   const users: number[][] = graph.nodes.map(() => []);
   graph.nodes.forEach((n, i) => {
-    for (const input of n.inputs) {
+    for (const input of reads[i]) {
       const p = input === '' ? undefined : producer.get(input);
       if (p !== undefined) users[p].push(i);
     }
@@ -43,7 +46,7 @@ export function sortNodes(graph: Graph): Node[] {
   return order;
 }
 
-/** The values the graph outputs depend on (node inputs and outputs, transitively). */
+/** The values the graph outputs depend on (node inputs, subgraph captures and outputs, transitively). */
 export function liveValues(graph: Graph, roots: Iterable<string> = graph.outputs.map((o) => o.name)): Set<string> {
   const producers = graph.producers();
   const live = new Set<string>();
@@ -53,7 +56,7 @@ export function liveValues(graph: Graph, roots: Iterable<string> = graph.outputs
     if (live.has(v)) continue;
     live.add(v);
     const p = producers.get(v);
-    if (p) for (const i of p.inputs) if (i !== '' && !live.has(i)) stack.push(i);
+    if (p) for (const i of readValues(p)) if (i !== '' && !live.has(i)) stack.push(i);
   }
   return live;
 }

@@ -1,6 +1,11 @@
+import { create } from '@bufbuild/protobuf';
+import { AttributeProtoSchema, AttributeProto_AttributeType as AttrType, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { buildGradientModel } from '../../lib/onnx/autodiff/gradient.js';
 import { floatAttr } from '../../lib/onnx/builder.js';
+import { encodeModel } from '../../lib/onnx/codec.js';
+import { readModel, writeModel } from '../../lib/onnx/convert.js';
+import { removeDeadNodes } from '../../lib/onnx/topo.js';
 import { createSession, runSession } from '../../lib/onnx/runtime.js';
 import { makeTensor, scalarTensor, tensorOf } from '../../lib/onnx/tensor.js';
 import { expectGradOk, opModel, randn } from './support.js';
@@ -276,5 +281,58 @@ describe('reverse-mode autodiff', () => {
     await expectGradOk(m, { batch: 3 });
     const out = await runSession(await createSession(grad, { optimization: 'all', threads: 1 }), { x: randn([2, 4]), w: randn([3, 4]), 'grad_in/y': tensorOf('float32', [2, 3], [1, 0, 0, 0, 0, 0]) });
     expect(out['grad/w'].dims).toEqual([3, 4]);
+  });
+
+  // x and w are read only inside the branches of an If (outer-scope references, not inputs of the node), and
+  // the If comes before the Relu whose output its then branch reads. The autodiff once left the If off the
+  // gradient's path and returned zeros for x and w; removing dead nodes dropped w.
+  describe('a control-flow node whose branches read values of the enclosing graph', () => {
+    const node = (opType: string, input: string[], output: string[], attribute: ReturnType<typeof create<typeof AttributeProtoSchema>>[] = []) =>
+      create(NodeProtoSchema, { name: `/${opType}`, opType, input, output, attribute });
+    const branch = (name: string, nodes: ReturnType<typeof node>[], output: string) =>
+      create(AttributeProtoSchema, { name, type: AttrType.GRAPH, g: create(GraphProtoSchema, { name, node: nodes, output: [create(ValueInfoProtoSchema, { name: output })] }) });
+    const floatInfo = (name: string) =>
+      create(ValueInfoProtoSchema, { name, type: { value: { case: 'tensorType', value: { elemType: 1, shape: { dim: [{ value: { case: 'dimValue', value: 2n } }] } } } } });
+    const model = () =>
+      readModel(
+        encodeModel(
+          create(ModelProtoSchema, {
+            irVersion: 8n,
+            opsetImport: [{ domain: '', version: 13n }],
+            graph: create(GraphProtoSchema, {
+              name: 'captures',
+              input: [floatInfo('x')],
+              output: [floatInfo('y')],
+              initializer: [
+                create(TensorProtoSchema, { name: 'c', dataType: 9, dims: [], rawData: Uint8Array.of(1) }),
+                create(TensorProtoSchema, { name: 'w', dataType: 1, dims: [2n], floatData: [2, -3] }),
+              ],
+              node: [
+                node('If', ['c'], ['b'], [branch('then_branch', [node('Mul', ['h', 'w'], ['t'])], 't'), branch('else_branch', [node('Identity', ['x'], ['e'])], 'e')]),
+                node('Relu', ['x'], ['h']),
+                node('Sigmoid', ['b'], ['y']),
+              ],
+            }),
+          }),
+        ),
+      );
+
+    it('refuses gradients through it with respect to an input or a parameter the branches read', () => {
+      for (const request of [{ inputs: ['x'] }, { params: ['w'] }]) {
+        expect(() => buildGradientModel(model(), { vjp: ['y'], ...request }), JSON.stringify(request)).toThrow(
+          expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/If/) }),
+        );
+      }
+    });
+
+    it('orders it after what its branches read, and keeps the initializers they read', async () => {
+      const m = model();
+      expect(m.graph.nodes.map((n) => n.opType)).toEqual(['Relu', 'If', 'Sigmoid']);
+      expect(removeDeadNodes(m.graph)).toBe(0);
+      expect([...m.graph.initializers.keys()].sort()).toEqual(['c', 'w']);
+      const out = await runSession(await createSession(readModel(writeModel(m)), { threads: 1 }), { x: tensorOf('float32', [2], [1, 1]) });
+      // y = sigmoid(relu(x) * w): float32 against float64, within a few ulps.
+      [2, -3].forEach((w, k) => expect(Math.abs((out.y.data as Float32Array)[k] - 1 / (1 + Math.exp(-w)))).toBeLessThan(1e-6));
+    });
   });
 });

@@ -17,6 +17,8 @@ import { modelToProto, readModel, writeModel } from '../../lib/onnx/convert.js';
 import { inferTypes } from '../../lib/onnx/infer.js';
 import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { pytorchMlp } from './fixtures.js';
+import { normals, singleOpModel } from './fixtures/single-op.js';
+import { tensorOf } from '../../lib/onnx/tensor.js';
 
 const invalid = expect.objectContaining({ code: 'LPC_INVALID_MODEL' });
 
@@ -107,6 +109,20 @@ describe('reading malformed, truncated or hostile files', () => {
       dim.value = { case: 'dimValue', value: 1n << 50n };
     });
     expect(() => readModel(inputDim)).toThrow(/graph input 'z' has dimension/);
+  });
+
+  // A stride or a scale damaged in the file gave extents of 2^41 or 4e30 that inference passed on, and that
+  // later steps (gradient constants, sizes) failed on with a RangeError.
+  it('rejects inferred extents no tensor can have, naming the node and the shape', () => {
+    const strided = singleOpModel({ opset: 13, op: 'ConvTranspose', x: [1, 1, 3, 3], params: [normals([1, 1, 2, 2], 1)], attrs: { strides: [2 ** 40, 1] } });
+    expect(() => inferTypes(strided)).toThrow(
+      expect.objectContaining({ code: 'LPC_INVALID_MODEL', message: expect.stringMatching(/node '\/ConvTranspose' \(ConvTranspose\): output '.+' would have shape \[1, 1, 2199023255554, 4\]/) }),
+    );
+    const scaled = singleOpModel({ opset: 13, op: 'Resize', x: [1, 1, 4, 4], extra: (b) => ['', b.constant(tensorOf('float32', [4], [1, 1, 1e30, 1]))] });
+    expect(() => inferTypes(scaled)).toThrow(expect.objectContaining({ code: 'LPC_INVALID_MODEL', message: expect.stringMatching(/whose extent 4.0+\d*e\+30 is outside \[0, 4294967296\]/) }));
+    // The bound itself is an extent a model may have.
+    const edge = singleOpModel({ opset: 13, op: 'Resize', x: [1, 1, 1, 1], extra: (b) => ['', b.constant(tensorOf('float32', [4], [1, 1, 1, 2 ** 32]))] });
+    expect(inferTypes(edge).get('y0')?.shape).toEqual([1, 1, 1, 2 ** 32]);
   });
 
   it('rejects external data with a message saying how to embed it', () => {

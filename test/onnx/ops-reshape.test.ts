@@ -131,6 +131,14 @@ describe('symbolic dim arithmetic', () => {
   });
 });
 
+describe('ConstantOfShape refusals', () => {
+  // Found by bench/onnx-fuzz.mjs: a shape input rewired to a Reshape target [-1, 4] threw a RangeError.
+  it('refuses a constant shape input with a negative extent, naming it', () => {
+    const m = opModel(13, (b) => b.output(b.op('ConstantOfShape', [b.constant(int64Vector([-1, 4]))], { value: tensorOf('float32', [1], [0]) }), 'y'));
+    expect(() => inferTypes(m)).toThrow(expect.objectContaining({ code: 'LPC_SHAPE_MISMATCH', message: expect.stringMatching(/ConstantOfShape.*holds -1; extents must be integers >= 0/) }));
+  });
+});
+
 describe('Reshape and Flatten keep dynamic dims symbolic', () => {
   const cases: [string, Dim[], number[], Dim[]][] = [
     ['-1 recovers the batch symbol when the other dims account for the rest', ['chains', 16], [-1, 1, 4, 4], ['chains', 1, 4, 4]],

@@ -242,6 +242,25 @@ describe('Resize refusals', () => {
       expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/constant scales or sizes; 'scales'/) }),
     );
   });
+  // A damaged scale, or an extent blown up by an attribute before the node: the gradient once allocated a dense
+  // [out, in] matrix of any size and threw a RangeError. Nearest upsampling by an integer factor needs none.
+  it('refuses gradients whose dense matrix or extents would be too large, naming the axis and extents', () => {
+    const linear = resizeModel({ ...base, x: [1, 1, 1, 4096], scales: [1, 1, 1, 2], attrs: { mode: 'linear' } });
+    expect(() => buildGradientModel(linear, { vjp: ['y0'], inputs: ['x'] })).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/axis 3 from 4096 to 8192, which needs a dense 8192 x 4096 matrix/) }),
+    );
+    const long = resizeModel({ ...base, x: [1, 1, 1, 4096], scales: [1, 1, 1, 8192] });
+    expect(() => buildGradientModel(long, { vjp: ['y0'], inputs: ['x'] })).toThrow(
+      expect.objectContaining({ code: 'LPC_UNSUPPORTED_OP', message: expect.stringMatching(/axis 3 from 4096 to 33554432; extents up to 16777216/) }),
+    );
+    // Beyond any tensor's extent, inference itself refuses the model.
+    const huge = resizeModel({ ...base, scales: [1, 1, 1e30, 1] });
+    for (const run of [() => inferTypes(huge), () => buildGradientModel(huge, { vjp: ['y0'], inputs: ['x'] })]) {
+      expect(run).toThrow(expect.objectContaining({ code: 'LPC_INVALID_MODEL', message: expect.stringMatching(/output 'y0' would have shape \[2, 2, 4.0+\d+e\+30, 5\], whose extent/) }));
+    }
+    const nearest = buildGradientModel(resizeModel({ ...base, x: [1, 1, 1, 4096], scales: [1, 1, 1, 2] }), { vjp: ['y0'], inputs: ['x'] }).model;
+    expect(nearest.graph.nodes.map((n) => n.opType)).toContain('ReduceSum');
+  });
   it('refuses gradients through sizes on a dynamic axis', () => {
     const model = singleOpModel({ opset: 13, op: 'Resize', x: ['N', 2, 4, 5], extra: (b) => ['', '', b.ints([3, 2, 8, 10])] });
     expect(inferTypes(model).get('y0')?.shape).toEqual([3, 2, 8, 10]);

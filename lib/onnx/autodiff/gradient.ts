@@ -9,6 +9,7 @@
  */
 import { LpcError } from '../../errors.js';
 import { GraphBuilder } from '../builder.js';
+import { readValues } from '../captures.js';
 import { isFloat } from '../dtype.js';
 import { foldConstants } from '../fold.js';
 import { inferTypes, makeInferContext } from '../infer.js';
@@ -152,13 +153,14 @@ export function buildGradientModel(forward: Model, request: GradientRequest): Gr
 
 /**
  * Nodes that lie on some path from a wrt value to a target along values that may be floats (`floatish`: float
- * or of unknown type): these must be supported.
+ * or of unknown type): these must be supported. A node whose subgraph reads a value on the path is on it too,
+ * so a branch that captures z is refused, not skipped.
  */
 function structuralPath(nodes: Node[], wrt: string[], targets: string[], floatish: (value: string) => boolean): Set<Node> {
   const from = new Set(wrt);
   const forward = new Set<Node>();
   for (const n of nodes) {
-    if (n.inputs.some((i) => from.has(i))) {
+    if (readValues(n).some((i) => from.has(i))) {
       forward.add(n);
       n.outputs.forEach((o) => floatish(o) && from.add(o));
     }
@@ -168,7 +170,7 @@ function structuralPath(nodes: Node[], wrt: string[], targets: string[], floatis
   for (const n of [...nodes].reverse()) {
     if (forward.has(n) && n.outputs.some((o) => to.has(o))) {
       path.add(n);
-      n.inputs.forEach((i) => to.add(i));
+      readValues(n).forEach((i) => to.add(i));
     }
   }
   return path;

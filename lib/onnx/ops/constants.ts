@@ -48,6 +48,9 @@ export const constantOps: OpDef[] = [
       const dtype = fill === undefined ? 'float32' : fill.dtype;
       const target = ctx.type(0);
       const shape = target.value ?? (typeof target.shape?.[0] === 'number' ? unknownShape(target.shape[0]) : null);
+      // A damaged or miswired shape input (a Reshape target's -1, say) would otherwise size an array with it.
+      const bad = shape?.find((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0));
+      if (bad !== undefined) ctx.fail(`the shape input holds ${bad}; extents must be integers >= 0`);
       const count = shape === null ? null : dimProduct(shape);
       if (shape !== null && fill !== undefined && shape.length <= 1 && count !== null && count <= MAX_VALUE_ELEMENTS) {
         const v = Number(fill.data[0]);

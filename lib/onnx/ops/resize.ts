@@ -10,12 +10,19 @@ import type { Dim, Shape } from '../ir.js';
 import { tensorOf, toNumbers } from '../tensor.js';
 import { typeOf, range } from './support/shape-utils.js';
 import type { AttrSpec, Grad, GradContext, InferContext, OpDef, ValueType } from './types.js';
-import { interpolationMatrix, isIdentity, repeatFactor, type AxisResize, type CoordinateMode, type NearestMode } from './support/interpolation.js';
+import { interpolationMatrix, interpolationTaps, isIdentity, repeatFactor, type AxisResize, type CoordinateMode, type NearestMode } from './support/interpolation.js';
 import { MAX_OPSET, MIN_OPSET } from './support/opsets.js';
 
 const MODES = ['nearest', 'linear'];
 /** Cubic mode came with Resize-11. */
 const MODES_11 = [...MODES, 'cubic'];
+/**
+ * Limits of what a gradient builds for one axis: its extents (the taps take O(out) memory) and the entries of
+ * a dense matrix A [out, in] (a float32 constant of 64 MiB at most; 4096 -> 4096 needs 2^24). Larger ones come
+ * from damaged attributes or scales, and the refusal names them instead of failing to allocate.
+ */
+const MAX_EXTENT = 2 ** 24;
+const MAX_MATRIX_ENTRIES = 2 ** 24;
 
 type Reader = Pick<InferContext, 'opset' | 'attr' | 'has' | 'constant' | 'node'>;
 type Fail = (message: string) => never;
@@ -112,12 +119,16 @@ function resizeGrad(ctx: GradContext, [dy]: (Grad | undefined)[]): (Grad | undef
     if (p.scales[a] === 1 && p.out[a] === d) return;
     const [inLen, outLen, scale] = [d, p.out[a], p.scales[a]];
     if (typeof inLen !== 'number' || typeof outLen !== 'number' || scale === undefined) ctx.unsupported(`${ctx.node.opType} gradients need static extents on resized axis ${a}`);
+    const tooLarge = (limit: string) =>
+      ctx.unsupported(`${ctx.node.opType} gradients resize axis ${a} from ${inLen} to ${outLen}${limit} (check the scales or sizes, and the extents before the node)`);
+    if (!(inLen <= MAX_EXTENT && outLen <= MAX_EXTENT)) tooLarge(`; extents up to ${MAX_EXTENT} are supported`);
     const axis: AxisResize = { inLen, outLen, scale, mode: p.mode, coordinate: p.coordinate, nearest: p.nearest, cubicA: p.cubicA, excludeOutside: p.excludeOutside };
-    const m = interpolationMatrix(axis);
-    if (isIdentity(m, inLen, outLen)) return;
-    const f = repeatFactor(m, inLen, outLen);
+    const taps = interpolationTaps(axis);
+    if (isIdentity(taps)) return;
+    const f = repeatFactor(taps);
     if (f !== undefined) repeats.set(a, f);
-    else matrices.set(a, m);
+    else if (inLen * outLen > MAX_MATRIX_ENTRIES) tooLarge(`, which needs a dense ${outLen} x ${inLen} matrix; at most ${MAX_MATRIX_ENTRIES} entries are supported`);
+    else matrices.set(a, interpolationMatrix(taps));
   });
   let g = ctx.tensor(dy);
   if (repeats.size > 0) g = sumRepeats(ctx, g, p.out, shape, repeats);

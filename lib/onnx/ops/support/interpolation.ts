@@ -71,48 +71,89 @@ export function cubicWeight(d: number, a: number): number {
   return 0;
 }
 
-/** Adds output i's four cubic taps at source coordinate x to row i of m. */
-function addCubicTaps(m: Float64Array, i: number, x: number, a: AxisResize): void {
+/**
+ * The rows of A: output i reads `index[width i + k]` with weight `weight[width i + k]` for k < width (nearest:
+ * one tap, the others of weight 0; linear: the two neighbours, merged into the first when they coincide; cubic:
+ * four taps, clamped to the edges). O(out) memory, so the structure of A can be read at any extent before a
+ * dense copy is made.
+ */
+export interface Taps {
+  readonly inLen: number;
+  readonly outLen: number;
+  /** Taps per output: 4 for cubic, 2 otherwise. */
+  readonly width: number;
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+}
+
+/** Writes output i's four cubic taps at source coordinate x. */
+function setCubicTaps(t: Taps, i: number, x: number, a: AxisResize): void {
   const lo = Math.floor(x);
   const s = f32(x - lo);
   const taps = [-1, 0, 1, 2].map((k) => ({ j: lo + k, w: cubicWeight(s - k, a.cubicA) }));
-  const kept = a.excludeOutside ? taps.filter((t) => t.j >= 0 && t.j < a.inLen) : taps;
-  const sum = a.excludeOutside ? kept.reduce((acc, t) => acc + t.w, 0) : 1;
-  for (const t of kept) m[i * a.inLen + Math.min(Math.max(t.j, 0), a.inLen - 1)] += t.w / sum;
+  const kept = a.excludeOutside ? taps.filter((tap) => tap.j >= 0 && tap.j < a.inLen) : taps;
+  const sum = a.excludeOutside ? kept.reduce((acc, tap) => acc + tap.w, 0) : 1;
+  kept.forEach((tap, k) => {
+    t.index[4 * i + k] = Math.min(Math.max(tap.j, 0), a.inLen - 1);
+    t.weight[4 * i + k] = tap.w / sum;
+  });
 }
 
-/** A [out, in] row-major: row i holds the weights of output i. */
-export function interpolationMatrix(a: AxisResize): Float64Array {
-  const m = new Float64Array(a.outLen * a.inLen);
+/** The taps of each output of the axis (see Taps). */
+export function interpolationTaps(a: AxisResize): Taps {
+  const width = a.mode === 'cubic' ? 4 : 2;
+  const t: Taps = { inLen: a.inLen, outLen: a.outLen, width, index: new Int32Array(width * a.outLen), weight: new Float64Array(width * a.outLen) };
   for (let i = 0; i < a.outLen; i++) {
     const x = sourceCoordinate(i, a);
     if (a.mode === 'cubic') {
-      addCubicTaps(m, i, x, a);
+      setCubicTaps(t, i, x, a);
       continue;
     }
     if (a.mode === 'nearest') {
-      const j = Math.min(Math.max(nearestIndex(x, a), 0), a.inLen - 1);
-      m[i * a.inLen + j] = 1;
+      t.index[2 * i] = t.index[2 * i + 1] = Math.min(Math.max(nearestIndex(x, a), 0), a.inLen - 1);
+      t.weight[2 * i] = 1;
       continue;
     }
     const xc = Math.min(Math.max(x, 0), a.inLen - 1);
     const lo = Math.floor(xc);
     const hi = Math.min(lo + 1, a.inLen - 1);
-    m[i * a.inLen + lo] += hi === lo ? 1 : hi - xc;
-    if (hi !== lo) m[i * a.inLen + hi] += xc - lo;
+    t.index[2 * i] = lo;
+    t.index[2 * i + 1] = hi;
+    t.weight[2 * i] = hi === lo ? 1 : hi - xc;
+    t.weight[2 * i + 1] = hi === lo ? 0 : xc - lo;
   }
+  return t;
+}
+
+/** A [out, in] row-major: row i holds the weights of output i. */
+export function interpolationMatrix(t: Taps): Float64Array {
+  const m = new Float64Array(t.outLen * t.inLen);
+  for (let k = 0; k < t.width * t.outLen; k++) m[Math.floor(k / t.width) * t.inLen + t.index[k]] += t.weight[k];
   return m;
 }
 
+/** Whether output i reads input `j` alone, with weight 1 (what identity and repeat rows are). */
+function readsOnly(t: Taps, i: number, j: number): boolean {
+  let own = 0;
+  let other = 0;
+  for (let k = t.width * i; k < t.width * (i + 1); k++) {
+    if (t.index[k] === j) own += t.weight[k];
+    else other += Math.abs(t.weight[k]);
+  }
+  return own === 1 && other === 0;
+}
+
 /** True when A is the identity (the axis is left as it is). */
-export function isIdentity(m: Float64Array, inLen: number, outLen: number): boolean {
-  if (inLen !== outLen) return false;
-  return m.every((v, k) => v === (Math.floor(k / inLen) === k % inLen ? 1 : 0));
+export function isIdentity(t: Taps): boolean {
+  if (t.inLen !== t.outLen) return false;
+  for (let i = 0; i < t.outLen; i++) if (!readsOnly(t, i, i)) return false;
+  return true;
 }
 
 /** f when A repeats every input f times in a row (nearest upsampling by an integer factor), else undefined. */
-export function repeatFactor(m: Float64Array, inLen: number, outLen: number): number | undefined {
-  if (outLen % inLen !== 0 || outLen === inLen) return undefined;
-  const f = outLen / inLen;
-  return m.every((v, k) => v === (Math.floor(Math.floor(k / inLen) / f) === k % inLen ? 1 : 0)) ? f : undefined;
+export function repeatFactor(t: Taps): number | undefined {
+  if (t.outLen % t.inLen !== 0 || t.outLen === t.inLen) return undefined;
+  const f = t.outLen / t.inLen;
+  for (let i = 0; i < t.outLen; i++) if (!readsOnly(t, i, Math.floor(i / f))) return undefined;
+  return f;
 }
