@@ -183,6 +183,7 @@ const PERTURBATION_FLOOR = 0.1;
  */
 export async function checkGradients(open: Model, options: GradCheckOptions = {}): Promise<GradCheckResult> {
   checkKnownKeys(options, GRAD_CHECK_KEYS, 'checkGradients');
+  refuseEmptyInputs(open);
   // Conv and pooling gradients need static extents: the check runs at fixed sizes of the open dims. Batch dims
   // stay open, as the energy graphs' chains axis does, and are drawn at their size (one size for all of them).
   const dims = await chooseDims(open, { batch: options.batch ?? 2, given: options.dims, inputs: options.inputs });
@@ -237,6 +238,20 @@ export async function checkGradients(open: Model, options: GradCheckOptions = {}
 }
 
 /** A copy of `model` whose parameters are moved by normals (see GradCheckOptions.perturbParams), from their own stream. */
+/**
+ * A graph input declared with an extent of 0 has no element to check, and some onnxruntime kernels (ConvTranspose)
+ * spin without end on such a tensor instead of returning: refuse it before any run.
+ */
+function refuseEmptyInputs(model: Model): void {
+  for (const v of model.graph.inputs) {
+    if (model.graph.initializers.has(v.name) || v.shape === null) continue;
+    const axis = v.shape.findIndex((d) => d === 0);
+    if (axis >= 0) {
+      throw new LpcError('LPC_INVALID_MODEL', `input '${v.name}' is declared with extent 0 on axis ${axis} ([${v.shape.join(', ')}]): it has no element whose gradient could be checked`);
+    }
+  }
+}
+
 function perturbParameters(model: Model, options: GradCheckOptions): Model {
   const copy = model.clone();
   const rng = new Mulberry32(((options.seed ?? 0) ^ 0x5bd1e995) >>> 0);

@@ -135,4 +135,9 @@ describe('check-grad base points', () => {
       await session.release();
     }
   });
+
+  it('refuses an input declared with extent 0 before any run (onnxruntime can spin on such a tensor)', async () => {
+    const empty = opModel(13, (b) => b.output(b.op('Tanh', [b.input('z', 'float32', [0, 4])]), 'y'));
+    await expect(checkGradients(empty)).rejects.toMatchObject({ code: 'LPC_INVALID_MODEL', message: expect.stringMatching(/input 'z' is declared with extent 0 on axis 0/) });
+  });
 });
