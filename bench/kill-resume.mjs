@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { RunDirectory } from '../dist/index.js';
+import { random } from './random.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli', 'main.js');
@@ -27,18 +28,6 @@ const SEED = arg('seed', 1);
 // The run of test/cli/train-signals.test.ts.
 const RUN = ['train', '--dataset', 'mnist', '--train-images', '100', '--batch', '25', '--hidden', '32', '--latent', '4', '--binarize', '--threads', '1'];
 RUN.push('--eval-images', '10', '--eval-iwae', '10', '--seed', '3', '--steps', '8', '--init', 'prior', '--updates', '60', '--eval-every', '20', '--checkpoint-every', '1');
-
-// mulberry32: small, seeded, good enough to pick moments.
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const generation = (dir) => {
   try {

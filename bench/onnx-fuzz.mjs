@@ -33,6 +33,7 @@ import {
   TensorShapeProtoSchema,
   ValueInfoProtoSchema,
 } from 'onnx-buf';
+import { random } from './random.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '..');
@@ -44,18 +45,6 @@ const arg = (name, fallback) => {
 const SLOW_MS = 2000;
 /** The heap limit of each batch's process, in MiB. */
 const HEAP_MB = 1024;
-
-// mulberry32: small, seeded, good enough to pick cases.
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The seed models.
