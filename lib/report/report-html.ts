@@ -3,6 +3,7 @@
  * URIs), so that it opens from disk, mails as one file and loads nothing from the network.
  */
 import type { RunMetrics } from './run-metrics.js';
+import { escapeHtml, htmlPage } from './html-page.js';
 
 /** One run as a report shows it. */
 export interface ReportRun {
@@ -22,6 +23,17 @@ export interface RenderedChart {
   svg: string;
 }
 
+/** The report's own style: tables of metrics, charts and picture grids. */
+const REPORT_STYLE = `
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; } h3 { font-size: 1.05em; }
+table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note { color: #555; } figure { margin: 0; overflow-x: auto; }
+img.grid { image-rendering: pixelated; width: 448px; max-width: 100%; border: 1px solid #ccc; }
+.pictures { display: flex; gap: 2em; flex-wrap: wrap; }
+code { font-size: 0.95em; }
+`;
+
 /** The whole page. */
 export function reportHtml(title: string, runs: readonly ReportRun[], charts: readonly RenderedChart[]): string {
   const body = [
@@ -32,34 +44,7 @@ export function reportHtml(title: string, runs: readonly ReportRun[], charts: re
     ...charts.map((c) => `<section class="chart"><h2>${escapeHtml(c.title)}</h2><p class="note">${escapeHtml(c.caption)}</p><figure>${c.svg}</figure></section>`),
     ...runs.map(runSection),
   ];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em auto; max-width: 1100px; padding: 0 1em; color: #222; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; } h3 { font-size: 1.05em; }
-table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.note { color: #555; } figure { margin: 0; overflow-x: auto; }
-img.grid { image-rendering: pixelated; width: 448px; max-width: 100%; border: 1px solid #ccc; }
-.pictures { display: flex; gap: 2em; flex-wrap: wrap; }
-code { font-size: 0.95em; }
-</style>
-</head>
-<body>
-${body.join('\n')}
-</body>
-</html>
-`;
-}
-
-/** Text safe inside elements and quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return htmlPage(title, REPORT_STYLE, body.join('\n'));
 }
 
 function finalMetricsTable(runs: readonly ReportRun[]): string {

@@ -5,26 +5,15 @@
  * here as text; the networks' description is inlined as JSON so that only the models and onnxruntime-web's
  * files are fetched.
  */
-import { escapeHtml } from '../report/report-html.js';
+import { escapeHtml, htmlPage } from '../report/html-page.js';
 import { ORT_WEB_FILES } from './ort-web-files.js';
 import type { SiteModelInfo } from './site-models.js';
 
 /** Latent values the sliders and the slice span: +-3 prior standard deviations. */
 const LATENT_LIMIT = 3;
 
-/** The page for the networks `info` describes. */
-export function explorerHtml(info: SiteModelInfo, title: string): string {
-  const json = JSON.stringify(info).replace(/</g, '\\u003c');
-  const encoderSection = info.encoder === null ? '' : ENCODER_SECTION;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em auto; max-width: 1100px; padding: 0 1em; color: #222; }
+/** The explorer's own style: the canvases, the slice, the sliders and the drop zone. */
+const EXPLORER_STYLE = `
 h1 { font-size: 1.4em; } h2 { font-size: 1.1em; }
 .row { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
 canvas.image { width: 224px; height: 224px; image-rendering: pixelated; border: 1px solid #ccc; background: #888; }
@@ -35,10 +24,16 @@ canvas.image { width: 224px; height: 224px; image-rendering: pixelated; border: 
 #drop { border: 2px dashed #999; padding: 1em; width: 220px; text-align: center; }
 #drop.over { background: #eef; }
 .note { color: #555; } #latent { font: 12px monospace; white-space: pre-wrap; max-width: 480px; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+`;
+
+/** The page for the networks `info` describes. */
+export function explorerHtml(info: SiteModelInfo, title: string): string {
+  const json = JSON.stringify(info).replace(/</g, '\\u003c');
+  const encoderSection = info.encoder === null ? '' : ENCODER_SECTION;
+  return htmlPage(
+    title,
+    EXPLORER_STYLE,
+    `<h1>${escapeHtml(title)}</h1>
 <p class="note">Move the sliders, or drag the point in the slice through two latent dimensions; the decoder's mean image follows. Status: <span id="status">loading the networks</span></p>
 <div class="row">
   <div><h2>Decoded image</h2><canvas id="decoded" class="image"></canvas>
@@ -53,10 +48,8 @@ ${encoderSection}
 <script src="${ORT_WEB_FILES.script}"></script>
 <script>
 ${PAGE_SCRIPT.replace('LATENT_LIMIT', String(LATENT_LIMIT))}
-</script>
-</body>
-</html>
-`;
+</script>`,
+  );
 }
 
 const ENCODER_SECTION = `<h2>Encode an image</h2>
