@@ -10,12 +10,24 @@ import { writeNpy } from '../../lib/data/npy.js';
 import { convSpatialDecoder } from '../../lib/models/conv-spatial.js';
 import { DecoderMeans } from '../../lib/models/decoder-means.js';
 import { loadDecoder } from '../../lib/models/load-decoder.js';
+import type { Decoder } from '../../lib/models/networks.js';
 import { Mulberry32 } from '../../lib/onnx/mulberry32.js';
 import { runCli, saveModel, tempFolder } from './support.js';
 
 const TORCH_DECODER = new URL('../models/fixtures/spatial-decoder.onnx', import.meta.url).pathname;
 const SIDE = 12;
 const D = SIDE * SIDE;
+
+/**
+ * n images in [0, 1]: the decoder's means at prior draws plus Gaussian noise of standard deviation `noise`,
+ * clipped (the latents drawn first, then the noise, from one stream seeded with `seed`).
+ */
+async function noisyDecodes(decoder: Decoder, seed: number, n: number, noise: number): Promise<Float32Array> {
+  const rng = new Mulberry32(seed);
+  await using means = await DecoderMeans.create(decoder);
+  const clean = await means.decode(rng.normals(n * decoder.latentDim));
+  return clean.map((v) => Math.min(1, Math.max(0, v + noise * rng.normal())));
+}
 
 describe('CLI with a spatial-latent decoder', () => {
   const tmp = tempFolder('lpc-spatial-');
@@ -32,12 +44,9 @@ describe('CLI with a spatial-latent decoder', () => {
 
   it('infer --mask: finds the latent shape from the images and completes the hidden rows better than the prior mean', async () => {
     const decoder = await loadDecoder(TORCH_DECODER, { imageShape: [1, SIDE, SIDE], range: '01' });
-    const rng = new Mulberry32(21);
     const n = 4;
-    await using means = await DecoderMeans.create(decoder);
-    const clean = await means.decode(rng.normals(n * decoder.latentDim));
     const images = path.join(tmp.dir, 'images.npy');
-    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: clean.map((v) => Math.min(1, Math.max(0, v + 0.02 * rng.normal()))) });
+    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: await noisyDecodes(decoder, 21, n, 0.02) });
     const mask = path.join(tmp.dir, 'mask.npy');
     writeNpy(mask, { dtype: 'uint8', shape: [SIDE, SIDE], data: Uint8Array.from({ length: D }, (_, p) => (Math.floor(p / SIDE) % 4 < 2 ? 1 : 0)) });
     const out = path.join(tmp.dir, 'infer');
@@ -80,11 +89,9 @@ describe('CLI with a spatial-latent decoder', () => {
 
   it('eval scores a decoder with open h, w, and with --mask the observed pixels only', async () => {
     const decoder = await loadDecoder(TORCH_DECODER, { imageShape: [1, SIDE, SIDE], range: '01' });
-    const rng = new Mulberry32(23);
     // 40 images: the last tenth (4) is the test split eval scores.
     const n = 40;
-    await using means = await DecoderMeans.create(decoder);
-    const clean = (await means.decode(rng.normals(n * decoder.latentDim))).map((v) => Math.min(1, Math.max(0, v + 0.05 * rng.normal())));
+    const clean = await noisyDecodes(decoder, 23, n, 0.05);
     const observed = Uint8Array.from({ length: D }, (_, p) => (p % SIDE < SIDE / 2 ? 1 : 0));
     const images = path.join(tmp.dir, 'eval-images.npy');
     writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: clean });
@@ -127,12 +134,9 @@ describe('CLI with a spatial-latent decoder', () => {
     expect(JSON.parse(sampled.stdout)).toMatchObject({ samples: 4, imageShape: [1, SIDE, SIDE], latentDim: 18, latentShape: [2, 3, 3] });
 
     const decoder = await loadDecoder(file, { imageShape: [1, SIDE, SIDE] });
-    const rng = new Mulberry32(25);
     const n = 4;
-    await using means = await DecoderMeans.create(decoder);
-    const clean = await means.decode(rng.normals(n * decoder.latentDim));
     const images = path.join(tmp.dir, 'built-images.npy');
-    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: clean.map((v) => Math.min(1, Math.max(0, v + 0.01 * rng.normal()))) });
+    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: await noisyDecodes(decoder, 25, n, 0.01) });
     const mask = path.join(tmp.dir, 'built-mask.npy');
     writeNpy(mask, { dtype: 'uint8', shape: [SIDE, SIDE], data: Uint8Array.from({ length: D }, (_, p) => (Math.floor(p / SIDE) < SIDE / 2 ? 1 : 0)) });
     const out = path.join(tmp.dir, 'built-infer');
@@ -166,13 +170,10 @@ describe('CLI with a spatial-latent decoder', () => {
 
   it('train --decoder with open h, w: the latent shape is found from the images, and eval and --resume of the run need no flag', async () => {
     const decoder = await loadDecoder(TORCH_DECODER, { imageShape: [1, SIDE, SIDE], range: '01' });
-    const rng = new Mulberry32(27);
     // 40 images: 36 to train on, the last tenth (4) the test split.
     const n = 40;
-    await using means = await DecoderMeans.create(decoder);
     const images = path.join(tmp.dir, 'train-images.npy');
-    const data = (await means.decode(rng.normals(n * decoder.latentDim))).map((v) => Math.min(1, Math.max(0, v + 0.05 * rng.normal())));
-    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data });
+    writeNpy(images, { dtype: 'float32', shape: [n, 1, SIDE, SIDE], data: await noisyDecodes(decoder, 27, n, 0.05) });
     const out = path.join(tmp.dir, 'train');
     const common = ['--threads', '1', '--eval-every', '1000', '--eval-iwae', '10'];
     const first = await runCli([
