@@ -156,7 +156,66 @@ const TABLES = {
         ]),
       )}\n\n${j.protocol.data}; ${j.protocol.estimator}; ± one standard error over the test images. ${machine(j)}.`,
   ],
+  'evidence:selection': ['evidence', (j) => renderSelection(j)],
+  'evidence:comparisons': ['evidence', (j) => renderComparisons(j)],
+  'evidence:k': ['evidence', (j) => renderKConvergence(j)],
 };
+
+const nats = (v) => v.toFixed(2);
+const pm = (v, se) => `${v >= 0 ? '+' : ''}${v.toFixed(2)} ± ${se.toFixed(2)}`;
+
+/** Every selection candidate's validation NLL, one column per dataset; the selected ones in bold. */
+function renderSelection(j) {
+  const labels = [...new Set(j.datasets.flatMap((d) => d.selection.candidates.map((c) => c.label)))];
+  const cell = (d, l) => {
+    const c = d.selection.candidates.find((x) => x.label === l);
+    if (c === undefined) return '—';
+    const text = Number.isFinite(c.validationNll) ? nats(c.validationNll) : 'diverged';
+    return l === d.selection.lpc.label || l === d.selection.vae.label ? `**${text}**` : text;
+  };
+  const d0 = j.datasets[0].selection;
+  return `${table(
+    ['candidate', ...j.datasets.map((d) => `${d.name}: validation NLL`)],
+    labels.map((l) => [l, ...j.datasets.map((d) => cell(d, l))]),
+  )}\n\n${d0.epochs} epoch (${d0.updates} updates) per candidate; the first ${d0.validationImages} validation images, K = ${d0.K}, ${d0.estimator}. Bold: selected.`;
+}
+
+/** LPC against the VAE on the test images: paired differences at equal updates, seconds and decoder passes. */
+function renderComparisons(j) {
+  const rows = j.datasets.flatMap((d) =>
+    d.comparisons.map((c) => [
+      d.name,
+      c.axis,
+      `${c.lpcUpdates} / ${c.vaeUpdates}`,
+      nats(c.lpc),
+      nats(c.vae),
+      `**${pm(c.diff, c.seDiff)}**`,
+      `${c.seedSpread.min.toFixed(2)} … ${c.seedSpread.max.toFixed(2)}`,
+      c.encoderProposal === null ? '—' : pm(c.encoderProposal.diff, c.encoderProposal.seDiff),
+    ]),
+  );
+  const timing = j.datasets
+    .filter((d) => d.timing !== null)
+    .map((d) => `${d.name} ${d.timing.lpcMsPerUpdate.toFixed(1)} against ${d.timing.vaeMsPerUpdate.toFixed(1)} ms (LPC / VAE ${range(d.timing.lpcOverVae, ratio)})`)
+    .join('; ');
+  const f = j.datasets[0].final;
+  return `${table(['dataset', 'axis', 'updates LPC / VAE', 'LPC NLL', 'VAE NLL', 'LPC - VAE ± paired SE', 'per-seed differences', 'same, encoder proposal'], rows)}\n\nNats per image on the first ${f.testImages} test images, K = ${f.K}, the declared proposal (Langevin-refined from the encoder), seeds ${j.datasets[0].comparisons[0]?.seeds ?? 0} per model, paired by seed. Seconds per update, side by side, one thread: ${timing}. ${machine(j)}.`;
+}
+
+/** The LPC - VAE difference as K grows (nested estimates on the same images). */
+function renderKConvergence(j) {
+  const rows = j.datasets.flatMap((d) =>
+    d.kConvergence.map((k) => [
+      d.name,
+      String(k.K),
+      nats(k.lpc),
+      nats(k.vae),
+      pm(k.diff, k.seDiff),
+      k.encoderProposal === null ? '—' : `${nats(k.encoderProposal.lpc)} / ${nats(k.encoderProposal.vae)} (${pm(k.encoderProposal.diff, k.encoderProposal.seDiff)})`,
+    ]),
+  );
+  return `${table(['dataset', 'K', 'LPC NLL', 'VAE NLL', 'LPC - VAE ± paired SE', 'encoder proposal: LPC / VAE (difference)'], rows)}\n\nSeed 1's final models, the first ${j.datasets[0].kConvergenceImages} test images; the estimate at each K reuses the draws of the smaller K.`;
+}
 
 /** Rewrites every generated table whose results file exists; returns the IDs rewritten. */
 export function renderResults() {
