@@ -65,6 +65,11 @@ describe('splitRhat and effectiveSampleSize on a hand-computed case', () => {
     expect(Math.abs(effectiveSampleSize(odd, 2, 5, 1)[0] - 76 / 21)).toBeLessThan(1e-13);
   });
 
+  it('gives Infinity when each half-chain is constant but they differ', () => {
+    // Halves [1, 1], [2, 2], [1, 1], [2, 2]: W = 0 and B > 0.
+    expect(splitRhat(Float64Array.of(1, 1, 2, 2, 1, 1, 2, 2), 2, 4, 1)[0]).toBe(Infinity);
+  });
+
   it('gives NaN for a dimension whose draws are all equal, and leaves the other dimensions alone', () => {
     const withConstant = Float64Array.from(dim0.flatMap((chain) => chain.flatMap((x) => [x, 5])));
     expect(Number.isNaN(splitRhat(withConstant, 2, 4, 2)[1])).toBe(true);
@@ -82,9 +87,9 @@ describe('splitRhat and effectiveSampleSize on simulated chains (seed 20261207)'
     const rhat = splitRhat(draws, chains, n, dims);
     const ess = effectiveSampleSize(draws, chains, n, dims);
     for (let j = 0; j < dims; j++) {
-      // Split-R-hat - 1 has sd ~ 1 / (2n) * sqrt(2 / (m - 1)) ~ 3e-4 here; 0.01 is 30 sd.
+      // R-hat^2 - 1 ~ (chi^2_{m-1} / (m - 1) - 1) / n for m = 8 half-chains of n = 500: R-hat - 1 has sd ~5e-4; 0.01 is ~20 sd.
       expect(Math.abs(rhat[j] - 1)).toBeLessThan(0.01);
-      // Geyer's truncation adds a few noisy lags: the estimate's sd is ~3-5% of 4000; 10% is two to three sd.
+      // Geyer's truncation sums a few noisy lags: the estimate's sd is ~4% of 4000; 10% is two and a half sd.
       expect(Math.abs(ess[j] / (chains * n) - 1)).toBeLessThan(0.1);
     }
   });
