@@ -1,7 +1,8 @@
 /**
  * Evaluation of trained models in nats per image: the test ELBO, the importance-sampled log-likelihood
  * (IWAE-K) with encoder or Langevin proposals, reconstructions and samples, and the Fréchet distance ("fd")
- * between real and generated images under the package's own feature classifiers (not Inception FID).
+ * between real and generated images under the package's own feature classifiers (not Inception FID), and
+ * convergence diagnostics of MCMC draws (split-R-hat, effective sample size).
  *
  * @module eval
  */
@@ -15,6 +16,7 @@ export { evaluateModel, type EvaluateOptions, type EvaluationResult, type Propos
 export { DEFAULT_EVAL_KEEP, DEFAULT_EVAL_LANGEVIN, DEFAULT_INFLATION, langevinProposal, type LangevinProposal, type LangevinProposalOptions } from './langevin-proposal.js';
 export { reconstruct, sampleGridPng, sampleImages, type Reconstruction } from './reconstruction.js';
 export { meanAndStdErr } from './statistics.js';
+export { effectiveSampleSize, MIN_DRAWS_PER_CHAIN, splitRhat } from './chain-diagnostics.js';
 export { buildFeatureClassifier, CLASSIFIER_IO, FEATURE_CLASSIFIER_OPSET, FEATURE_CLASSIFIER_SIZES, type FeatureClassifierOptions, NETWORK_NAME_KEY, withNllHead } from './feature-classifier.js';
 export { type ClassifierScore, FeatureNetwork, type FeatureNetworkOptions, type NetworkImages } from './feature-network.js';
 export { featureStatistics, type FeatureStatistics } from './feature-statistics.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
-const FOLDERS = ['bench', 'bench/evidence', 'scripts'];
+const FOLDERS = ['bench', 'bench/evidence', 'bench/evidence/study', 'scripts'];
 const IMPORT = /import\s*\{([^}]*)\}\s*from\s*'((?:\.\.\/)+dist\/[^']+)\.js'/g;
 
 const files = FOLDERS.flatMap((folder) =>
