@@ -109,6 +109,8 @@ async function samples(decoder) {
 
 async function main() {
   const started = performance.now();
+  // The machine and its load as the run starts (each row adds the load at its evaluation).
+  const machine = machineInfo();
   setThreads(1);
   const settings = readSettings();
   const { train: trainPart, validation } = splitValidation(loadFashionMnist().train);
@@ -161,7 +163,7 @@ async function main() {
       }
     }
     const result = {
-      machine: machineInfo(),
+      machine,
       scale: TINY ? 'tiny' : 'full',
       setup: {
         dataset: DATASET,
