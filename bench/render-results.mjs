@@ -156,6 +156,24 @@ const TABLES = {
         ]),
       )}\n\n${j.protocol.data}; ${j.protocol.estimator}; ± one standard error over the test images. ${machine(j)}.`,
   ],
+  'conv-quality': [
+    'conv-quality',
+    (j) => {
+      const lpc = j.settings.lpc;
+      const at = (model, updates) => j.rows.find((r) => r.model === model && r.updates === updates);
+      const updates = [...new Set(j.rows.map((r) => r.updates))].sort((a, b) => a - b);
+      const d = j.setup.distance;
+      const m = j.machine;
+      const loads = j.rows.map((r) => r.loadAverage[0]);
+      return `${table(
+        ['updates', 'VAE fd', 'LPC fd', 'VAE training s', 'LPC training s', 'VAE decoder passes, millions', 'LPC decoder passes, millions'],
+        updates.map((u) => {
+          const [v, l] = [at('vae', u), at('lpc', u)];
+          return [String(u), v.fd.toFixed(2), l.fd.toFixed(2), v.trainSeconds.toFixed(0), l.trainSeconds.toFixed(0), (v.decoderPasses / 1e6).toFixed(2), (l.decoderPasses / 1e6).toFixed(2)];
+        }),
+      )}\n\nLPC: ${lpc.init === 'encoder' ? `amortised (${lpc.objective} encoder objective)` : 'from the prior'}, ${lpc.precond}${lpc.momentum ? '+momentum' : ''}, T = ${lpc.T}, eta = ${lpc.eta}, the decoder's gradient at the last state (${at('lpc', updates[0]).decoderPassesPerImage} decoder passes per image per update; the VAE 1). fd: ${d.network}, ${d.real} against ${d.samples}; ${d.note}. Two sets of real images score ${d.floor.fd.toFixed(2)} (${d.floor.what}). ${m.cpu}, ${m.cores} cores (shared; load average ${Math.min(...loads)} to ${Math.max(...loads)} at the evaluation points), Node ${m.node}, onnxruntime-node ${m.onnxruntimeNode}, ${m.date.slice(0, 16).replace('T', ' ')} UTC; ${j.seconds.toFixed(0)} s in all.`;
+    },
+  ],
   'evidence:selection': ['evidence', (j) => renderSelection(j)],
   'evidence:comparisons': ['evidence', (j) => renderComparisons(j)],
   'evidence:k': ['evidence', (j) => renderKConvergence(j)],
