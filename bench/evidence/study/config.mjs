@@ -47,7 +47,7 @@ export const DISPERSION_IMAGES = TINY ? 4 : 100;
 
 /**
  * The LPC grid. Stage A: amortised LPC (Jeffreys encoder objective, the previous study's best kind), T = 20,
- * every preconditioner (adam without and with momentum, rmsprop) at every step size. Stage B, at stage A's best
+ * every preconditioner (adam without and with momentum, rmsprop) at every step size of its grid. Stage B, at stage A's best
  * preconditioner and step size: T = 5, the forward and reverse encoder objectives, and LPC from the prior.
  */
 export const LPC_PRECONDITIONERS = [
@@ -56,11 +56,21 @@ export const LPC_PRECONDITIONERS = [
   { precond: 'adam', momentum: true },
 ];
 export const LPC_ETAS = TINY ? [0.1, 0.3] : [0.1, 0.3, 1];
+/**
+ * With momentum (beta1 0.9) a step moves about eta / (1 - beta1) = 10 eta once the first moment has built up, so
+ * the grid also reaches down to a tenth of the others' step sizes.
+ */
+export const LPC_MOMENTUM_ETAS = TINY ? [0.03] : [0.01, 0.03];
+/** The step sizes of a preconditioner's grid. */
+export const lpcEtas = (p) => (p.momentum ? [...LPC_MOMENTUM_ETAS, ...LPC_ETAS] : LPC_ETAS);
 export const LPC_STAGE_B = TINY ? [{ T: 5 }] : [{ T: 5 }, { objective: 'forward' }, { objective: 'reverse' }, { init: 'prior' }];
-/** The VAE's tuning budget: the same number of runs as the LPC grid, spent on Adam's learning rate (log grid). */
+/**
+ * The VAE's tuning budget: as many runs as LPC's whole selection, spent on Adam's learning rate, from 1e-4 up in
+ * steps of 10^(1/6).
+ */
 export function vaeLearningRates() {
-  const runs = LPC_PRECONDITIONERS.length * LPC_ETAS.length + LPC_STAGE_B.length;
-  return Array.from({ length: runs }, (_, i) => Number((1e-4 * 10 ** ((2 * i) / (runs - 1))).toPrecision(3)));
+  const runs = LPC_PRECONDITIONERS.reduce((n, p) => n + lpcEtas(p).length, 0) + LPC_STAGE_B.length;
+  return Array.from({ length: runs }, (_, i) => Number((1e-4 * 10 ** (i / 6)).toPrecision(3)));
 }
 export const LPC_LR = 1e-3;
 

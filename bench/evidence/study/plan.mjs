@@ -19,7 +19,7 @@ import path from 'node:path';
 import {
   decoderPassesPerUpdate,
   FINAL_EPOCHS,
-  LPC_ETAS,
+  lpcEtas,
   LPC_PRECONDITIONERS,
   LPC_STAGE_B,
   lpcSpec,
@@ -60,7 +60,7 @@ const selectionJob = (spec) => ({ spec, split: 'validation', at: [SELECT_EPOCHS 
 
 export function stageASpecs(dataset) {
   const specs = [];
-  for (const p of LPC_PRECONDITIONERS) for (const eta of LPC_ETAS) specs.push(lpcSpec(dataset, { ...p, eta }));
+  for (const p of LPC_PRECONDITIONERS) for (const eta of lpcEtas(p)) specs.push(lpcSpec(dataset, { ...p, eta }));
   return specs;
 }
 
