@@ -189,7 +189,7 @@ function renderSelection(j) {
   const cell = (d, l) => {
     const c = d.selection.candidates.find((x) => x.label === l);
     if (c === undefined) return '—';
-    const text = Number.isFinite(c.validationNll) ? nats(c.validationNll) : 'diverged';
+    const text = Number.isFinite(c.validationNll) ? nats(c.validationNll) : c.status === 'degenerate' ? 'degenerate (an encoder sigma below e^-40)' : (c.status ?? 'failed');
     return l === d.selection.lpc.label || l === d.selection.vae.label ? `**${text}**` : text;
   };
   const d0 = j.datasets[0].selection;

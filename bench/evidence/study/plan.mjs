@@ -43,13 +43,13 @@ export function readRun(id) {
   return { start: lines.find((l) => l.type === 'start'), evals: lines.filter((l) => l.type === 'eval'), done: lines.find((l) => l.type === 'done') };
 }
 
-/** A run counts as finished unless it failed for a reason other than divergence. */
+/** A run counts as finished unless it failed for a reason other than divergence or a degenerate model. */
 export function isFinished(id) {
   const run = readRun(id);
   return run !== null && run.done !== undefined && run.done.status !== 'error';
 }
 
-/** The final declared-proposal NLL of a finished run (Infinity when it diverged). */
+/** The final declared-proposal NLL of a finished run (Infinity when it diverged or is degenerate). */
 export function finalNll(id) {
   const run = readRun(id);
   if (run === null || run.done?.status !== 'ok' || run.evals.length === 0) return Infinity;
@@ -89,7 +89,7 @@ export const selectBJobs = (dataset) => stageBSpecs(dataset).map(selectionJob);
 export function selection(dataset) {
   const lpcCandidates = [...stageASpecs(dataset), ...stageBSpecs(dataset)];
   const vaeCandidates = vaeSelectionSpecs(dataset);
-  const row = (spec) => ({ id: runId(spec), spec, validationNll: finalNll(runId(spec)) });
+  const row = (spec) => ({ id: runId(spec), spec, validationNll: finalNll(runId(spec)), status: readRun(runId(spec))?.done?.status ?? null });
   const lpc = best(lpcCandidates);
   const vae = best(vaeCandidates);
   return { lpc: lpc.spec, vae: vae.spec, candidates: [...lpcCandidates, ...vaeCandidates].map(row) };

@@ -168,7 +168,13 @@ function datasetEntry(dataset) {
       vae: { id: runId(chosen.vae), label: label(chosen.vae), spec: chosen.vae },
       declaredProposal: chosen.declaredProposal,
       decidedAt: chosen.time,
-      candidates: chosen.candidates.map((c) => ({ id: c.id, label: label(c.spec), algo: c.spec.algo, validationNll: round(c.validationNll) })),
+      candidates: chosen.candidates.map((c) => ({
+        id: c.id,
+        label: label(c.spec),
+        algo: c.spec.algo,
+        validationNll: Number.isFinite(c.validationNll) ? round(c.validationNll) : null,
+        status: readRun(c.id)?.done?.status ?? null,
+      })),
     },
     timing:
       timing === null

@@ -1,7 +1,8 @@
 /**
  * One run of the validated study: trains a spec (config.mjs) and evaluates it at the given update counts, on
  * the validation copy (selection) or on the test copy (final runs), writing JSON lines to runs/<id>.partial.jsonl,
- * renamed to runs/<id>.jsonl when the run ends (finished, diverged or failed: a finished file is not run again).
+ * renamed to runs/<id>.jsonl when the run ends (finished, diverged, degenerate or failed; only a failed one is run
+ * again).
  * Final runs keep their networks as ONNX under models/<id>/ for the K-convergence and dispersion steps.
  *
  * Lines: {type: 'start', spec, ...}, {type: 'eval', updates, trainSeconds, mean, perImage?, ...} per point,
@@ -60,7 +61,11 @@ try {
       lossCount++;
       if (at.includes(e.update)) {
         const model = { decoder: trainer.exportDecoder(), encoder: trainer.exportEncoder() };
-        const r = await perImageNll(model, images, evalOptions);
+        const r = await perImageNll(model, images, evalOptions).catch((error) => {
+          // A proposal the estimator refuses (an encoder sigma below e^-40) means a degenerate model, not a broken run.
+          if (error?.code === 'LPC_INVALID_ARGUMENT' && /proposal\./.test(error.message)) throw Object.assign(new Error(error.message), { code: 'DEGENERATE' });
+          throw error;
+        });
         const K = r.kLadder[0];
         const mean = Object.fromEntries(Object.entries(r.mean).map(([kind, byK]) => [kind, byK[K]]));
         const perImage = split === 'test' ? Object.fromEntries(Object.entries(r.perImage).map(([kind, byK]) => [kind, byK[K].map((v) => Number(v.toFixed(4)))])) : undefined;
@@ -92,7 +97,7 @@ try {
     if (encoder !== null) writeFileSync(path.join(dir, 'encoder.onnx'), encoder);
   }
 } catch (error) {
-  status = error?.code === 'LPC_DIVERGED' || error?.code === 'NONFINITE' ? 'diverged' : 'error';
+  status = error?.code === 'LPC_DIVERGED' || error?.code === 'NONFINITE' ? 'diverged' : error?.code === 'DEGENERATE' ? 'degenerate' : 'error';
   message = `${error?.code ?? ''} ${error?.message ?? error}`.trim();
   console.error(`${id}: ${status}: ${message}`);
 } finally {
