@@ -275,7 +275,7 @@ function buildConfig(merged: GivenConfig, parts: ConfigParts): TrainConfig {
     likelihood: likelihood.kind,
     sigma: likelihood.kind === 'bernoulli' ? null : (merged.sigma ?? 'optimal'),
     batch,
-    lr: merged.lr ?? TRAIN_DEFAULTS.lr,
+    lr: merged.lr ?? TRAIN_DEFAULTS.lr[parts.algo],
     seed: merged.seed ?? '0',
     ...(parts.lpc ?? NO_LPC),
     evalEvery: merged.evalEvery ?? defaultEvalEvery,
