@@ -211,6 +211,7 @@ function renderComparisons(j) {
       `**${pm(c.diff, c.seDiff)}**`,
       `${c.seedSpread.min.toFixed(2)} … ${c.seedSpread.max.toFixed(2)}`,
       c.encoderProposal === null ? '—' : pm(c.encoderProposal.diff, c.encoderProposal.seDiff),
+      (j.conclusions ?? []).find((x) => x.dataset === d.name && x.axis === c.axis)?.favours ?? '—',
     ]),
   );
   const timing = j.datasets
@@ -218,7 +219,7 @@ function renderComparisons(j) {
     .map((d) => `${d.name} ${d.timing.lpcMsPerUpdate.toFixed(1)} against ${d.timing.vaeMsPerUpdate.toFixed(1)} ms (LPC / VAE ${range(d.timing.lpcOverVae, ratio)})`)
     .join('; ');
   const f = j.datasets[0].final;
-  return `${table(['dataset', 'axis', 'updates LPC / VAE', 'LPC NLL', 'VAE NLL', 'LPC - VAE ± paired SE', 'per-seed differences', 'same, encoder proposal'], rows)}\n\nNats per image on the first ${f.testImages} test images, K = ${f.K}, the declared proposal (Langevin-refined from the encoder), seeds ${j.datasets[0].comparisons[0]?.seeds ?? 0} per model, paired by seed. Seconds per update, side by side, one thread: ${timing}. ${machine(j)}.`;
+  return `${table(['dataset', 'axis', 'updates LPC / VAE', 'LPC NLL', 'VAE NLL', 'LPC - VAE ± paired SE', 'per-seed differences', 'same, encoder proposal', 'favours'], rows)}\n\nNats per image on the first ${f.testImages} test images, K = ${f.K}, the declared proposal (Langevin-refined from the encoder), seeds ${j.datasets[0].comparisons[0]?.seeds ?? 0} per model, paired by seed; a comparison favours the lower NLL when the difference exceeds two paired standard errors and every seed agrees in sign. Seconds per update, side by side, one thread: ${timing}. ${machine(j)}.`;
 }
 
 /** The LPC - VAE difference as K grows (nested estimates on the same images). */
