@@ -156,24 +156,8 @@ const TABLES = {
         ]),
       )}\n\n${j.protocol.data}; ${j.protocol.estimator}; ± one standard error over the test images. ${machine(j)}.`,
   ],
-  'conv-quality': [
-    'conv-quality',
-    (j) => {
-      const lpc = j.settings.lpc;
-      const at = (model, updates) => j.rows.find((r) => r.model === model && r.updates === updates);
-      const updates = [...new Set(j.rows.map((r) => r.updates))].sort((a, b) => a - b);
-      const d = j.setup.distance;
-      const m = j.machine;
-      const loads = j.rows.map((r) => r.loadAverage[0]);
-      return `${table(
-        ['updates', 'VAE fd', 'LPC fd', 'VAE training s', 'LPC training s', 'VAE decoder passes, millions', 'LPC decoder passes, millions'],
-        updates.map((u) => {
-          const [v, l] = [at('vae', u), at('lpc', u)];
-          return [String(u), v.fd.toFixed(2), l.fd.toFixed(2), v.trainSeconds.toFixed(0), l.trainSeconds.toFixed(0), (v.decoderPasses / 1e6).toFixed(2), (l.decoderPasses / 1e6).toFixed(2)];
-        }),
-      )}\n\nLPC: ${lpc.init === 'encoder' ? `amortised (${lpc.objective} encoder objective)` : 'from the prior'}, ${lpc.precond}${lpc.momentum ? '+momentum' : ''}, T = ${lpc.T}, eta = ${lpc.eta}, the decoder's gradient at the last state (${at('lpc', updates[0]).decoderPassesPerImage} decoder passes per image per update; the VAE 1). fd: ${d.network}, ${d.real} against ${d.samples}; ${d.note}. Two sets of real images score ${d.floor.fd.toFixed(2)} (${d.floor.what}). ${m.cpu}, ${m.cores} cores (shared; load average ${Math.min(...loads)} to ${Math.max(...loads)} at the evaluation points), Node ${m.node}, onnxruntime-node ${m.onnxruntimeNode}, ${m.date.slice(0, 16).replace('T', ' ')} UTC; ${j.seconds.toFixed(0)} s in all.`;
-    },
-  ],
+  'conv-quality': ['conv-quality', (j) => renderConvQuality(j)],
+  'conv-quality:t20': ['conv-quality-t20', (j) => renderConvQuality(j)],
   'evidence:selection': ['evidence', (j) => renderSelection(j)],
   'evidence:comparisons': ['evidence', (j) => renderComparisons(j)],
   'evidence:k': ['evidence', (j) => renderKConvergence(j)],
@@ -261,6 +245,23 @@ function renderDispersion(j) {
   const t = any.settings.training;
   const m = any.settings.reference;
   return `${table(['posteriors of', 'variance ratio, median [p10, p90]', 'median ratio by reference-variance quartile (stiffest first)', 'ratio > 2 / < 0.5', 'mean offset (reference sd)', 'MALA acceptance', 'MALA split-R-hat, median', 'MALA ESS, median'], rows)}\n\nThe first ${any.settings.images} test images, every latent dimension. Training sampler: ${t.chains} chains per image of ${t.sampler.toUpperCase()}, T = ${t.steps}, eta ${t.stepSize}, ${t.preconditioner}${t.momentum ? ' with momentum' : ''}, from the encoder's q (the selected LPC's settings, on both models); the ratio is its per-dimension variance at z_T over the reference's. Reference: MALA, ${m.chains} chains per image from the encoder's q with sigma doubled, ${m.preconditioner} frozen with the step size after ${m.warmup} warm-up steps adapted toward ${m.targetAccept} acceptance, ${m.keptSteps} kept steps thinned by ${m.thin}. An exact sampler with as many chains would show a median ratio of ${r2(f.varianceRatio.median)} [${r2(f.varianceRatio.p10)}, ${r2(f.varianceRatio.p90)}], ${(100 * f.varianceRatio.above2).toFixed(1)}% above 2, ${(100 * f.varianceRatio.below0_5).toFixed(1)}% below 0.5 and a median offset of ${r2(f.meanOffset.median)} (sampling noise alone).`;
+}
+
+/** Fréchet distance of both models' samples against updates, with their seconds and decoder passes. */
+function renderConvQuality(j) {
+  const lpc = j.settings.lpc;
+  const at = (model, updates) => j.rows.find((r) => r.model === model && r.updates === updates);
+  const updates = [...new Set(j.rows.map((r) => r.updates))].sort((a, b) => a - b);
+  const d = j.setup.distance;
+  const m = j.machine;
+  const loads = j.rows.map((r) => r.loadAverage[0]);
+  return `${table(
+    ['updates', 'VAE fd', 'LPC fd', 'VAE training s', 'LPC training s', 'VAE decoder passes, millions', 'LPC decoder passes, millions'],
+    updates.map((u) => {
+      const [v, l] = [at('vae', u), at('lpc', u)];
+      return [String(u), v.fd.toFixed(2), l.fd.toFixed(2), v.trainSeconds.toFixed(0), l.trainSeconds.toFixed(0), (v.decoderPasses / 1e6).toFixed(2), (l.decoderPasses / 1e6).toFixed(2)];
+    }),
+  )}\n\nLPC: ${lpc.init === 'encoder' ? `amortised (${lpc.objective} encoder objective)` : 'from the prior'}, ${lpc.precond}${lpc.momentum ? '+momentum' : ''}, T = ${lpc.T}, eta = ${lpc.eta}, the decoder's gradient at the last state (${at('lpc', updates[0]).decoderPassesPerImage} decoder passes per image per update; the VAE 1). fd: ${d.network}, ${d.real} against ${d.samples}; ${d.note}. Two sets of real images score ${d.floor.fd.toFixed(2)} (${d.floor.what}). ${m.cpu}, ${m.cores} cores (shared; load average ${Math.min(...loads)} to ${Math.max(...loads)} at the evaluation points), Node ${m.node}, onnxruntime-node ${m.onnxruntimeNode}, ${m.date.slice(0, 16).replace('T', ' ')} UTC; ${j.seconds.toFixed(0)} s in all.`;
 }
 
 /** Rewrites every generated table whose results file exists; returns the IDs rewritten. */

@@ -13,8 +13,8 @@
  * one thread. LPC's settings (init, encoder objective, preconditioner, T, eta) come from --settings, a JSON
  * file or JSON text with the keys of lpcSpec in ./config.mjs; the decoder's gradient is taken at the last state.
  *
- * Run: npx tsc -p tsconfig.json && node bench/evidence/study/conv-quality.mjs [--settings FILE|JSON]
- * Writes bench/results/conv-quality.json. CONV_SCALE=tiny (64 training images, 64 images per distance, 20
+ * Run: npx tsc -p tsconfig.json && node bench/evidence/study/conv-quality.mjs [--settings FILE|JSON] [--out NAME]
+ * Writes bench/results/conv-quality.json (or NAME.json). CONV_SCALE=tiny (64 training images, 64 images per distance, 20
  * updates) checks the pipeline and writes bench/out/conv-quality-tiny.json instead.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,10 @@ const NET = { latentDim: 32, imageShape: [1, 28, 28] };
 const LIKELIHOOD = { kind: 'discretized', sigma: { mode: 'optimal' } };
 const DEFAULT_SETTINGS = { init: 'encoder', objective: 'jeffreys', precond: 'rmsprop', momentum: false, T: 5, eta: 0.3 };
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS);
-const RESULTS = TINY ? path.join(REPO, 'bench/out/conv-quality-tiny.json') : path.join(REPO, 'bench/results/conv-quality.json');
+/** --out NAME: results go to bench/results/NAME.json (default conv-quality), so that runs with other settings sit beside each other. */
+const OUT_NAME = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : 'conv-quality';
+if (!/^conv-quality[\w-]*$/.test(OUT_NAME)) throw new Error(`--out: a name starting conv-quality (letters, digits, - and _); got ${OUT_NAME}`);
+const RESULTS = TINY ? path.join(REPO, `bench/out/${OUT_NAME}-tiny.json`) : path.join(REPO, `bench/results/${OUT_NAME}.json`);
 
 /** --settings: a JSON file's path or JSON text, over the defaults; unknown keys are refused. */
 function readSettings() {
