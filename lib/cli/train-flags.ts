@@ -160,7 +160,16 @@ export const TRAIN_FLAGS = [
   row({ key: 'likelihood', flag: '--likelihood', arg: 'kind', parse: choice(['bernoulli', 'gaussian', 'discretized'] as const), algos: 'all', resumable: false, help: 'likelihood' }),
   row({ key: 'sigma', flag: '--sigma', arg: 'sigma', parse: text, algos: 'all', resumable: false, help: 'likelihood' }),
   row({ key: 'batch', flag: '--batch', arg: 'B', parse: int(1), default: String(D.batch), algos: 'all', resumable: false, help: 'minibatch size' }),
-  row({ key: 'lr', flag: '--lr', arg: 'rate', parse: positive, default: `${D.lr.lpc} for lpc, ${D.lr.vae} for vae`, algos: 'all', resumable: false, help: 'Adam learning rate of decoder and encoder' }),
+  row({
+    key: 'lr',
+    flag: '--lr',
+    arg: 'rate',
+    parse: positive,
+    default: `${D.lr.lpc} for lpc, ${D.lr.vae} for vae`,
+    algos: 'all',
+    resumable: false,
+    help: 'Adam learning rate of decoder and encoder',
+  }),
   row({
     key: 'seed',
     flag: '--seed',
