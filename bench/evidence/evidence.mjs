@@ -8,12 +8,12 @@
  *      EVIDENCE_SCALE=tiny node bench/evidence/evidence.mjs   (the whole pipeline in a minute or two, into bench/out/evidence-tiny/)
  *      EVIDENCE_JOBS=1 ...   (one run at a time)
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { costKey, JOBS, OUT_DIR, runId } from './config.mjs';
+import { runNode, runPool } from './run-files.mjs';
 import { fullEvalIds, isFinished, lateSpecs, mainSpecs, readFull, seedSpecs, sweepChoice, sweepSpecs } from './plan.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,22 +22,10 @@ const log = (text) => console.log(`[${new Date().toISOString().slice(11, 19)}] $
 /** The driver's own record (phases with their times and load), for the summary's total machine time. */
 const record = (line) => appendFileSync(path.join(OUT_DIR, 'driver.jsonl'), `${JSON.stringify({ ...line, time: new Date().toISOString(), loadavg: os.loadavg() })}\n`);
 
-/** Runs `node script ...args` with the output going to this process's; resolves with its exit code. */
-function child(script, args, env = {}) {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(here, script), ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
-    p.on('exit', (code) => resolve(code ?? 1));
-  });
-}
-
+/** Runs one of this folder's scripts in its own process; resolves with its exit code. */
+const child = (script, args, env = {}) => runNode(path.join(here, script), args, env);
 /** Runs the jobs (functions returning promises) at most JOBS at a time. */
-async function pool(jobs) {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]();
-  };
-  await Promise.all(Array.from({ length: Math.min(JOBS, jobs.length) }, worker));
-}
+const pool = (jobs) => runPool(jobs, JOBS);
 
 async function runPhase(name, specs) {
   const todo = specs.filter((s) => !isFinished(runId(s)));

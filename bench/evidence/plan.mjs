@@ -15,18 +15,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hasEnded, lastNll, readRunFile } from './run-files.mjs';
 import { EXTRA_SEEDS, lpcSpec, OUT_DIR, runId, SWEEP_EPOCHS, SWEEP_ETAS, SWEEP_NONE_ETAS, SWEEP_RMSPROP_ETAS, vaeSpec } from './config.mjs';
 
 /** The lines of a finished run, or null. */
-export function readRun(id) {
-  const file = path.join(OUT_DIR, 'runs', `${id}.jsonl`);
-  if (!existsSync(file)) return null;
-  const lines = readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  return { start: lines.find((l) => l.type === 'start'), evals: lines.filter((l) => l.type === 'eval'), done: lines.find((l) => l.type === 'done') };
-}
+export const readRun = (id) => readRunFile(OUT_DIR, id);
 
 /** The full-test-set line of a run, or null. */
 export function readFull(id) {
@@ -34,18 +27,11 @@ export function readFull(id) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8').trim()) : null;
 }
 
-/** A run counts as finished unless it failed for a reason other than divergence (then it is run again). */
-export function isFinished(id) {
-  const run = readRun(id);
-  return run !== null && run.done !== undefined && run.done.status !== 'error';
-}
+/** Whether a run has ended for good (run-files.mjs hasEnded). */
+export const isFinished = (id) => hasEnded(readRun(id));
 
-/** The final NLL of a finished run (Infinity when it diverged or has no evaluation). */
-export function finalNll(id) {
-  const run = readRun(id);
-  if (run === null || run.done?.status !== 'ok' || run.evals.length === 0) return Infinity;
-  return run.evals[run.evals.length - 1].nll;
-}
+/** The final NLL of a run (Infinity when it diverged, is degenerate or has no evaluation). */
+export const finalNll = (id) => lastNll(readRun(id));
 
 export function sweepSpecs() {
   const specs = [];

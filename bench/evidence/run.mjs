@@ -10,21 +10,19 @@
  *
  * Run: node bench/evidence/run.mjs '<spec as JSON>'   (the driver, evidence.mjs, does this)
  */
-import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LpcTrainer, setThreads, VaeTrainer } from '../../dist/index.js';
 import { BATCH, evalPoints, OUT_DIR, passesPerUpdate, runId, trainerOptions, TEST_SUBSET } from './config.mjs';
 import { evidenceData } from './data.mjs';
 import { testNll } from './evaluate.mjs';
+import { openRunLog } from './run-files.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 const id = runId(spec);
-const runsDir = path.join(OUT_DIR, 'runs');
-const partial = path.join(runsDir, `${id}.partial.jsonl`);
-mkdirSync(runsDir, { recursive: true });
-writeFileSync(partial, '');
-const write = (line) => appendFileSync(partial, `${JSON.stringify(line)}\n`);
+const log = openRunLog(OUT_DIR, id);
+const write = log.write;
 
 setThreads(1);
 const { train, subset } = evidenceData();
@@ -103,7 +101,5 @@ try {
   await trainer.dispose();
 }
 write({ type: 'done', status, message, updates: trainer.updates, trainSeconds, updateSeconds, restarts, droppedChains: dropped, loadavg: os.loadavg(), time: new Date().toISOString() });
-const final = path.join(runsDir, `${id}.jsonl`);
-rmSync(final, { force: true });
-renameSync(partial, final);
+log.finish();
 if (status === 'error') process.exitCode = 1;

@@ -14,6 +14,7 @@ import { LpcTrainer, setThreads, VaeTrainer } from '../../dist/index.js';
 import { BATCH, costKey, OUT_DIR, passesPerUpdate, TINY, trainerOptions } from './config.mjs';
 import { evidenceData } from './data.mjs';
 import { median, spread } from '../stats.mjs';
+import { interleavedSecondsPerUpdate } from './run-files.mjs';
 
 const ROUNDS = TINY ? 2 : 7;
 const UPDATES = TINY ? 2 : 10;
@@ -22,22 +23,17 @@ setThreads(1);
 const { train } = evidenceData();
 const loadStart = os.loadavg();
 
-const cases = [];
-for (const spec of specs) {
-  const trainer = spec.algo === 'vae' ? await VaeTrainer.create(trainerOptions(spec)) : await LpcTrainer.create(trainerOptions(spec));
-  // Warm-up: the first updates allocate and let onnxruntime settle.
-  for await (const _ of trainer.run({ data: train, batchSize: BATCH, updates: 2, dropLast: true }));
-  cases.push({ spec, trainer, perRound: [] });
-}
-for (let round = 0; round < ROUNDS; round++) {
-  for (const c of cases) {
-    const target = c.trainer.updates + UPDATES;
-    const t0 = performance.now();
-    for await (const _ of c.trainer.run({ data: train, batchSize: BATCH, updates: target, dropLast: true }));
-    c.perRound.push((performance.now() - t0) / 1000 / UPDATES);
-  }
-  console.log(`timing round ${round + 1}/${ROUNDS}, load ${os.loadavg()[0].toFixed(2)}`);
-}
+const trainers = [];
+for (const spec of specs) trainers.push(spec.algo === 'vae' ? await VaeTrainer.create(trainerOptions(spec)) : await LpcTrainer.create(trainerOptions(spec)));
+// Warm-up: the first updates allocate and let onnxruntime settle.
+const perRound = await interleavedSecondsPerUpdate(trainers, train, {
+  rounds: ROUNDS,
+  updates: UPDATES,
+  warmup: 2,
+  batchSize: BATCH,
+  onRound: (round) => console.log(`timing round ${round + 1}/${ROUNDS}, load ${os.loadavg()[0].toFixed(2)}`),
+});
+const cases = specs.map((spec, i) => ({ spec, trainer: trainers[i], perRound: perRound[i] }));
 const vae = cases[0].perRound;
 const rows = cases.map((c) => {
   const ratios = c.perRound.map((s, r) => s / vae[r]);

@@ -14,8 +14,7 @@
  *    one whose decoder passes equal the VAE's whole run.
  * 6. k-convergence and dispersion of seed 1's final models.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { hasEnded, lastNll, readRunFile } from '../run-files.mjs';
 import {
   decoderPassesPerUpdate,
   FINAL_EPOCHS,
@@ -33,28 +32,13 @@ import {
 } from './config.mjs';
 
 /** The lines of a finished run, or null. */
-export function readRun(id) {
-  const file = path.join(OUT_DIR, 'runs', `${id}.jsonl`);
-  if (!existsSync(file)) return null;
-  const lines = readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  return { start: lines.find((l) => l.type === 'start'), evals: lines.filter((l) => l.type === 'eval'), done: lines.find((l) => l.type === 'done') };
-}
+export const readRun = (id) => readRunFile(OUT_DIR, id);
 
-/** A run counts as finished unless it failed for a reason other than divergence or a degenerate model. */
-export function isFinished(id) {
-  const run = readRun(id);
-  return run !== null && run.done !== undefined && run.done.status !== 'error';
-}
+/** Whether a run has ended for good (run-files.mjs hasEnded). */
+export const isFinished = (id) => hasEnded(readRun(id));
 
-/** The final declared-proposal NLL of a finished run (Infinity when it diverged or is degenerate). */
-export function finalNll(id) {
-  const run = readRun(id);
-  if (run === null || run.done?.status !== 'ok' || run.evals.length === 0) return Infinity;
-  return run.evals[run.evals.length - 1].nll;
-}
+/** The final NLL of a run (Infinity when it diverged, is degenerate or has no evaluation). */
+export const finalNll = (id) => lastNll(readRun(id));
 
 const selectionJob = (spec) => ({ spec, split: 'validation', at: [SELECT_EPOCHS * UPDATES_PER_EPOCH] });
 

@@ -8,12 +8,12 @@
  *      node bench/evidence/study/study.mjs --dataset mnist [--jobs 2]   (one dataset; two can run side by side)
  *      STUDY_SCALE=tiny ... (the whole pipeline in a few minutes, into bench/out/study-tiny/)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATASETS, DISPERSION_IMAGES, OUT_DIR, runId, SEEDS } from './config.mjs';
+import { runNode, runPool } from '../run-files.mjs';
 import { finalJobs, finalSpec, isFinished, selectAJobs, selectBJobs, selection } from './plan.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,20 +25,10 @@ let dataset = null;
 const log = (text) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${dataset}: ${text}`);
 const file = (name) => path.join(OUT_DIR, `${dataset}-${name}`);
 
-function child(script, args) {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(here, script), ...args], { stdio: 'inherit' });
-    p.on('exit', (code) => resolve(code ?? 1));
-  });
-}
-
-async function pool(tasks) {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) await tasks[next++]();
-  };
-  await Promise.all(Array.from({ length: Math.min(JOBS, tasks.length) }, worker));
-}
+/** Runs one of this folder's scripts in its own process; resolves with its exit code. */
+const child = (script, args) => runNode(path.join(here, script), args);
+/** Runs the tasks at most JOBS at a time. */
+const pool = (tasks) => runPool(tasks, JOBS);
 
 async function runJobs(phase, jobs) {
   const todo = jobs.filter((j) => !isFinished(runId(j.spec)));

@@ -11,6 +11,7 @@ import { LpcTrainer, setThreads, VaeTrainer } from '../../../dist/index.js';
 import { median, spread } from '../../stats.mjs';
 import { BATCH, TINY, trainerOptions } from './config.mjs';
 import { studyData } from './data.mjs';
+import { interleavedSecondsPerUpdate } from '../run-files.mjs';
 
 const ROUNDS = TINY ? 2 : 7;
 const UPDATES = TINY ? 2 : 20;
@@ -19,20 +20,10 @@ const out = process.argv[3];
 setThreads(1);
 const { train } = studyData(specs[0].dataset);
 const loadStart = os.loadavg();
-const cases = [];
-for (const spec of specs) {
-  const trainer = spec.algo === 'vae' ? await VaeTrainer.create(trainerOptions(spec)) : await LpcTrainer.create(trainerOptions(spec));
-  for await (const _ of trainer.run({ data: train, batchSize: BATCH, updates: 3, dropLast: true }));
-  cases.push({ spec, trainer, perRound: [] });
-}
-for (let round = 0; round < ROUNDS; round++) {
-  for (const c of cases) {
-    const target = c.trainer.updates + UPDATES;
-    const t0 = performance.now();
-    for await (const _ of c.trainer.run({ data: train, batchSize: BATCH, updates: target, dropLast: true }));
-    c.perRound.push((performance.now() - t0) / 1000 / UPDATES);
-  }
-}
+const trainers = [];
+for (const spec of specs) trainers.push(spec.algo === 'vae' ? await VaeTrainer.create(trainerOptions(spec)) : await LpcTrainer.create(trainerOptions(spec)));
+const perRound = await interleavedSecondsPerUpdate(trainers, train, { rounds: ROUNDS, updates: UPDATES, warmup: 3, batchSize: BATCH });
+const cases = specs.map((spec, i) => ({ spec, trainer: trainers[i], perRound: perRound[i] }));
 for (const c of cases) await c.trainer.dispose();
 const [vae, lpc] = cases;
 const ratio = spread(lpc.perRound.map((s, r) => s / vae.perRound[r]));

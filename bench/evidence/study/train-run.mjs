@@ -10,21 +10,19 @@
  *
  * Run: node bench/evidence/study/train-run.mjs '<{spec, split, at, keepModel}>'   (study.mjs does this)
  */
-import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LpcTrainer, setThreads, VaeTrainer } from '../../../dist/index.js';
 import { BATCH, decoderPassesPerUpdate, EVAL_SEED, OUT_DIR, runId, SELECT_EVAL_LANGEVIN, TEST_IMAGES, TEST_K, trainerOptions, VALIDATION_IMAGES, VALIDATION_K } from './config.mjs';
 import { firstImages, studyData } from './data.mjs';
 import { perImageNll } from './evaluate.mjs';
+import { openRunLog } from '../run-files.mjs';
 
 const { spec, split, at, keepModel } = JSON.parse(process.argv[2]);
 const id = runId(spec);
-const runsDir = path.join(OUT_DIR, 'runs');
-const partial = path.join(runsDir, `${id}.partial.jsonl`);
-mkdirSync(runsDir, { recursive: true });
-writeFileSync(partial, '');
-const write = (line) => appendFileSync(partial, `${JSON.stringify(line)}\n`);
+const log = openRunLog(OUT_DIR, id);
+const write = log.write;
 
 setThreads(1);
 const data = studyData(spec.dataset);
@@ -104,7 +102,5 @@ try {
   await trainer.dispose();
 }
 write({ type: 'done', status, message, updates: trainer.updates, trainSeconds, loadavg: os.loadavg(), time: new Date().toISOString() });
-const final = path.join(runsDir, `${id}.jsonl`);
-rmSync(final, { force: true });
-renameSync(partial, final);
+log.finish();
 if (status === 'error') process.exitCode = 1;
