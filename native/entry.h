@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "float_mode.h"
+
 namespace lpc {
 namespace js {
 
@@ -51,11 +53,14 @@ napi_value guarded(napi_env env, F&& body) {
   }
 }
 
-// A module-level function.
-template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
+// A module-level function, computing with subnormals handled by the process's policy like the methods below;
+// Raw is true only for the functions that read or set the thread's mode themselves.
+template <Napi::Value (*Fn)(const Napi::CallbackInfo&), bool Raw = false>
 napi_value function_entry(napi_env env, napi_callback_info cb) {
   return guarded(env, [&]() -> napi_value {
     Napi::CallbackInfo info(env, cb);
+    if (Raw) return Fn(info);
+    const FloatModeScope mode(flush_policy());
     return Fn(info);
   });
 }
@@ -66,11 +71,15 @@ void tag_instance(Napi::Env env, Napi::Object obj, const napi_type_tag& tag);
 bool has_tag(Napi::Env env, Napi::Value value, const napi_type_tag& tag);
 
 // A prototype method of class T: checks the receiver's tag and (unless Alive is false, as for dispose())
-// that the object is not disposed.
+// that the object is not disposed. The method computes with subnormal floats flushed to zero unless the
+// process's policy says keep (native/core/float_mode.h: optimiser moments and preconditioner states decay
+// into that range and would run a hundred times slower there), and the JavaScript thread gets its own mode
+// back on return.
 // T provides: static const napi_type_tag kTag; static constexpr const char* kName; void ensure_alive() const.
 template <class T, Napi::Value (T::*M)(const Napi::CallbackInfo&), bool Alive = true>
 napi_value method_entry(napi_env env, napi_callback_info cb) {
   return guarded(env, [&]() -> napi_value {
+    const FloatModeScope mode(flush_policy());
     Napi::CallbackInfo info(env, cb);
     if (!has_tag(info.Env(), info.This(), T::kTag)) {
       throw ArgTypeError(std::string(T::kName) + " method called on an object that is not a " + T::kName);

@@ -2,6 +2,8 @@
 //   setThreads(threads: integer in [1, 256]) -> undefined      getThreads() -> number      hardwareThreads() ->
 //   number copy(dst: Float32Array, src: Float32Array of the same length) -> undefined (the bandwidth reference)
 //   cudaStatus() -> { compiled, available, deviceCount, reason }
+//   setFlushDenormals(on: boolean) -> boolean (the calling thread's previous mode)   flushDenormals() -> boolean
+//   setDenormalPolicy(flush: boolean) -> undefined   denormalPolicy() -> boolean (true: flush)
 // Each throws TypeError or RangeError with code LPC_NATIVE for an argument of the wrong kind or range.
 #include <cstring>
 #include <thread>
@@ -10,6 +12,7 @@
 #include "args.h"
 #include "cuda_api.h"
 #include "entry.h"
+#include "float_mode.h"
 
 namespace lpc {
 
@@ -51,6 +54,23 @@ Napi::Value CudaStatus(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// setFlushDenormals(on): subnormal floats read and written as zero on the calling (JavaScript) thread, or not.
+// Returns the previous mode; lib/onnx/runtime.ts turns it on only while an onnxruntime run computes on it.
+Napi::Value SetFlushDenormals(const Napi::CallbackInfo& info) {
+  const bool on = boolean(info[0], "on");
+  return Napi::Boolean::New(info.Env(), set_flush_denormals(on));
+}
+
+Napi::Value FlushDenormals(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), flush_denormals()); }
+
+// setDenormalPolicy(flush): whether the addon's methods and functions flush subnormals, process-wide.
+Napi::Value SetDenormalPolicy(const Napi::CallbackInfo& info) {
+  set_flush_policy(boolean(info[0], "flush"));
+  return info.Env().Undefined();
+}
+
+Napi::Value DenormalPolicy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), flush_policy()); }
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
@@ -59,6 +79,10 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("hardwareThreads", function(env, "hardwareThreads", function_entry<HardwareThreads>));
   exports.Set("copy", function(env, "copy", function_entry<Copy>));
   exports.Set("cudaStatus", function(env, "cudaStatus", function_entry<CudaStatus>));
+  exports.Set("setFlushDenormals", function(env, "setFlushDenormals", function_entry<SetFlushDenormals, true>));
+  exports.Set("flushDenormals", function(env, "flushDenormals", function_entry<FlushDenormals, true>));
+  exports.Set("setDenormalPolicy", function(env, "setDenormalPolicy", function_entry<SetDenormalPolicy, true>));
+  exports.Set("denormalPolicy", function(env, "denormalPolicy", function_entry<DenormalPolicy, true>));
 }
 
 }  // namespace lpc

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { LpcError } from '../errors.js';
 import type { Model } from '../onnx/ir.js';
 import type { ParameterSet } from '../onnx/params.js';
-import { createSession } from '../onnx/runtime.js';
+import { createSession, runOrt } from '../onnx/runtime.js';
 
 /** Options of GraphRunner. */
 export interface GraphRunnerOptions {
@@ -53,7 +53,7 @@ export class GraphRunner<K extends string> {
     }
     let result: ort.InferenceSession.OnnxValueMapType;
     try {
-      result = await session.run(all, [...fetches]);
+      result = await runOrt(session, all, fetches);
     } catch (error) {
       throw new LpcError('LPC_INVALID_MODEL', `${this.owner}: onnxruntime failed running the ${kind} graph: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

@@ -195,6 +195,12 @@ export interface NativeBinding {
   cudaStatus(): NativeCudaStatus;
   /** memcpy split over the thread pool like the step: the memory-bandwidth reference of the benchmark. */
   copy(dst: Float32Array, src: Float32Array): void;
+  /** Sets whether the calling thread flushes subnormal floats to zero; returns the previous mode. */
+  setFlushDenormals(on: boolean): boolean;
+  flushDenormals(): boolean;
+  /** Whether the addon's own methods and functions flush subnormals (process-wide; default true). */
+  setDenormalPolicy(flush: boolean): void;
+  denormalPolicy(): boolean;
   readonly Rng: new (options: { seed: bigint; stream: bigint; device: NativeDevice }) => NativeRng;
   readonly Chains: new (options: NativeChainsOptions) => NativeChains;
   readonly Optimizer: new (params: readonly Float32Array[], options: NativeOptimizerOptions) => NativeOptimizer;

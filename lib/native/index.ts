@@ -12,6 +12,6 @@ export type { RngOptions, RngState } from './rng.js';
 export { Optimizer } from './optimizer.js';
 export type { OptimizerKind, OptimizerOptions, OptimizerState } from './optimizer.js';
 export { globalNorm, logSumExpRows, weightedMeanRows } from './reductions.js';
-export { cudaStatus, getThreads, hardwareThreads, setThreads } from './runtime.js';
-export type { CudaStatus } from './runtime.js';
+export { cudaStatus, getDenormals, getThreads, hardwareThreads, setDenormals, setThreads } from './runtime.js';
+export type { CudaStatus, DenormalPolicy } from './runtime.js';
 export type { NativeDevice as Device } from './binding.js';

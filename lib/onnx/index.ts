@@ -31,6 +31,6 @@ export { chooseDims, fixDims, formatSizes, openDims, sizedDims, type DimChoice, 
 export { checkGradients, type DirectionCheck, type GradCheckOptions, type GradCheckResult, type TensorCheck } from './check-grad.js';
 export type { CheckStatus, NodeCheck } from './check-grad-nodes.js';
 export { exportModel, type ParameterValues } from './export.js';
-export { createSession, fromOrt, runSession, toOrt, type SessionOptions } from './runtime.js';
+export { createSession, fromOrt, runOrt, runSession, toOrt, type SessionOptions } from './runtime.js';
 export { toFloat64 } from './precision.js';
 export { Mulberry32 } from './mulberry32.js';

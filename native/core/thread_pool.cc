@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "float_mode.h"
+
 namespace lpc {
 
 ThreadPool::ThreadPool(unsigned threads) { resize(threads); }
@@ -43,6 +45,8 @@ void ThreadPool::worker_loop() {
     wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
     if (quit_) return;
     seen = generation_;
+    // Compute with the caller's handling of subnormals, so that results do not depend on the thread count.
+    set_flush_denormals(flush_);
     // Take parts until none is left; the caller does the same.
     while (next_ < parts_) {
       const std::size_t part = next_++;
@@ -74,6 +78,7 @@ void ThreadPool::run(std::size_t parts, const std::function<void(std::size_t)>& 
   next_ = 0;
   finished_ = 0;
   error_ = nullptr;
+  flush_ = flush_denormals();
   ++generation_;
   wake_.notify_all();
   while (next_ < parts_) {

@@ -49,6 +49,7 @@ class ThreadPool {
   std::size_t parts_ = 0, next_ = 0, finished_ = 0;
   unsigned generation_ = 0;
   bool quit_ = false;
+  bool flush_ = false;  // the caller's subnormal mode for the current job (native/core/float_mode.h)
   std::exception_ptr error_;
   std::mutex run_mutex_;  // one job at a time
 };

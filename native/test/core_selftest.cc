@@ -1,6 +1,7 @@
 // CPU self-test of the numeric core, runnable with CMake alone (ctest): Philox known-answer vectors,
 // accuracy of the fast log/sin/cos and of Box-Muller against double-precision libm, equality of the tiled
-// and the one-element RNG paths, and thread-count independence of the step and of the gradient norm.
+// and the one-element RNG paths, thread-count independence of the step and of the gradient norm, and the
+// subnormal-flushing mode of native/core/float_mode.h.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "chains_core.h"
+#include "float_mode.h"
 #include "optim.h"
 #include "random.h"
 
@@ -101,6 +103,44 @@ void norm_thread_independence() {
   expect(sum_of_squares(one, t, len) == sum_of_squares(two, t, len), "sum of squares identical for 1 and 2 threads");
 }
 
+// The thread's mode flushes a subnormal product to zero inside a scope and keeps it outside; the scope restores
+// the mode it found, either way.
+void flush_denormals_mode() {
+  if (!float_mode_supported()) {
+    std::printf("skip subnormal mode: not supported on this CPU\n");
+    return;
+  }
+  const bool before = set_flush_denormals(false);
+  volatile float tiny = 1e-30f;
+  volatile float scale = 1e-10f;
+  expect(tiny * scale != 0.0f, "subnormal product kept without flushing");
+  {
+    const FloatModeScope scope(true);
+    expect(flush_denormals(), "scope turns flushing on");
+    expect(tiny * scale == 0.0f, "subnormal product flushed to zero inside the scope");
+  }
+  expect(!flush_denormals() && tiny * scale != 0.0f, "scope restores the mode it found (off)");
+  set_flush_denormals(true);
+  {
+    const FloatModeScope scope(false);
+    expect(!flush_denormals() && tiny * scale != 0.0f, "scope turns flushing off");
+  }
+  expect(flush_denormals(), "scope restores the mode it found (on)");
+
+  // The pool's workers compute with the caller's mode: every part of the job agrees, on and off.
+  ThreadPool pool(2);
+  std::vector<float> out(1 << 16);
+  for (const bool flush : {true, false}) {
+    set_flush_denormals(flush);
+    pool.parallel_for(out.size(), 1 << 10, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = tiny * scale;
+    });
+    const auto zeros = std::count(out.begin(), out.end(), 0.0f);
+    expect(flush ? zeros == static_cast<long>(out.size()) : zeros == 0, flush ? "pool workers flush with a flushing caller" : "pool workers keep subnormals with a keeping caller");
+  }
+  set_flush_denormals(before);
+}
+
 }  // namespace
 
 int main() {
@@ -109,6 +149,7 @@ int main() {
   normals_match_reference();
   step_thread_independence();
   norm_thread_independence();
+  flush_denormals_mode();
   std::printf("%d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;
 }
