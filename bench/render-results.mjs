@@ -102,6 +102,21 @@ const TABLES = {
         j.results.map((r) => [String(r.steps), range(r.ms), ms(r.lineMs)]),
       )}\n\nLine: ${ms(j.line.fixedMs)} ms + ${j.line.perStepMs.toFixed(3)} ms per step; the energy graph's run alone ${range(j.energyRunMs)} ms; overheadVsOrtRun ${ratio(j.overheadVsOrtRun)}. ${machine(j)}.`,
   ],
+  subnormals: [
+    'subnormals',
+    (j) =>
+      `${table(
+        ['case (one thread)', 'updates', 'first fifth ms: flush / keep', 'last fifth ms: flush / keep', 'speedupFromFlush (last fifth), median [min, max]', 'final loss: flush / keep'],
+        j.results.map((r) => [
+          r.label,
+          String(r.updates),
+          `${ms(r.flush.earlyMs.median)} / ${ms(r.keep.earlyMs.median)}`,
+          `${ms(r.flush.lateMs.median)} / ${ms(r.keep.lateMs.median)}`,
+          range(r.speedupFromFlush, ratio),
+          `${r.flush.finalLoss.toFixed(2)} / ${r.keep.finalLoss.toFixed(2)}`,
+        ]),
+      )}\n\n${machine(j)}; the two runs of a case alternate in chunks of ${j.chunk} updates; ${j.seconds.toFixed(0)} s in all.`,
+  ],
   memory: [
     'memory',
     (j) =>

