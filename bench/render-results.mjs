@@ -102,6 +102,14 @@ const TABLES = {
         j.results.map((r) => [String(r.steps), range(r.ms), ms(r.lineMs)]),
       )}\n\nLine: ${ms(j.line.fixedMs)} ms + ${j.line.perStepMs.toFixed(3)} ms per step; the energy graph's run alone ${range(j.energyRunMs)} ms; overheadVsOrtRun ${ratio(j.overheadVsOrtRun)}. ${machine(j)}.`,
   ],
+  'gemm-layouts': [
+    'gemm-layouts',
+    (j) =>
+      `${table(
+        ['layer (in -> out)', 'product', 'layout', 'ms, median [min, max]', 'GFLOP/s'],
+        j.results.map((r) => [r.layer, r.role, r.layout, range(r.ms, fixed(3)), r.gflops.toFixed(1)]),
+      )}\n\n${machine(j)}; batch ${j.batch}, one thread, ${j.rounds} interleaved rounds of ${j.runsPerRound} runs (median per round).`,
+  ],
   subnormals: [
     'subnormals',
     (j) =>
