@@ -4,7 +4,7 @@ import { LpcError } from '../errors.js';
 import { readModel } from '../onnx/convert.js';
 import { readModelFile } from '../onnx/external-data.js';
 import type { Dim, Model } from '../onnx/ir.js';
-import { createSession } from '../onnx/runtime.js';
+import { createSession, runOrt } from '../onnx/runtime.js';
 
 /** A network to load: an .onnx path, its bytes, or a model already read. */
 export type ModelSource = string | Uint8Array | Model;
@@ -32,7 +32,7 @@ export async function probeOutputDims(model: Model, input: string, inputDims: nu
   const session = await createSession(model, { threads: 1 });
   try {
     const count = inputDims.reduce((p, d) => p * d, 1);
-    const result = await session.run({ [input]: new ort.Tensor('float32', new Float32Array(count), inputDims) });
+    const result = await runOrt(session, { [input]: new ort.Tensor('float32', new Float32Array(count), inputDims) });
     return new Map(Object.entries(result).map(([k, v]) => [k, v.dims.map(Number)]));
   } catch (error) {
     throw new LpcError(
