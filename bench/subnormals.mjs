@@ -70,20 +70,17 @@ const CASES = [
   },
 ];
 
-/** Trains `trainer` for `count` more updates under `policy`; returns the milliseconds of each and the last loss. */
-async function chunk(run, policy, count) {
+/** Takes `count` more updates from `run` under `policy`; returns the milliseconds of each and the last `lossName`. */
+async function chunk(run, policy, count, lossName) {
   setDenormals(policy);
   const ms = [];
   let loss = NaN;
-  for (let i = 0; i < count; i++) {
+  while (ms.length < count) {
     const { value, done } = await run.next();
     if (done) throw new Error('the run ended early');
-    if (value.type !== 'update') {
-      i--;
-      continue;
-    }
+    if (value.type !== 'update') continue;
     ms.push(value.seconds * 1000);
-    loss = value.losses[run.lossName] ?? value.meanEnergy;
+    loss = value.losses[lossName];
   }
   return { ms, loss };
 }
@@ -93,9 +90,7 @@ async function runCase(c, train) {
   for (const policy of ['flush', 'keep']) {
     setDenormals(policy);
     const trainer = await c.create();
-    const run = trainer.run({ data: train, batchSize: c.batch, updates: c.updates });
-    run.lossName = c.loss;
-    sides[policy] = { trainer, run, chunks: [], losses: [] };
+    sides[policy] = { trainer, run: trainer.run({ data: train, batchSize: c.batch, updates: c.updates }), chunks: [], losses: [] };
   }
   const chunks = Math.ceil(c.updates / CHUNK);
   for (let k = 0; k < chunks; k++) {
@@ -103,7 +98,7 @@ async function runCase(c, train) {
     // Alternate which side goes first, so that neither always follows the other.
     const order = k % 2 === 0 ? ['flush', 'keep'] : ['keep', 'flush'];
     for (const policy of order) {
-      const { ms, loss } = await chunk(sides[policy].run, policy, count);
+      const { ms, loss } = await chunk(sides[policy].run, policy, count, c.loss);
       sides[policy].chunks.push(ms);
       sides[policy].losses.push(loss);
     }

@@ -144,7 +144,7 @@ async function main() {
         let updates = 0;
         for await (const event of trainer.run({ data: train, batchSize: BATCH, epochs: epochsBefore + progress.epochsInStage + 1 })) {
           if (event.type === 'update') {
-            loss += event.losses[SPEC.loss] ?? event.meanEnergy;
+            loss += event.losses[SPEC.loss];
             updates++;
           }
         }
